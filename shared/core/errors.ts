@@ -1,0 +1,109 @@
+/**
+ * One error base with stable codes. Codes are the external contract of SPEC §3; the mapping to HTTP
+ * happens only at the edge (shared/runtime/http-response.ts). Messages and details are PHI-free by
+ * rule: they name headers, paths and limits, never submitted values.
+ */
+export const ERROR_CODES = {
+  unauthenticated: { status: 401, issue: 'login' },
+  'insufficient-scope': { status: 403, issue: 'forbidden' },
+  'unsupported-media-type': { status: 415, issue: 'not-supported' },
+  'payload-too-large': { status: 413, issue: 'too-long' },
+  'digest-missing': { status: 400, issue: 'required' },
+  'digest-unsupported': { status: 400, issue: 'not-supported' },
+  'digest-malformed': { status: 400, issue: 'structure' },
+  'digest-mismatch': { status: 400, issue: 'invalid' },
+  'signature-missing': { status: 400, issue: 'required' },
+  'signature-malformed': { status: 400, issue: 'structure' },
+  'signature-invalid': { status: 400, issue: 'security' },
+  'signature-key-unknown': { status: 400, issue: 'security' },
+  'signature-alg-rejected': { status: 400, issue: 'security' },
+  'signature-stale': { status: 400, issue: 'security' },
+  'invalid-json': { status: 400, issue: 'structure' },
+  'invalid-x12': { status: 400, issue: 'structure' },
+  'invalid-fhir': { status: 422, issue: 'invalid' },
+  'invalid-claim': { status: 422, issue: 'invalid' },
+  'idempotency-key-reused': { status: 422, issue: 'conflict' },
+  /** Not in SPEC §3's table: a malformed Idempotency-Key header needs its own specific answer. */
+  'idempotency-key-invalid': { status: 400, issue: 'value' },
+  /** Not in SPEC §3's table: HTTP framing the edge cannot parse at all. */
+  'bad-request': { status: 400, issue: 'structure' },
+  'rate-limited': { status: 429, issue: 'throttled' },
+  'not-found': { status: 404, issue: 'not-found' },
+  internal: { status: 500, issue: 'exception' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Codes of failures inside the pipeline (workers, stores, crypto, contracts), never sent to partners as such. */
+export type InternalCode =
+  | 'crypto-context-mismatch'
+  | 'crypto-failed'
+  | 'store-conflict'
+  | 'store-unavailable'
+  | 'queue-unavailable'
+  | 'contract-invalid'
+  | 'config-invalid'
+  | 'content-invalid';
+
+export interface ErrorDetails {
+  /** FHIRPath-like location of the offending element; never its value. */
+  readonly expression?: string;
+  /** Extra response headers the edge must send with this error (e.g. Want-Content-Digest). */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly [key: string]: unknown;
+}
+
+/** RFC 6749 §5.2 token endpoint errors: their own wire format. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_scope'
+  | 'unsupported_grant_type';
+
+export type AnyErrorCode = ErrorCode | InternalCode | OAuthErrorCode;
+
+export class PipelineError extends Error {
+  override readonly name: string = 'PipelineError';
+  constructor(
+    readonly code: AnyErrorCode,
+    message: string,
+    readonly options: { retryable?: boolean; details?: ErrorDetails; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+  get retryable(): boolean {
+    return this.options.retryable ?? false;
+  }
+  get details(): ErrorDetails | undefined {
+    return this.options.details;
+  }
+}
+
+/** A partner request refused with one of the SPEC §3 codes. */
+export class RequestRejectedError extends PipelineError {
+  override readonly name = 'RequestRejectedError';
+  constructor(code: ErrorCode, message: string, details?: ErrorDetails) {
+    super(code, message, details ? { details } : {});
+  }
+  get status(): number {
+    return ERROR_CODES[this.code as ErrorCode].status;
+  }
+}
+
+export const reject = (code: ErrorCode, message: string, details?: ErrorDetails): RequestRejectedError =>
+  new RequestRejectedError(code, message, details);
+
+export class OAuthError extends PipelineError {
+  override readonly name = 'OAuthError';
+  constructor(
+    readonly oauthCode: OAuthErrorCode,
+    message: string,
+  ) {
+    super(oauthCode, message);
+  }
+  get status(): number {
+    return this.oauthCode === 'invalid_client' ? 401 : 400;
+  }
+}
+
+export const isPipelineError = (e: unknown): e is PipelineError => e instanceof PipelineError;
