@@ -1,0 +1,36 @@
+import { checkBundleRules } from './bundle-rules.js';
+import { checkInternalReferences } from './internal-references.js';
+import { checkNarratives } from './narrative.js';
+import { checkRepeatedStrings } from './repeated-strings.js';
+import { validateR4Structure } from './structure-validator.js';
+
+export { MAX_BUNDLE_ENTRIES } from './bundle-rules.js';
+export { MAX_REPEATED_STRING_LENGTH } from './repeated-strings.js';
+export { warmFhirValidator } from './structure-validator.js';
+
+export interface BundleSummary {
+  readonly type: string;
+  readonly entryCount: number;
+  /** Top-level entry resources by resourceType (contained and nested resources are not counted). */
+  readonly resourceCounts: Record<string, number>;
+}
+
+/**
+ * The ingest door for `POST /v1/bundles`: `value` is the already-parsed JSON body. Throws
+ * `invalid-fhir` with `details.expression` naming the element (never its value).
+ * Cheap Bundle rules run first so abusive input is refused before the costly structural pass.
+ */
+export function validateBundle(value: unknown): BundleSummary {
+  const bundle = checkBundleRules(value);
+  checkRepeatedStrings(bundle.root);
+  validateR4Structure(bundle);
+  // After the structural pass every key on a path is a known FHIR element name.
+  checkInternalReferences(bundle);
+  checkNarratives(bundle);
+  const counts = new Map<string, number>();
+  for (const { resource } of bundle.entries) {
+    const type = resource?.resourceType;
+    if (typeof type === 'string') counts.set(type, (counts.get(type) ?? 0) + 1);
+  }
+  return { type: bundle.type, entryCount: bundle.entries.length, resourceCounts: Object.fromEntries(counts) };
+}
