@@ -1,0 +1,171 @@
+import { type FileHandle, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { canonicalJson, chainLinkAfter, hashRecord } from '../../core/audit/hash-chain.js';
+import { PipelineError } from '../../core/errors.js';
+import type { AuditEvent, AuditRecord, AuditSink } from '../../ports/audit-sink.js';
+import { auditDirectory, listAuditFiles } from './audit-files.js';
+import { ensureDirectorySync, FILE_MODE, fsyncDirectory } from './durable-fs.js';
+import { isBusy, openSqlite, type SqliteDatabase } from './sqlite.js';
+
+export interface FileAuditSinkOptions {
+  /** How long an append waits for other processes' appends before failing. Default 30 s. */
+  readonly lockTimeoutMs?: number;
+}
+
+/** Only the port's fields reach the log: anything else a caller's object carries is dropped. */
+const eventSchema = z.object({
+  time: z.iso.datetime({ offset: true }),
+  actor: z.object({
+    type: z.enum(['partner', 'consumer', 'operator', 'system', 'anonymous']),
+    id: z.string().max(256),
+  }),
+  action: z.string().min(1).max(128),
+  outcome: z.enum(['success', 'failure']),
+  code: z.string().max(128).optional(),
+  requestId: z.string().max(256).optional(),
+  submissionId: z.string().max(256).optional(),
+  sourceIp: z.string().max(64).optional(),
+  details: z.record(z.string().max(128), z.union([z.string().max(1024), z.number(), z.boolean()])).optional(),
+});
+
+const TAIL_CHUNK = 16 * 1024;
+
+/**
+ * The last complete line of an audit file. A torn final line (a write cut short by a crash before it
+ * was acknowledged) is cut off first, so the chain continues from the last record that really exists.
+ */
+async function readLastLine(handle: FileHandle): Promise<string | undefined> {
+  const { size } = await handle.stat();
+  let buffer = Buffer.alloc(0);
+  let position = size;
+  while (position > 0) {
+    const length = Math.min(TAIL_CHUNK, position);
+    position -= length;
+    const chunk = Buffer.alloc(length);
+    await handle.read(chunk, 0, length, position);
+    buffer = Buffer.concat([chunk, buffer]);
+    const lastNewline = buffer.lastIndexOf(0x0a);
+    const previousNewline = lastNewline <= 0 ? -1 : buffer.lastIndexOf(0x0a, lastNewline - 1);
+    if (previousNewline < 0 && position > 0) continue;
+    const completeEnd = lastNewline < 0 ? 0 : position + lastNewline + 1;
+    if (completeEnd < size) {
+      await handle.truncate(completeEnd);
+      await handle.sync();
+    }
+    return lastNewline < 0 ? undefined : buffer.subarray(previousNewline + 1, lastNewline).toString('utf8');
+  }
+  return undefined;
+}
+
+/**
+ * Hash-chained audit log in `${home}/audit/YYYY-MM-DD.jsonl` (UTC day of the record; a record never
+ * goes into a file older than the newest one, so file order is chain order). Appends from any number
+ * of processes are serialized by an IMMEDIATE transaction on `${home}/audit/.lock.db`; inside it, seq
+ * and prev come from the last line actually on disk, so a crash between steps cannot fork the chain.
+ */
+export class FileAuditSink implements AuditSink {
+  private readonly dir: string;
+  private readonly lock: SqliteDatabase;
+  private readonly lockTimeoutMs: number;
+  private pending: Promise<unknown> = Promise.resolve();
+
+  constructor(home: string, options: FileAuditSinkOptions = {}) {
+    this.dir = auditDirectory(home);
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
+    ensureDirectorySync(this.dir);
+    // busy_timeout 0: waiting happens in acquire() without blocking the event loop.
+    this.lock = openSqlite(join(this.dir, '.lock.db'), { wal: false, busyTimeoutMs: 0 });
+  }
+
+  close(): void {
+    this.lock.close();
+  }
+
+  append(event: AuditEvent): Promise<AuditRecord> {
+    const parsed = eventSchema.safeParse(event);
+    if (!parsed.success) {
+      const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.')))];
+      return Promise.reject(
+        new PipelineError('content-invalid', 'audit event has invalid fields', {
+          details: { fields: fields.join(',') },
+        }),
+      );
+    }
+    // One append at a time per instance; the sqlite lock orders instances and processes.
+    const result = this.pending.then(() => this.appendLocked(parsed.data));
+    this.pending = result.catch(() => undefined);
+    return result;
+  }
+
+  private async acquire(): Promise<void> {
+    const deadline = performance.now() + this.lockTimeoutMs;
+    for (let delay = 1; ; delay = Math.min(delay * 2, 25)) {
+      try {
+        this.lock.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (error) {
+        if (!isBusy(error) || performance.now() > deadline) {
+          throw new PipelineError('store-unavailable', 'audit log lock not acquired', {
+            retryable: true,
+            cause: error,
+          });
+        }
+      }
+      await sleep(delay + Math.random() * delay);
+    }
+  }
+
+  private async appendLocked(event: AuditEvent): Promise<AuditRecord> {
+    await this.acquire();
+    try {
+      return await this.write(event);
+    } catch (error) {
+      if (error instanceof PipelineError) throw error;
+      throw new PipelineError('store-unavailable', 'audit log append failed', {
+        retryable: true,
+        cause: error,
+      });
+    } finally {
+      this.lock.exec('COMMIT');
+    }
+  }
+
+  private async write(event: AuditEvent): Promise<AuditRecord> {
+    const files = await listAuditFiles(this.dir);
+    let lastLine: string | undefined;
+    let lastFile: string | undefined;
+    for (let index = files.length - 1; index >= 0 && lastLine === undefined; index--) {
+      lastFile = files[index];
+      if (lastFile === undefined) break;
+      const handle = await open(join(this.dir, lastFile), 'r+');
+      try {
+        lastLine = await readLastLine(handle);
+      } finally {
+        await handle.close();
+      }
+    }
+    const link = chainLinkAfter(lastLine);
+    if (link === undefined) {
+      throw new PipelineError('store-unavailable', 'audit log tail is unreadable; run phi audit verify', {
+        details: { file: lastFile ?? '' },
+      });
+    }
+    const unsigned = { ...event, seq: link.seq, prev: link.prev };
+    const record: AuditRecord = { ...unsigned, hash: hashRecord(unsigned) };
+
+    const dayFile = `${new Date(event.time).toISOString().slice(0, 10)}.jsonl`;
+    const newest = files.at(-1);
+    const target = newest !== undefined && newest > dayFile ? newest : dayFile;
+    const handle = await open(join(this.dir, target), 'a', FILE_MODE);
+    try {
+      await handle.appendFile(`${canonicalJson(record)}\n`, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (target !== newest) await fsyncDirectory(this.dir);
+    return record;
+  }
+}

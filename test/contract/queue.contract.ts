@@ -1,0 +1,179 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Queue } from '../../shared/ports/queue.js';
+
+export interface QueueFixtureConfig {
+  readonly maxReceiveCount: number;
+  readonly visibilityTimeoutSeconds: number;
+}
+
+export interface QueueFixture {
+  readonly queue: Queue;
+  /** Lets `seconds` pass for the queue: a fake clock's step, or a real wait against a remote service. */
+  advance(seconds: number): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+const CONFIG: QueueFixtureConfig = { maxReceiveCount: 2, visibilityTimeoutSeconds: 2 };
+
+/** Drains what is visible now, without deleting. */
+async function receiveAll(queue: Queue, name: string): Promise<string[]> {
+  const bodies: string[] = [];
+  for (;;) {
+    const batch = await queue.receive(name, { maxMessages: 10, visibilityTimeoutSeconds: 600 });
+    if (batch.length === 0) return bodies;
+    bodies.push(...batch.map((message) => message.body));
+  }
+}
+
+/**
+ * SQS semantics every Queue adapter must share. Each test uses fresh queue names; `make` receives the
+ * settings (maxReceiveCount 2, visibility timeout 2 s) the queues must have.
+ */
+export function describeQueueContract(
+  name: string,
+  make: (config: QueueFixtureConfig) => Promise<QueueFixture>,
+): void {
+  describe(`Queue contract: ${name}`, () => {
+    let fixture: QueueFixture;
+    let queue: Queue;
+    let q: string;
+
+    beforeEach(async () => {
+      fixture = await make(CONFIG);
+      queue = fixture.queue;
+      q = `contract-${Math.random().toString(36).slice(2, 10)}`;
+    });
+    afterEach(async () => {
+      await fixture.cleanup();
+    });
+
+    it('delivers a sent message with its attributes, count and send time', async () => {
+      const { messageId } = await queue.send(q, '{"submissionId":"s-1"}', { attributes: { kind: 'bundle' } });
+      const [message, ...rest] = await queue.receive(q);
+      expect(rest).toEqual([]);
+      expect(message).toMatchObject({
+        messageId,
+        body: '{"submissionId":"s-1"}',
+        receiveCount: 1,
+        attributes: { kind: 'bundle' },
+      });
+      expect(message?.sentAt).toEqual(expect.any(Number));
+      expect(message?.receiptHandle).toEqual(expect.any(String));
+    });
+
+    it('answers an empty list for an empty (even never used) queue', async () => {
+      await expect(queue.receive(q)).resolves.toEqual([]);
+    });
+
+    it('hides a received message until its visibility timeout passes, then redelivers it with a new handle', async () => {
+      await queue.send(q, 'm');
+      const [first] = await queue.receive(q);
+      await expect(queue.receive(q)).resolves.toEqual([]);
+      await fixture.advance(CONFIG.visibilityTimeoutSeconds + 1);
+      const [second] = await queue.receive(q);
+      expect(second?.messageId).toBe(first?.messageId);
+      expect(second?.receiveCount).toBe(2);
+      expect(second?.receiptHandle).not.toBe(first?.receiptHandle);
+    });
+
+    it('respects maxMessages and never hands one message out twice in a batch', async () => {
+      for (let i = 0; i < 5; i++) await queue.send(q, `m-${i}`);
+      const batch = await queue.receive(q, { maxMessages: 3 });
+      expect(batch).toHaveLength(3);
+      const rest = await receiveAll(queue, q);
+      expect(new Set([...batch.map((m) => m.body), ...rest])).toEqual(
+        new Set(['m-0', 'm-1', 'm-2', 'm-3', 'm-4']),
+      );
+    });
+
+    it('deletes a message by its current receipt handle', async () => {
+      await queue.send(q, 'm');
+      const [message] = await queue.receive(q);
+      await queue.delete(q, message?.receiptHandle ?? '');
+      await fixture.advance(CONFIG.visibilityTimeoutSeconds + 1);
+      await expect(queue.receive(q)).resolves.toEqual([]);
+    });
+
+    it('ignores a delete with a stale receipt handle (message received again since)', async () => {
+      await queue.send(q, 'm');
+      const [first] = await queue.receive(q);
+      await fixture.advance(CONFIG.visibilityTimeoutSeconds + 1);
+      const [second] = await queue.receive(q, { visibilityTimeoutSeconds: 1 });
+      await queue.delete(q, first?.receiptHandle ?? '');
+      await fixture.advance(2);
+      // Still there: received again, or dead-lettered if that receive would exceed maxReceiveCount.
+      const survivors = [
+        ...(await queue.receive(q, { visibilityTimeoutSeconds: 600 })).map((m) => m.messageId),
+        ...(await queue.listDeadLetters(q)).map((d) => d.messageId),
+      ];
+      expect(survivors).toEqual([second?.messageId]);
+    });
+
+    it('makes a message visible again at once with changeVisibility 0, and ignores stale handles', async () => {
+      await queue.send(q, 'm');
+      const [first] = await queue.receive(q, { visibilityTimeoutSeconds: 600 });
+      await queue.changeVisibility(q, first?.receiptHandle ?? '', 0);
+      const [second] = await queue.receive(q, { visibilityTimeoutSeconds: 600 });
+      expect(second?.messageId).toBe(first?.messageId);
+      await queue.changeVisibility(q, first?.receiptHandle ?? '', 0);
+      await expect(queue.receive(q)).resolves.toEqual([]);
+    });
+
+    it('holds a delayed message back until its delay passes', async () => {
+      await queue.send(q, 'later', { delaySeconds: 2 });
+      await expect(queue.receive(q)).resolves.toEqual([]);
+      await fixture.advance(3);
+      const [message] = await queue.receive(q);
+      expect(message?.body).toBe('later');
+    });
+
+    it('dead-letters a message after maxReceiveCount receives, keeping body, attributes and source', async () => {
+      const { messageId } = await queue.send(q, 'poison', {
+        attributes: { failureReason: 'contract-invalid' },
+      });
+      for (let i = 1; i <= CONFIG.maxReceiveCount; i++) {
+        const [message] = await queue.receive(q);
+        expect(message?.receiveCount).toBe(i);
+        await fixture.advance(CONFIG.visibilityTimeoutSeconds + 1);
+      }
+      await expect(queue.receive(q)).resolves.toEqual([]);
+      const dead = await queue.listDeadLetters(q);
+      expect(dead).toHaveLength(1);
+      expect(dead[0]).toMatchObject({
+        messageId,
+        sourceQueue: q,
+        body: 'poison',
+        receiveCount: CONFIG.maxReceiveCount,
+        attributes: { failureReason: 'contract-invalid' },
+      });
+      expect(dead[0]?.queue).not.toBe(q);
+      const everywhere = await queue.listDeadLetters();
+      expect(everywhere.map((d) => d.messageId)).toContain(messageId);
+    });
+
+    it('redrives a dead letter to its source with a fresh receive count, exactly once', async () => {
+      const { messageId } = await queue.send(q, 'poison');
+      for (let i = 0; i < CONFIG.maxReceiveCount; i++) {
+        await queue.receive(q);
+        await fixture.advance(CONFIG.visibilityTimeoutSeconds + 1);
+      }
+      await queue.receive(q);
+      const [dead] = await queue.listDeadLetters(q);
+      const dlq = dead?.queue ?? '';
+      const outcomes = await Promise.all([queue.redrive(dlq, messageId), queue.redrive(dlq, messageId)]);
+      expect(outcomes.filter(Boolean)).toHaveLength(1);
+      await expect(queue.redrive(dlq, messageId)).resolves.toBe(false);
+      expect(await queue.listDeadLetters(q)).toEqual([]);
+      const [again, ...rest] = await queue.receive(q, { maxMessages: 10 });
+      expect(rest).toEqual([]);
+      expect(again).toMatchObject({ messageId, body: 'poison', receiveCount: 1 });
+    });
+
+    it('answers false when redriving a message that is not dead-lettered', async () => {
+      const { messageId } = await queue.send(q, 'fine');
+      const dlq = `${q}-dlq`;
+      await expect(queue.redrive(dlq, messageId)).resolves.toBe(false);
+      await expect(queue.redrive(dlq, 'no-such-message')).resolves.toBe(false);
+    });
+  });
+}
