@@ -1,0 +1,33 @@
+import type { GetDeps } from '../shared/runtime/http-handler.js';
+import type { HttpRoute } from '../shared/runtime/local/http-host.js';
+import { createHandler as discovery } from './http-discovery.js';
+import { createHandler as ingest } from './http-ingest.js';
+import { createHandler as notFound } from './http-not-found.js';
+import { createHandler as status } from './http-status.js';
+import { createHandler as token } from './http-token.js';
+
+/** The HTTP API's routes; serverless.yml declares the same table (a test keeps the two in step). */
+export function httpRoutes(getDeps: GetDeps): { routes: HttpRoute[]; fallback: HttpRoute } {
+  const h = {
+    discovery: discovery(getDeps),
+    token: token(getDeps),
+    ingest: ingest(getDeps),
+    status: status(getDeps),
+  };
+  return {
+    routes: [
+      {
+        method: 'GET',
+        path: '/.well-known/smart-configuration',
+        functionName: 'discovery',
+        handler: h.discovery,
+      },
+      { method: 'GET', path: '/.well-known/jwks.json', functionName: 'discovery', handler: h.discovery },
+      { method: 'POST', path: '/v1/token', functionName: 'token', handler: h.token },
+      { method: 'POST', path: '/v1/bundles', functionName: 'ingest', handler: h.ingest },
+      { method: 'POST', path: '/v1/claims', functionName: 'ingest', handler: h.ingest },
+      { method: 'GET', path: '/v1/submissions/{id}', functionName: 'status', handler: h.status },
+    ],
+    fallback: { method: 'GET', path: '$default', functionName: 'not-found', handler: notFound(getDeps) },
+  };
+}

@@ -1,0 +1,88 @@
+import { PipelineError, reject } from '../core/errors.js';
+import { recordAudit } from './audit-events.js';
+import { authenticate } from './authenticate.js';
+import { readOptionalJsonRecord } from './json-records.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+import { SUBMISSION_ID, storageKeys } from './storage-keys.js';
+import { type ConsumerStatus, ConsumerStatusSchema, SubmissionRecordSchema } from './submission.js';
+
+export interface SubmissionStatus {
+  readonly id: string;
+  readonly kind: string;
+  readonly status: string;
+  readonly receivedAt: string;
+  readonly contentDigest: string;
+  readonly consumers: readonly { id: string; status: string; at: string }[];
+}
+
+/** Reads a submission by id within one partner's records; any other partner's id reads as unknown. */
+export async function readSubmissionStatus(
+  deps: Pick<PipelineDeps, 'objects'>,
+  partnerId: string,
+  submissionId: string,
+): Promise<SubmissionStatus | undefined> {
+  if (!SUBMISSION_ID.test(submissionId)) return undefined;
+  const record = await readOptionalJsonRecord(
+    deps.objects,
+    storageKeys.submission(partnerId, submissionId),
+    SubmissionRecordSchema,
+  );
+  if (!record) return undefined;
+  const prefix = storageKeys.consumerStatusPrefix(partnerId, submissionId);
+  const consumers: ConsumerStatus[] = [];
+  for (const key of await deps.objects.list(prefix)) {
+    const status = await readOptionalJsonRecord(deps.objects, key, ConsumerStatusSchema);
+    if (status) consumers.push(status);
+  }
+  return {
+    id: record.id,
+    kind: record.kind,
+    status: overallStatus(record.status, consumers),
+    receivedAt: record.receivedAt,
+    contentDigest: record.contentDigest,
+    consumers: consumers.map(({ id, status, at }) => ({ id, status, at })),
+  };
+}
+
+/** The submission's status follows its consumers once any has reported. */
+function overallStatus(base: string, consumers: readonly ConsumerStatus[]): string {
+  if (consumers.length === 0) return base;
+  const states = new Set(consumers.map((c) => c.status));
+  if (states.has('dead-lettered')) return 'dead-lettered';
+  if (states.has('failed')) return 'failed';
+  if ([...states].every((s) => s === 'delivered')) return 'delivered';
+  return 'processing';
+}
+
+/** GET /v1/submissions/{id} for the partner holding the bearer token. */
+export async function getSubmissionStatus(
+  deps: PipelineDeps,
+  req: { authorization: string | undefined; submissionId: string; requestId: string; sourceIp: string },
+): Promise<SubmissionStatus> {
+  let partnerId: string | undefined;
+  try {
+    const { partner } = await authenticate(deps, req.authorization);
+    partnerId = partner.id;
+    const status = await readSubmissionStatus(deps, partner.id, req.submissionId);
+    if (!status) throw reject('not-found', 'no such submission');
+    await recordAudit(deps.audit, deps.clock, {
+      actor: { type: 'partner', id: partner.id },
+      action: 'submission.read',
+      outcome: 'success',
+      requestId: req.requestId,
+      submissionId: status.id,
+      sourceIp: req.sourceIp,
+    });
+    return status;
+  } catch (error) {
+    await recordAudit(deps.audit, deps.clock, {
+      actor: partnerId ? { type: 'partner', id: partnerId } : { type: 'anonymous', id: 'unknown' },
+      action: 'submission.read',
+      outcome: 'failure',
+      code: error instanceof PipelineError ? error.code : 'internal',
+      requestId: req.requestId,
+      sourceIp: req.sourceIp,
+    });
+    throw error;
+  }
+}

@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { type Interaction, scopeAllows } from '../core/auth/scopes.js';
+import { PipelineError, reject } from '../core/errors.js';
+import { validateBundle } from '../core/fhir/validate-bundle.js';
+import { verifyContentDigest } from '../core/integrity/content-digest.js';
+import { parseSafeJson } from '../core/json/safe-json.js';
+import { verifyDetachedJws } from '../core/jws/detached-jws.js';
+import { validateX12Envelope } from '../core/x12/envelope.js';
+import { recordAudit } from './audit-events.js';
+import { authenticate } from './authenticate.js';
+import { readJsonRecord } from './json-records.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+import { storageKeys } from './storage-keys.js';
+import {
+  type IdempotencyRecord,
+  IdempotencyRecordSchema,
+  type IngestMessage,
+  rawEncryptionContext,
+  type SubmissionKind,
+  type SubmissionRecord,
+} from './submission.js';
+
+export interface SubmissionRequest {
+  readonly kind: SubmissionKind;
+  readonly authorization: string | undefined;
+  readonly contentType: string | undefined;
+  readonly contentDigest: string | undefined;
+  readonly signature: string | undefined;
+  readonly idempotencyKey: string | undefined;
+  readonly body: Uint8Array;
+  readonly requestId: string;
+  readonly sourceIp: string;
+}
+
+export interface SubmissionAccepted {
+  /** 202 for a new submission, 200 when the same submission was already accepted. */
+  readonly httpStatus: 200 | 202;
+  readonly submissionId: string;
+  readonly contentDigest: string;
+}
+
+const ROUTES: Record<SubmissionKind, { resource: string; interaction: Interaction; mediaType: string }> = {
+  bundle: { resource: 'Bundle', interaction: 'c', mediaType: 'application/fhir+json' },
+  claim: { resource: 'Claim', interaction: 'c', mediaType: 'application/edi-x12' },
+};
+
+/**
+ * POST /v1/bundles and /v1/claims. Checks run in the SPEC order and all of them run before anything
+ * is written; a rejection writes exactly one audit record and nothing else.
+ */
+export async function ingestSubmission(
+  deps: PipelineDeps,
+  req: SubmissionRequest,
+): Promise<SubmissionAccepted> {
+  let partnerId: string | undefined;
+  try {
+    const { partner, scopes } = await authenticate(deps, req.authorization);
+    partnerId = partner.id;
+
+    const limit = await deps.rateLimiter.take(partner.id);
+    if (!limit.allowed) {
+      throw reject('rate-limited', 'too many requests from this partner', {
+        headers: { 'Retry-After': String(limit.retryAfterSeconds) },
+      });
+    }
+    const route = ROUTES[req.kind];
+    if (!scopeAllows(scopes, route.resource, route.interaction)) {
+      throw reject('insufficient-scope', `the token lacks a scope allowing ${route.resource} creation`);
+    }
+    checkMediaType(req.kind, req.contentType);
+    if (req.body.byteLength > deps.settings.maxBodyBytes) {
+      throw reject('payload-too-large', `the body exceeds ${deps.settings.maxBodyBytes} bytes`);
+    }
+    const contentDigest = verifyContentDigest(req.contentDigest, req.body);
+    await verifyDetachedJws(req.signature, req.body, { partnerKeys: partner.keys, now: deps.clock.now() });
+    const summary = validateContent(req.kind, req.body);
+    const idempotencyKey = checkIdempotencyKey(req.idempotencyKey);
+
+    const accepted = await persist(deps, {
+      partnerId: partner.id,
+      kind: req.kind,
+      body: req.body,
+      contentDigest,
+      idempotencyKey: idempotencyKey ?? `digest:${contentDigest}`,
+      resourceCounts: summary,
+      requestId: req.requestId,
+    });
+    await recordAudit(deps.audit, deps.clock, {
+      actor: { type: 'partner', id: partner.id },
+      action: accepted.httpStatus === 202 ? 'submission.accepted' : 'submission.duplicate',
+      outcome: 'success',
+      requestId: req.requestId,
+      submissionId: accepted.submissionId,
+      sourceIp: req.sourceIp,
+      details: { kind: req.kind, bytes: req.body.byteLength, contentDigest },
+    });
+    return accepted;
+  } catch (error) {
+    await recordAudit(deps.audit, deps.clock, {
+      actor: partnerId ? { type: 'partner', id: partnerId } : { type: 'anonymous', id: 'unknown' },
+      action: 'submission.rejected',
+      outcome: 'failure',
+      code: error instanceof PipelineError ? error.code : 'internal',
+      requestId: req.requestId,
+      sourceIp: req.sourceIp,
+      details: { kind: req.kind, bytes: req.body.byteLength },
+    });
+    throw error;
+  }
+}
+
+function checkMediaType(kind: SubmissionKind, contentType: string | undefined): void {
+  const [type, ...params] = (contentType ?? '').split(';').map((p) => p.trim().toLowerCase());
+  const ok =
+    type === ROUTES[kind].mediaType &&
+    params.every(
+      (p) =>
+        p === 'charset=utf-8' ||
+        p === 'charset="utf-8"' ||
+        (kind === 'bundle' && /^fhirversion="?4\.0(\.1)?"?$/.test(p)) ||
+        (kind === 'claim' && (p === 'charset=us-ascii' || p === 'charset="us-ascii"')),
+    );
+  if (!ok) throw reject('unsupported-media-type', `this route accepts only ${ROUTES[kind].mediaType}`);
+}
+
+function validateContent(kind: SubmissionKind, body: Uint8Array): Record<string, number> {
+  if (kind === 'claim') {
+    const claim = validateX12Envelope(body);
+    return { [claim.kind]: claim.claims };
+  }
+  return validateBundle(parseSafeJson(body)).resourceCounts;
+}
+
+function checkIdempotencyKey(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[\x20-\x7e]{1,255}$/.test(value)) {
+    throw reject('idempotency-key-invalid', 'Idempotency-Key must be 1 to 255 printable ASCII characters');
+  }
+  return value;
+}
+
+interface NewSubmission {
+  readonly partnerId: string;
+  readonly kind: SubmissionKind;
+  readonly body: Uint8Array;
+  readonly contentDigest: string;
+  readonly idempotencyKey: string;
+  readonly resourceCounts: Record<string, number>;
+  readonly requestId: string;
+}
+
+/**
+ * Claim the idempotency key first (create-if-absent), then store, record, enqueue, and mark complete.
+ * A retry that finds a pending claim finishes the same submission: every step is create-if-absent
+ * or idempotent downstream, so a crash between steps loses nothing and duplicates nothing.
+ */
+async function persist(deps: PipelineDeps, sub: NewSubmission): Promise<SubmissionAccepted> {
+  const claimKey = storageKeys.idempotency(sub.partnerId, sub.idempotencyKey);
+  const fresh: IdempotencyRecord = {
+    submissionId: randomUUID(),
+    contentDigest: sub.contentDigest,
+    receivedAt: deps.clock.now().toISOString(),
+    state: 'pending',
+  };
+  const claimed = await deps.objects.put(claimKey, encodeJson(fresh), {
+    ifAbsent: true,
+    contentType: 'application/json',
+  });
+  let claim = fresh;
+  if (!claimed.created) {
+    claim = await readJsonRecord(deps.objects, claimKey, IdempotencyRecordSchema);
+    if (claim.contentDigest !== sub.contentDigest) {
+      throw reject('idempotency-key-reused', 'this Idempotency-Key was used with different content');
+    }
+    if (claim.state === 'complete') {
+      return { httpStatus: 200, submissionId: claim.submissionId, contentDigest: claim.contentDigest };
+    }
+  }
+  const { submissionId, receivedAt } = claim;
+  const rawKey = storageKeys.raw(sub.partnerId, submissionId);
+  if (!(await deps.objects.exists(rawKey))) {
+    const ciphertext = await deps.envelope.encrypt(
+      'data',
+      sub.body,
+      rawEncryptionContext(sub.partnerId, submissionId),
+    );
+    await deps.objects.put(rawKey, ciphertext, { ifAbsent: true, contentType: 'application/octet-stream' });
+  }
+  const record: SubmissionRecord = {
+    id: submissionId,
+    partner: sub.partnerId,
+    kind: sub.kind,
+    status: 'accepted',
+    receivedAt,
+    contentDigest: sub.contentDigest,
+    bytes: sub.body.byteLength,
+    resourceCounts: sub.resourceCounts,
+    requestId: sub.requestId,
+  };
+  await deps.objects.put(storageKeys.submission(sub.partnerId, submissionId), encodeJson(record), {
+    ifAbsent: true,
+    contentType: 'application/json',
+  });
+  const message: IngestMessage = {
+    version: 1,
+    type: 'submission.accepted',
+    submissionId,
+    partner: sub.partnerId,
+    kind: sub.kind,
+    bucket: deps.objects.bucket,
+    key: rawKey,
+    contentDigest: sub.contentDigest,
+    receivedAt,
+  };
+  await deps.queue.send(deps.settings.ingestQueue, JSON.stringify(message));
+  await deps.objects.put(claimKey, encodeJson({ ...claim, state: 'complete' }), {
+    contentType: 'application/json',
+  });
+  return { httpStatus: claimed.created ? 202 : 200, submissionId, contentDigest: sub.contentDigest };
+}
+
+const encodeJson = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));

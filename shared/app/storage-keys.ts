@@ -1,0 +1,16 @@
+import { createHash } from 'node:crypto';
+
+/** Object keys: ids and digests only, never content (SPEC §4). */
+export const storageKeys = {
+  raw: (partner: string, submissionId: string) => `raw/${partner}/${submissionId}`,
+  submission: (partner: string, submissionId: string) => `submissions/${partner}/${submissionId}.json`,
+  consumerStatusPrefix: (partner: string, submissionId: string) =>
+    `submissions/${partner}/${submissionId}/consumers/`,
+  idempotency: (partner: string, key: string) => `idempotency/${partner}/${sha256Hex(key)}.json`,
+  assertionJti: (partner: string, jti: string) => `replay/jti/${partner}/${sha256Hex(jti)}`,
+};
+
+export const sha256Hex = (value: string | Uint8Array): string =>
+  createHash('sha256').update(value).digest('hex');
+
+export const SUBMISSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -1,0 +1,114 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { startLocalStack } from '../../functions/local-stack.js';
+import { DEFAULT_PARTNER_SCOPES } from '../core/auth/scopes.js';
+import type { Config } from '../runtime/config.js';
+import { buildDeps } from '../runtime/deps.js';
+import { addPartner } from '../runtime/local/partner-keys.js';
+import { prepareHome } from '../runtime/local/prepare-home.js';
+import { CliError } from './cli-error.js';
+import { partnerClient } from './partner-session.js';
+import { submitFiles } from './submit-files.js';
+
+export interface CliContext {
+  readonly config: () => Config;
+}
+
+const SAMPLE_BUNDLE = 'test/fixtures/fhir/Bundle-bundle-transaction.json';
+
+/** Every verb prepares PHI_HOME first, as `phi start` does (SPEC §2). */
+async function preparedDeps(config: Config) {
+  const deps = await buildDeps(config);
+  await prepareHome(config, deps);
+  return deps;
+}
+
+export function registerCoreCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('start')
+    .description('run the whole pipeline on this machine (HTTPS API, workers, local stores and queues)')
+    .action(async () => {
+      const config = ctx.config();
+      const stack = await startLocalStack(config);
+      const rel = (p: string) => path.relative(process.cwd(), p) || p;
+      process.stdout.write(
+        [
+          `phi-pipeline listening on ${stack.url}`,
+          `  state:            ${rel(config.home)}`,
+          `  TLS CA:           ${rel(stack.caPath)}`,
+          `  demo partner key: ${rel(stack.demoKeyPath)}`,
+          '  try, in another terminal:',
+          `    npx phi submit ${SAMPLE_BUNDLE}`,
+          '',
+        ].join('\n'),
+      );
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await stack.close();
+    });
+
+  const partner = program.command('partner').description('manage partners');
+  partner
+    .command('add')
+    .description('register a partner with a new EC P-256 key pair; prints the private key path')
+    .argument('<id>', 'partner id (a-z, 0-9, -)')
+    .option('--scopes <scopes>', 'space-separated scopes', DEFAULT_PARTNER_SCOPES.join(' '))
+    .action(async (id: string, opts: { scopes: string }) => {
+      const config = ctx.config();
+      const deps = await preparedDeps(config);
+      const scopes = opts.scopes.split(/\s+/).filter(Boolean);
+      if (scopes.length === 0) throw new CliError('--scopes needs at least one scope', 2);
+      const { privateKeyPath } = await addPartner(config.home, deps.partners, deps.clock, id, scopes);
+      process.stdout.write(`${privateKeyPath}\n`);
+    });
+
+  program
+    .command('submit')
+    .description('submit FHIR bundles and X12 claim files as a partner (token, Content-Digest, detached JWS)')
+    .argument('<files...>', 'FHIR JSON or X12 files')
+    .option('--partner <id>', 'partner id whose key in PHI_HOME signs', 'demo')
+    .option('--url <url>', 'base URL of the API (default: the local stack)')
+    .option('--json', 'one JSON object per line')
+    .action(async (files: string[], opts: { partner: string; url?: string; json?: boolean }) => {
+      const config = ctx.config();
+      await preparedDeps(config);
+      const client = await partnerClient(config, opts.partner, opts.url);
+      const progress = files.length > 1 && process.stderr.isTTY;
+      try {
+        const results = await submitFiles(client, files, (r, done) => {
+          if (progress) process.stderr.write(`\r[${done}/${files.length}] submitted`);
+          if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+          else if (r.submissionId) process.stdout.write(`${r.file}: ${r.submissionId} ${r.status}\n`);
+          else process.stdout.write(`${r.file}: failed (${r.httpStatus ?? 'no response'}) ${r.error}\n`);
+        });
+        if (progress) process.stderr.write('\n');
+        const failed = results.filter((r) => !r.submissionId).length;
+        if (failed > 0) throw new CliError(`${failed} of ${files.length} file(s) were not accepted`);
+      } finally {
+        client.close();
+      }
+    });
+
+  program
+    .command('status')
+    .description("print a submission's status document")
+    .argument('<id>', 'submission id')
+    .option('--partner <id>', 'partner id that submitted it', 'demo')
+    .option('--url <url>', 'base URL of the API (default: the local stack)')
+    .action(async (id: string, opts: { partner: string; url?: string }) => {
+      const config = ctx.config();
+      await preparedDeps(config);
+      const client = await partnerClient(config, opts.partner, opts.url);
+      try {
+        const res = await client.status(id);
+        if (res.status !== 200)
+          throw new CliError(res.status === 404 ? `no submission ${id}` : `HTTP ${res.status}`);
+        process.stdout.write(`${JSON.stringify(res.json, null, 2)}\n`);
+      } finally {
+        client.close();
+      }
+    });
+}

@@ -1,0 +1,46 @@
+import { Command, CommanderError } from 'commander';
+import { getConfig } from '../runtime/config.js';
+import { CliError } from './cli-error.js';
+import { registerCoreCommands } from './core-commands.js';
+
+/**
+ * `phi`: one line on stderr per failure, no stack unless --verbose; exit 0 success, 1 failed, 2 usage.
+ */
+export async function runCli(argv: readonly string[]): Promise<void> {
+  const program = new Command('phi')
+    .description('PHI pipeline: partner ingest, de-identification, delivery, audit')
+    .option('--verbose', 'print stack traces on errors')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  registerCoreCommands(program, { config: () => getConfig() });
+  for (const sub of program.commands) inheritOverrides(sub);
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    process.exitCode = exitCodeOf(error, program.opts<{ verbose?: boolean }>().verbose === true);
+  }
+}
+
+function inheritOverrides(cmd: Command): void {
+  cmd.exitOverride();
+  cmd.configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  for (const sub of cmd.commands) inheritOverrides(sub);
+}
+
+function exitCodeOf(error: unknown, verbose: boolean): number {
+  if (error instanceof CommanderError) {
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.exitCode === 0
+    )
+      return 0;
+    if (error.code === 'commander.help') return 0;
+    return 2; // commander already printed the one-line usage error
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`phi: ${message.split('\n')[0]}\n`);
+  if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return error instanceof CliError ? error.exitCode : 1;
+}

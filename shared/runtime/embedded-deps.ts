@@ -1,0 +1,36 @@
+import { FileAuditSink } from '../adapters/embedded/file-audit-sink.js';
+import { FileObjectStore } from '../adapters/embedded/file-object-store.js';
+import { FilePartnerRegistry } from '../adapters/embedded/file-partner-registry.js';
+import { LocalKeyProvider } from '../adapters/embedded/local-key-provider.js';
+import { LocalTokenSigner } from '../adapters/embedded/local-token-signer.js';
+import { SqliteQueue } from '../adapters/embedded/sqlite-queue.js';
+import { TokenBucketRateLimiter } from '../adapters/memory/token-bucket-rate-limiter.js';
+import type { PipelineDeps } from '../app/pipeline-deps.js';
+import { createEnvelope } from '../crypto/envelope.js';
+import { systemClock } from '../ports/clock.js';
+import type { Config } from './config.js';
+import { INGEST_QUEUE } from './deps.js';
+
+/** The embedded default: every port backed by files and SQLite under PHI_HOME. */
+export function createEmbeddedDeps(config: Config): PipelineDeps {
+  const clock = systemClock;
+  const keys = new LocalKeyProvider(config.home);
+  return {
+    settings: {
+      publicUrl: config.publicUrl,
+      tokenUrl: config.tokenUrl,
+      maxBodyBytes: config.PHI_MAX_BODY_BYTES,
+      tokenTtlSeconds: config.PHI_TOKEN_TTL_SECONDS,
+      ingestQueue: INGEST_QUEUE,
+    },
+    objects: new FileObjectStore(config.home),
+    queue: new SqliteQueue(config.home, { maxReceiveCount: config.PHI_MAX_RECEIVE_COUNT }),
+    keys,
+    envelope: createEnvelope(keys),
+    signer: new LocalTokenSigner(config.home),
+    partners: new FilePartnerRegistry(config.home),
+    audit: new FileAuditSink(config.home),
+    clock,
+    rateLimiter: new TokenBucketRateLimiter(config.PHI_RATE_LIMIT_RPS, config.PHI_RATE_LIMIT_BURST, clock),
+  };
+}

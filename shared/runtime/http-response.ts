@@ -1,0 +1,78 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ERROR_CODES, type ErrorCode, OAuthError, PipelineError } from '../core/errors.js';
+
+export type HttpResult = APIGatewayProxyStructuredResultV2 & {
+  statusCode: number;
+  headers: Record<string, string>;
+};
+
+/** SPEC §3: on every response, errors included. */
+export function securityHeaders(requestId: string): Record<string, string> {
+  return {
+    'X-Request-Id': requestId,
+    'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+    'Referrer-Policy': 'no-referrer',
+  };
+}
+
+export function jsonResponse(
+  statusCode: number,
+  body: unknown,
+  opts: { contentType?: string; headers?: Record<string, string> } = {},
+): HttpResult {
+  return {
+    statusCode,
+    headers: { 'Content-Type': opts.contentType ?? 'application/json', ...(opts.headers ?? {}) },
+    body: JSON.stringify(body),
+  };
+}
+
+export function operationOutcome(
+  code: ErrorCode,
+  diagnostics: string,
+  expression?: string,
+): Record<string, unknown> {
+  return {
+    resourceType: 'OperationOutcome',
+    issue: [
+      {
+        severity: 'error',
+        code: ERROR_CODES[code].issue,
+        details: { coding: [{ system: 'urn:phi-pipeline:error', code }] },
+        diagnostics,
+        ...(expression ? { expression: [expression] } : {}),
+      },
+    ],
+  };
+}
+
+/**
+ * The one place errors become HTTP. Codes of SPEC §3 are exposed with their sentence; everything else
+ * is a bare `internal` 500 (middy's expose rule), so no foreign message can reach a partner.
+ */
+export function errorToResponse(error: unknown): HttpResult {
+  if (error instanceof OAuthError) {
+    return jsonResponse(
+      error.status,
+      { error: error.oauthCode, error_description: error.message },
+      { headers: { Pragma: 'no-cache' } },
+    );
+  }
+  if (error instanceof PipelineError && error.code in ERROR_CODES && error.code !== 'internal') {
+    const code = error.code as ErrorCode;
+    return jsonResponse(
+      ERROR_CODES[code].status,
+      operationOutcome(code, error.message, error.details?.expression),
+      {
+        contentType: 'application/fhir+json',
+        headers: { ...(error.details?.headers ?? {}) },
+      },
+    );
+  }
+  return jsonResponse(500, operationOutcome('internal', 'The request could not be processed.'), {
+    contentType: 'application/fhir+json',
+  });
+}
