@@ -41,6 +41,19 @@ export async function issueAccessToken(
   return { token: `${signingInput}.${Buffer.from(signature).toString('base64url')}`, expiresIn };
 }
 
+// Importing the issuer key per request costs an EC point validation; there are one or two issuer keys.
+const importedIssuerKeys = new Map<string, ReturnType<typeof importJWK>>();
+function importIssuerKey(jwk: JWK): ReturnType<typeof importJWK> {
+  const id = `${jwk.kty}:${jwk.crv}:${jwk.x}:${jwk.y}`;
+  let key = importedIssuerKeys.get(id);
+  if (!key) {
+    if (importedIssuerKeys.size > 8) importedIssuerKeys.clear();
+    key = importJWK(jwk, 'ES256');
+    importedIssuerKeys.set(id, key);
+  }
+  return key;
+}
+
 const unauthenticated = (why: string) =>
   reject('unauthenticated', why, { headers: { 'WWW-Authenticate': 'Bearer' } });
 
@@ -53,8 +66,7 @@ export async function verifyAccessToken(
   const m = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i.exec(authorization.trim());
   if (!m?.[1] || m[1].length > 4096) throw unauthenticated('Authorization is not a Bearer token');
   try {
-    const key = await importJWK(opts.issuerKey, 'ES256');
-    const { payload } = await jwtVerify(m[1], key, {
+    const { payload } = await jwtVerify(m[1], await importIssuerKey(opts.issuerKey), {
       algorithms: ['ES256'],
       issuer: opts.issuer,
       audience: opts.audience,
