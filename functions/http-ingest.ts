@@ -11,6 +11,7 @@ export const createHandler = (deps = getDeps) =>
       kind: event.routeKey === 'POST /v1/claims' ? 'claim' : 'bundle',
       authorization: header(event, 'authorization'),
       contentType: header(event, 'content-type'),
+      contentEncoding: header(event, 'content-encoding'),
       contentDigest: header(event, 'content-digest'),
       signature: header(event, 'x-jws-signature'),
       idempotencyKey: header(event, 'idempotency-key'),

@@ -24,6 +24,8 @@ export interface SubmissionRequest {
   readonly kind: SubmissionKind;
   readonly authorization: string | undefined;
   readonly contentType: string | undefined;
+  /** Content codings are refused: the digest and signature cover the bytes as sent, never inflated. */
+  readonly contentEncoding: string | undefined;
   readonly contentDigest: string | undefined;
   readonly signature: string | undefined;
   readonly idempotencyKey: string | undefined;
@@ -67,7 +69,7 @@ export async function ingestSubmission(
     if (!scopeAllows(scopes, route.resource, route.interaction)) {
       throw reject('insufficient-scope', `the token lacks a scope allowing ${route.resource} creation`);
     }
-    checkMediaType(req.kind, req.contentType);
+    checkMediaType(req.kind, req.contentType, req.contentEncoding);
     if (req.body.byteLength > deps.settings.maxBodyBytes) {
       throw reject('payload-too-large', `the body exceeds ${deps.settings.maxBodyBytes} bytes`);
     }
@@ -109,7 +111,17 @@ export async function ingestSubmission(
   }
 }
 
-function checkMediaType(kind: SubmissionKind, contentType: string | undefined): void {
+function checkMediaType(
+  kind: SubmissionKind,
+  contentType: string | undefined,
+  contentEncoding: string | undefined,
+): void {
+  if (contentEncoding !== undefined && contentEncoding.trim().toLowerCase() !== 'identity') {
+    throw reject(
+      'unsupported-media-type',
+      'content codings (Content-Encoding) are not accepted; send the body as is',
+    );
+  }
   const [type, ...params] = (contentType ?? '').split(';').map((p) => p.trim().toLowerCase());
   const ok =
     type === ROUTES[kind].mediaType &&

@@ -1,5 +1,7 @@
+import { getAllDataTypes } from '@medplum/core';
 import { reject } from '../errors.js';
 import type { JsonObject } from './bundle-rules.js';
+import { warmFhirValidator } from './structure-validator.js';
 import { findInElements } from './walk-elements.js';
 
 /**
@@ -14,21 +16,46 @@ export const MAX_REPEATED_STRING_LENGTH = 16_384;
 const ENTRY_PATH = /^Bundle\.entry\[\d+\](\.resource)?/;
 
 export function checkRepeatedStrings(bundle: JsonObject): void {
-  const found = findInElements(bundle, 'Bundle', ({ node, path }) =>
-    Object.values(node).some(hasLongItem) ? path : undefined,
-  );
+  const found = findInElements(bundle, 'Bundle', ({ node, path }) => {
+    for (const [key, value] of Object.entries(node)) {
+      const index = longItemIndex(value);
+      if (index >= 0) return `${path}.${key}[${index}]`;
+    }
+    return undefined;
+  });
   if (found === undefined) return;
-  // Only the entry index is reported: the keys below it have not been checked against R4 yet.
   throw reject(
     'invalid-fhir',
     `A repeated string element is longer than ${MAX_REPEATED_STRING_LENGTH} characters.`,
-    {
-      expression: ENTRY_PATH.exec(found)?.[0] ?? 'Bundle',
-      limit: MAX_REPEATED_STRING_LENGTH,
-    },
+    { expression: vocabularyExpression(found), limit: MAX_REPEATED_STRING_LENGTH },
   );
 }
 
-const hasLongItem = (value: unknown): boolean =>
-  Array.isArray(value) &&
-  value.some((item) => typeof item === 'string' && item.length > MAX_REPEATED_STRING_LENGTH);
+let vocabulary: Set<string> | undefined;
+
+/**
+ * The keys below the entry have not been checked against R4 yet, and an unknown key is submitted
+ * content; the path keeps only steps whose names are R4 element names and stops at the first other.
+ */
+function vocabularyExpression(found: string): string {
+  if (vocabulary === undefined) {
+    warmFhirValidator();
+    vocabulary = new Set(['resource']);
+    for (const schema of Object.values(getAllDataTypes())) {
+      for (const element of Object.keys(schema.elements ?? {})) vocabulary.add(element.replace(/\[x\]$/, ''));
+    }
+  }
+  const entry = ENTRY_PATH.exec(found)?.[0];
+  if (entry === undefined) return 'Bundle';
+  const kept = [entry];
+  for (const step of found.slice(entry.length).split('.').filter(Boolean)) {
+    if (!vocabulary.has(step.replace(/(\[\d+\])+$/, ''))) break;
+    kept.push(step);
+  }
+  return kept.join('.');
+}
+
+const longItemIndex = (value: unknown): number =>
+  Array.isArray(value)
+    ? value.findIndex((item) => typeof item === 'string' && item.length > MAX_REPEATED_STRING_LENGTH)
+    : -1;

