@@ -2,6 +2,7 @@ import { checkBundleRules } from './bundle-rules.js';
 import { checkInternalReferences } from './internal-references.js';
 import { checkNarratives } from './narrative.js';
 import { checkRepeatedStrings } from './repeated-strings.js';
+import { checkRequiredBindings } from './required-bindings.js';
 import { validateR4Structure } from './structure-validator.js';
 
 export { MAX_BUNDLE_ENTRIES } from './bundle-rules.js';
@@ -24,6 +25,7 @@ export function validateBundle(value: unknown): BundleSummary {
   const bundle = checkBundleRules(value);
   checkRepeatedStrings(bundle.root);
   validateR4Structure(bundle);
+  checkRequiredBindings(bundle);
   // After the structural pass every key on a path is a known FHIR element name.
   checkInternalReferences(bundle);
   checkNarratives(bundle);
