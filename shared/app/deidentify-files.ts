@@ -1,0 +1,229 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { ConsumerContract } from '../core/deid/contract.js';
+import { createDeidEngine, type DeidEngine, type PhiContext } from '../core/deid/engine.js';
+import { mergeReports, type TransformReport } from '../core/deid/report.js';
+import { isPipelineError, PipelineError } from '../core/errors.js';
+import { type JsonLimits, parseSafeJson } from '../core/json/safe-json.js';
+
+/**
+ * `phi deid` as a use case: de-identify files offline, one output per input in the same format.
+ * Bundle JSON gives Bundle JSON, FHIR NDJSON gives NDJSON (one line per kept resource), a single
+ * resource gives a single resource. The format is read from the content, never from the file name.
+ */
+export interface DeidentifyFilesOptions {
+  contract: ConsumerContract;
+  secret: Uint8Array;
+  keyId: string;
+  referenceDate: string;
+  /** One output per input, same base name; without it exactly one input, returned as `stdout`. */
+  outDir?: string;
+}
+
+export interface DeidentifiedFile {
+  input: string;
+  /** Where the output was written (only with `outDir`). */
+  output?: string;
+  report: TransformReport;
+}
+
+export interface DeidentifyFilesResult {
+  stdout?: string;
+  outputs: DeidentifiedFile[];
+}
+
+/** Offline files are not request bodies: Synthea bundles and bulk exports are larger than 5 MiB. */
+const FILE_LIMITS: Partial<JsonLimits> = {
+  maxBytes: 512 * 1024 * 1024,
+  maxStringLength: 64 * 1024 * 1024,
+  maxArrayLength: 1_000_000,
+};
+
+type Format = 'json' | 'ndjson' | 'x12';
+
+export async function deidentifyFiles(
+  inputs: string[],
+  opts: DeidentifyFilesOptions,
+): Promise<DeidentifyFilesResult> {
+  if (inputs.length === 0) throw new PipelineError('config-invalid', 'No input files');
+  if (opts.outDir === undefined && inputs.length > 1) {
+    throw new PipelineError(
+      'config-invalid',
+      'More than one input file needs an output directory (--out DIR)',
+    );
+  }
+  const engine = createDeidEngine({
+    contract: opts.contract,
+    secret: opts.secret,
+    keyId: opts.keyId,
+    referenceDate: opts.referenceDate,
+  });
+  const outDir = opts.outDir === undefined ? undefined : resolve(opts.outDir);
+  if (outDir !== undefined) {
+    await mkdir(outDir, { recursive: true });
+    const names = new Set<string>();
+    for (const input of inputs) {
+      const name = basename(input);
+      if (names.has(name)) {
+        throw new PipelineError(
+          'config-invalid',
+          `Two inputs share the base name ${name}; outputs would collide`,
+        );
+      }
+      names.add(name);
+      if (resolve(outDir, name) === resolve(input)) {
+        throw new PipelineError('config-invalid', `${name}: the output would overwrite the input`);
+      }
+    }
+  }
+
+  // Read and parse everything first: the identifiers in any input (a Patient.ndjson beside a
+  // Condition.ndjson) are checked and scrubbed for in every other input of the same job.
+  const parsed: ParsedFile[] = [];
+  for (const input of inputs) parsed.push(parseFile(input, await readFile(input)));
+  const context = engine.collectContext(parsed.flatMap((file) => file.values));
+
+  const outputs: DeidentifiedFile[] = [];
+  let stdout: string | undefined;
+  for (const file of parsed) {
+    const { text, report } = deidentifyParsed(engine, file, context);
+    if (outDir === undefined) {
+      stdout = text;
+      outputs.push({ input: file.input, report });
+    } else {
+      const output = join(outDir, file.name);
+      await writeFile(output, text, { mode: 0o600 });
+      outputs.push({ input: file.input, output, report });
+    }
+  }
+  return stdout === undefined ? { outputs } : { stdout, outputs };
+}
+
+interface ParsedFile {
+  readonly input: string;
+  /** Base name: the output's name, and the only thing errors say about the file. */
+  readonly name: string;
+  readonly format: 'json' | 'ndjson';
+  readonly values: unknown[];
+}
+
+function parseFile(input: string, bytes: Uint8Array): ParsedFile {
+  const name = basename(input);
+  const format = detectFormat(bytes);
+  if (format === 'x12') {
+    throw new PipelineError('content-invalid', 'X12 de-identification is not supported yet', {
+      details: { file: name },
+    });
+  }
+  const values =
+    format === 'ndjson'
+      ? [...lines(bytes)].map(([line, slice]) => parse(slice, name, line))
+      : [parse(bytes, name, undefined)];
+  return { input, name, format, values };
+}
+
+/** De-identifies one file's bytes; `name` (the base name) only labels errors. */
+export function deidentifyContent(
+  engine: DeidEngine,
+  bytes: Uint8Array,
+  name: string,
+  context?: PhiContext,
+): { text: string; report: TransformReport } {
+  const file = parseFile(name, bytes);
+  return deidentifyParsed(engine, file, context ?? engine.collectContext(file.values));
+}
+
+function deidentifyParsed(
+  engine: DeidEngine,
+  file: ParsedFile,
+  context: PhiContext,
+): { text: string; report: TransformReport } {
+  const out: string[] = [];
+  const reports: TransformReport[] = [];
+  for (const value of file.values) {
+    const { output, report } = isBundle(value)
+      ? engine.deidentifyBundle(value, { context })
+      : engine.deidentifyResource(value, { context });
+    reports.push(report);
+    if (output !== undefined) out.push(JSON.stringify(output));
+  }
+  const report = mergeReports(reports) ?? engine.emptyReport();
+  // Bundle JSON in, Bundle JSON out; NDJSON in, one line per kept resource out.
+  return { text: out.length === 0 ? '' : `${out.join('\n')}\n`, report };
+}
+
+/** Non-empty lines of an NDJSON file as byte slices, numbered from 1. */
+function* lines(bytes: Uint8Array): Generator<[number, Uint8Array]> {
+  let start = 0;
+  let n = 0;
+  while (start <= bytes.length) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    n++;
+    let stop = end;
+    if (stop > start && bytes[stop - 1] === 0x0d) stop--;
+    const slice = bytes.subarray(start, stop);
+    if (!isBlank(slice)) yield [n, slice];
+    start = end + 1;
+  }
+}
+
+function isBlank(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
+  return true;
+}
+
+/**
+ * `{` with several lines that each hold one object is NDJSON; `{` otherwise is one JSON document;
+ * `ISA` is X12. A pretty-printed Bundle has lines that do not start with `{`, so it stays JSON.
+ */
+export function detectFormat(bytes: Uint8Array): Format {
+  let i = 0;
+  while (
+    i < bytes.length &&
+    (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)
+  )
+    i++;
+  if (bytes[i] === 0x49 && bytes[i + 1] === 0x53 && bytes[i + 2] === 0x41) return 'x12';
+  if (bytes[i] !== 0x7b) {
+    throw new PipelineError('content-invalid', 'Input is neither FHIR JSON, FHIR NDJSON nor X12');
+  }
+  let count = 0;
+  for (const [, slice] of lines(bytes)) {
+    const first = firstNonBlank(slice);
+    const last = lastNonBlank(slice);
+    if (slice[first] !== 0x7b || slice[last] !== 0x7d) return 'json';
+    count++;
+  }
+  return count > 1 ? 'ndjson' : 'json';
+}
+
+function firstNonBlank(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09)) i++;
+  return i;
+}
+
+function lastNonBlank(bytes: Uint8Array): number {
+  let i = bytes.length - 1;
+  while (i > 0 && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0d)) i--;
+  return i;
+}
+
+function parse(bytes: Uint8Array, name: string, line: number | undefined): unknown {
+  try {
+    return parseSafeJson(bytes, FILE_LIMITS);
+  } catch (error) {
+    if (!isPipelineError(error)) throw error;
+    const where = line === undefined ? name : `${name} line ${line}`;
+    throw new PipelineError('content-invalid', `${where}: ${error.message}`, {
+      cause: error,
+      details: { file: name, ...(line === undefined ? {} : { line }) },
+    });
+  }
+}
+
+const isBundle = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as { resourceType?: unknown }).resourceType === 'Bundle';

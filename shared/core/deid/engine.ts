@@ -1,0 +1,108 @@
+import { PipelineError } from '../errors.js';
+import { type CompiledContract, compileSelectors } from './compile.js';
+import { type ConsumerContract, parseContract } from './contract.js';
+import { REFERENCE_DATE } from './dates.js';
+import { Pseudonyms } from './pseudonyms.js';
+import { ReportBuilder, type TransformReport } from './report.js';
+import type { PhiContext } from './scrubber.js';
+import { Walker } from './walker.js';
+
+export type { TransformReport } from './report.js';
+export { PhiContext } from './scrubber.js';
+
+export interface DeidOptions {
+  contract: ConsumerContract;
+  /** At least 32 bytes of per-consumer HMAC key material; never written anywhere. */
+  secret: Uint8Array;
+  keyId: string;
+  /** YYYY-MM-DD: the day ages are computed for (90 and over), fixed per job for reproducibility. */
+  referenceDate: string;
+}
+
+export interface DeidResult<T> {
+  output: T;
+  report: TransformReport;
+}
+
+export interface DeidEngine {
+  /** The contract as resolved (profile merged, defaults filled). */
+  readonly contract: ConsumerContract;
+  /** `context`: identifiers found elsewhere (other files of the same job), also scrubbed and checked. */
+  deidentifyBundle(bundle: unknown, options?: { context?: PhiContext }): DeidResult<Record<string, unknown>>;
+  /**
+   * One resource, e.g. an NDJSON line; `undefined` output when its type is dropped. Per-patient
+   * consistency across lines comes from keyed pseudonyms and shifts, not from state. `context` carries
+   * identifiers collected from the other lines of the same file (see `collectContext`) so their free
+   * text is scrubbed of them too.
+   */
+  deidentifyResource(
+    resource: unknown,
+    options?: { context?: PhiContext },
+  ): DeidResult<Record<string, unknown> | undefined>;
+  /** The identifiers in the structured fields of these resources (names, addresses, ids, telecom). */
+  collectContext(resources: Iterable<unknown>): PhiContext;
+  /** A report of nothing done, e.g. for an empty NDJSON file. */
+  emptyReport(): TransformReport;
+}
+
+/**
+ * Builds a de-identification engine for one contract and key. Everything expensive (contract
+ * resolution, selector compilation, key derivation) happens here, once; each call is one pass.
+ * Deterministic: the same input, secret, key id, contract version and reference date give
+ * byte-identical output (no clock, no randomness; object keys keep input order).
+ */
+export function createDeidEngine(opts: DeidOptions): DeidEngine {
+  const contract = parseContract(opts.contract, `contract ${safeName(opts.contract)}`);
+  if (typeof opts.referenceDate !== 'string' || !REFERENCE_DATE.test(opts.referenceDate)) {
+    throw new PipelineError('config-invalid', 'De-identification reference date must be YYYY-MM-DD');
+  }
+  const cc: CompiledContract = compileSelectors(contract);
+  const pseudo = new Pseudonyms(opts.secret, opts.keyId, contract.name);
+  const head = {
+    contract: contract.name,
+    contractVersion: contract.version,
+    profile: cc.profile,
+    keyId: opts.keyId,
+  };
+  const walker = (report: ReportBuilder, context?: PhiContext) =>
+    new Walker({ cc, pseudo, report, keyId: opts.keyId, referenceDate: opts.referenceDate, context });
+
+  return {
+    contract,
+    deidentifyBundle(bundle, options) {
+      if (
+        typeof bundle !== 'object' ||
+        bundle === null ||
+        (bundle as { resourceType?: unknown }).resourceType !== 'Bundle'
+      ) {
+        throw new PipelineError('content-invalid', 'Input is not a FHIR Bundle');
+      }
+      const report = new ReportBuilder();
+      const w = walker(report, options?.context);
+      const output = w.bundleTop(bundle as Record<string, unknown>);
+      w.finish();
+      return { output, report: report.build(head) };
+    },
+    deidentifyResource(resource, options) {
+      const report = new ReportBuilder();
+      const w = walker(report, options?.context);
+      const output = w.topLevel(resource);
+      w.finish();
+      return { output, report: report.build(head) };
+    },
+    emptyReport() {
+      return new ReportBuilder().build(head);
+    },
+    collectContext(resources) {
+      const w = walker(new ReportBuilder());
+      for (const resource of resources) w.collect(resource);
+      return w.context();
+    },
+  };
+}
+
+function safeName(contract: unknown): string {
+  const name =
+    typeof contract === 'object' && contract !== null ? (contract as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && /^[a-z][a-z0-9-]{0,62}$/.test(name) ? name : '(unnamed)';
+}

@@ -1,0 +1,102 @@
+import { createHmac } from 'node:crypto';
+import { PipelineError } from '../errors.js';
+
+/**
+ * Keyed pseudonyms and offsets: HMAC-SHA-256 under sub-keys derived from the consumer's secret, the
+ * contract name and the key id. Two consumers (or two key ids) therefore get unlinkable pseudonyms
+ * from the same source ids, and the same (secret, contract, key id) always gives the same output:
+ * no state, no randomness, so NDJSON lines and later submissions stay consistent.
+ */
+export const MIN_SECRET_BYTES = 32;
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const CACHE_LIMIT = 100_000;
+
+type Purpose = 'resource' | 'identifier' | 'token' | 'date-shift';
+
+export class Pseudonyms {
+  private readonly keys: Record<Purpose, Buffer>;
+  private readonly caches = new Map<string, Map<string, string>>();
+
+  constructor(secret: Uint8Array, keyId: string, scope: string) {
+    if (!(secret instanceof Uint8Array) || secret.byteLength < MIN_SECRET_BYTES) {
+      throw new PipelineError(
+        'config-invalid',
+        `De-identification secret must be at least ${MIN_SECRET_BYTES} bytes`,
+      );
+    }
+    if (!KEY_ID.test(keyId)) {
+      throw new PipelineError('config-invalid', 'De-identification key id must match [A-Za-z0-9._-]{1,64}');
+    }
+    const derive = (purpose: Purpose): Buffer =>
+      createHmac('sha256', secret).update(`phi-pipeline/deid/v1|${purpose}|${scope}|${keyId}`).digest();
+    this.keys = {
+      resource: derive('resource'),
+      identifier: derive('identifier'),
+      token: derive('token'),
+      'date-shift': derive('date-shift'),
+    };
+  }
+
+  private mac(purpose: Purpose, input: string): Buffer {
+    return createHmac('sha256', this.keys[purpose]).update(input).digest();
+  }
+
+  private cached(tag: string, input: string, make: () => string): string {
+    let cache = this.caches.get(tag);
+    if (cache === undefined) {
+      cache = new Map();
+      this.caches.set(tag, cache);
+    }
+    const hit = cache.get(input);
+    if (hit !== undefined) return hit;
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    const value = make();
+    cache.set(input, value);
+    return value;
+  }
+
+  /**
+   * An RFC 4122 UUID (version 4 layout, RFC 4122 variant) for a resource identity such as
+   * `Patient/123`. The version nibble says "random" because, to anyone without the key, it is.
+   * It is a valid FHIR id, and `urn:uuid:` + it a valid fullUrl.
+   */
+  resourceUuid(identity: string): string {
+    return this.cached('r', identity, () => formatUuid(this.mac('resource', identity)));
+  }
+
+  /** 32 lowercase hex characters (128 bits) for an identifier `system|value`. */
+  identifierValue(system: string, value: string): string {
+    return this.cached('i', `${system}|${value}`, () =>
+      this.mac('identifier', `${system}|${value}`).toString('hex', 0, 16),
+    );
+  }
+
+  /** 32 lowercase hex characters for any other value (a valid FHIR id and string). */
+  token(value: string): string {
+    return this.cached('t', value, () => this.mac('token', value).toString('hex', 0, 16));
+  }
+
+  /** A DICOM-style OID under the UUID arc 2.25 (ITU-T X.667) for an OID or UID. */
+  oid(value: string): string {
+    return this.cached(
+      'o',
+      value,
+      () => `2.25.${BigInt(`0x${this.mac('token', `oid|${value}`).toString('hex', 0, 16)}`)}`,
+    );
+  }
+
+  /** Days in [min, max], the same for every call with the same patient key. */
+  shiftDays(patientKey: string, min: number, max: number): number {
+    const span = max - min + 1;
+    if (span <= 1) return min;
+    return min + (this.mac('date-shift', patientKey).readUInt32BE(0) % span);
+  }
+}
+
+function formatUuid(digest: Buffer): string {
+  const b = Buffer.from(digest.subarray(0, 16));
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}

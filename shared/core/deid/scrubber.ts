@@ -1,0 +1,294 @@
+/**
+ * Free-text scrubbing without a model: patterns for PHI that has a shape (phone, SSN, e-mail, URL, IP,
+ * VIN, ZIP, MRN-like numbers, dates in the usual spellings, ages over 89) and the record's own
+ * identifiers (Google's "contextual" idea): every name part, address line, city, identifier, telecom
+ * value and id the record carries in structured fields is removed from its text, in any case and order.
+ */
+
+const MONTH =
+  '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+const ORD = '(?:st|nd|rd|th)?';
+
+/** One alternative per kind; the first alternative matching at a position wins. */
+const PATTERNS: readonly (readonly [kind: string, source: string])[] = [
+  ['URL', String.raw`\b(?:https?|ftp|file)://[^\s<>"']+|\bwww\.[^\s<>"']+`],
+  ['EMAIL', String.raw`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`],
+  [
+    'DATE',
+    [
+      String.raw`\b\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?`,
+      String.raw`\b\d{4}[/.]\d{1,2}[/.]\d{1,2}\b`,
+      String.raw`\b\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})\b`,
+      String.raw`\b(?:1[89]|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\b`,
+      String.raw`\b\d{1,2}-${MONTH}-\d{2,4}\b`,
+      String.raw`\b${MONTH}\.?\s+\d{1,2}${ORD}(?:,?\s+\d{4})?\b`,
+      String.raw`\b\d{1,2}${ORD}(?:\s+of)?\s+${MONTH}\b\.?(?:,?\s+\d{4})?`,
+      String.raw`\b${MONTH}\.?,?\s+\d{4}\b`,
+    ].join('|'),
+  ],
+  ['IP', String.raw`\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b`],
+  [
+    'IP',
+    String.raw`\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,5})?`,
+  ],
+  ['SSN', String.raw`\b\d{3}[- ]\d{2}[- ]\d{4}\b`],
+  [
+    'PHONE',
+    String.raw`(?:\+?1[-.\s]?)?(?:\(\d{3}\)\s?|\b\d{3}[-.\s])\d{3}[-.\s]\d{4}\b(?:\s*(?:x|ext\.?)\s*\d{1,5})?`,
+  ],
+  [
+    'ID',
+    String.raw`\b(?:mrn|mr#|medical\s+record(?:\s+(?:number|no\.?|#))?|account(?:\s+(?:number|no\.?|#))?|acct\.?(?:\s*(?:#|no\.?))?|member\s+id|patient\s+id|chart(?:\s+(?:number|#))?|record\s+(?:number|#)|ssn|license(?:\s+(?:number|no\.?|#))?|serial(?:\s+(?:number|no\.?|#))?|plate)\s*[:#]?\s*(?=[a-z-]*\d)[a-z0-9][a-z0-9-]{2,}\b`,
+  ],
+  ['VIN', String.raw`\b(?=[a-hj-npr-z0-9]{17}\b)(?=[a-z]*\d)(?=\d*[a-z])[a-hj-npr-z0-9]{17}\b`],
+  ['ID', String.raw`\b[a-z]{0,4}-?\d{7,}[a-z0-9]*\b`],
+  ['ZIP', String.raw`\b\d{5}(?:-\d{4})?\b`],
+  [
+    'AGE',
+    String.raw`\b(?:9\d|1[0-4]\d)\s*-?\s*(?:years?|yrs?|y/?o)\b(?:[\s-]+old)?|\baged?\s+(?:9\d|1[0-4]\d)\b`,
+  ],
+];
+
+const KINDS = PATTERNS.map(([kind]) => kind);
+const COMBINED = new RegExp(PATTERNS.map(([, source]) => `(${source})`).join('|'), 'giu');
+/** The same without ZIP: short numbers in code displays ("10000 UNT/ML") are not worth dropping. */
+const CHECK = new RegExp(
+  PATTERNS.filter(([kind]) => kind !== 'ZIP' && kind !== 'AGE')
+    .map(([, source]) => `(?:${source})`)
+    .join('|'),
+  'iu',
+);
+
+const HONORIFICS: ReadonlySet<string> = new Set([
+  'mr',
+  'mrs',
+  'ms',
+  'miss',
+  'dr',
+  'jr',
+  'sr',
+  'ii',
+  'iii',
+  'iv',
+  'md',
+  'phd',
+  'rn',
+  'do',
+]);
+
+const normalizeQuotes = (s: string): string => s.replace(/[\u2018\u2019\u02bc]/g, "'");
+
+/** Words: letters and digits, joined by inner apostrophes, dots, hyphens or slashes ("O'Hara248", "999-41-9861"). */
+const TOKEN = /[\p{L}\p{N}]+(?:['.\-/][\p{L}\p{N}]+)*/gu;
+const MAX_TERM_TOKENS = 8;
+
+interface Token {
+  readonly start: number;
+  readonly end: number;
+  readonly lower: string;
+}
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text)) {
+    tokens.push({ start: m.index, end: m.index + m[0].length, lower: m[0].toLowerCase() });
+  }
+  return tokens;
+}
+
+/**
+ * The record's own identifiers, collected from its structured fields before they are dropped, as
+ * normalized word sequences. Matching looks each run of up to eight words up in a set: linear in the
+ * text, whatever the number of terms (a Synthea record carries hundreds of identifiers).
+ */
+export class PhiContext {
+  private readonly terms = new Set<string>();
+  private readonly digitTerms = new Set<string>();
+  private maxTokens = 0;
+
+  /** `parent`: terms found elsewhere (other lines of the same file), consulted but never changed. */
+  constructor(private readonly parent?: PhiContext) {
+    this.maxTokens = parent?.maxTokens ?? 0;
+  }
+
+  private patient = false;
+
+  /** The record includes the patient it is about, whose identifiers were collected. */
+  notePatient(): void {
+    this.patient = true;
+  }
+
+  get knowsPatient(): boolean {
+    return this.patient || this.parent?.knowsPatient === true;
+  }
+
+  private has(term: string): boolean {
+    return this.terms.has(term) || this.parent?.has(term) === true;
+  }
+
+  addName(value: string): void {
+    for (const part of normalizeQuotes(value).split(/[\s,]+/)) {
+      const token = part.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
+      if (token.length < 2 || HONORIFICS.has(token.toLowerCase().replace(/\.$/, ''))) continue;
+      this.addTerm(token);
+      // "Mary-Jane" is also written "Mary Jane" or "Mary".
+      if (token.includes('-'))
+        for (const piece of token.split('-')) if (piece.length >= 2) this.addTerm(piece);
+    }
+  }
+
+  addAddressPart(value: string): void {
+    const text = normalizeQuotes(value).trim();
+    if (text.length < 3) return;
+    this.addTerm(text);
+    // "123 Main Street Apt 4" is often written "123 Main St": keep the house number and street name.
+    const head = /^(\d+[a-z]?\s+[\p{L}\p{N}']{2,})/iu.exec(text)?.[1];
+    if (head !== undefined) this.addTerm(head);
+  }
+
+  /** Identifier values, telecom values, ids used as identifiers. */
+  addIdentifier(value: string): void {
+    const text = value.trim();
+    if (text.length < 3 || !(/\d/.test(text) || text.length >= 6)) return;
+    this.addTerm(text);
+    const digits = text.replace(/\D/g, '');
+    if (digits.length >= 5) {
+      this.digitTerms.add(digits);
+      if (digits !== text) this.addTerm(digits);
+    }
+  }
+
+  private addTerm(term: string): void {
+    const tokens = tokenize(term);
+    if (tokens.length === 0 || tokens.length > MAX_TERM_TOKENS) return;
+    this.terms.add(tokens.map((t) => t.lower).join(' '));
+    if (tokens.length > this.maxTokens) this.maxTokens = tokens.length;
+  }
+
+  get size(): number {
+    return this.terms.size + (this.parent?.size ?? 0);
+  }
+
+  /** Whether an integer equals one of the record's numeric identifiers. */
+  matchesNumber(value: number): boolean {
+    if (!Number.isSafeInteger(value) || value < 10_000) return false;
+    return this.digitTerms.has(String(value)) || this.parent?.matchesNumber(value) === true;
+  }
+
+  /** Spans `[start, end)` of the text that are one of the record's identifiers, left to right. */
+  find(text: string, firstOnly = false): [number, number][] {
+    const spans: [number, number][] = [];
+    if (this.size === 0) return spans;
+    const tokens = tokenize(text);
+    for (let i = 0; i < tokens.length; ) {
+      let matched = 0;
+      let key = '';
+      const limit = Math.min(this.maxTokens, tokens.length - i);
+      const keys: string[] = [];
+      for (let n = 0; n < limit; n++) {
+        key = n === 0 ? (tokens[i]?.lower ?? '') : `${key} ${tokens[i + n]?.lower ?? ''}`;
+        keys.push(key);
+      }
+      for (let n = keys.length; n >= 1; n--) {
+        const k = keys[n - 1] ?? '';
+        if (this.has(k) || (n === 1 && k.endsWith("'s") && this.has(k.slice(0, -2)))) {
+          matched = n;
+          break;
+        }
+      }
+      if (matched === 0) {
+        i++;
+        continue;
+      }
+      spans.push([tokens[i]?.start ?? 0, tokens[i + matched - 1]?.end ?? 0]);
+      if (firstOnly) return spans;
+      i += matched;
+    }
+    return spans;
+  }
+}
+
+export interface ScrubResult {
+  readonly text: string;
+  /** Replacements by kind (`CONTEXT`, `DATE`, …); counts only. */
+  readonly hits: Readonly<Record<string, number>>;
+}
+
+/** Replaces the record's identifiers with `[REDACTED]` and pattern PHI with `[KIND]`. */
+export function scrubFreeText(input: string, context: PhiContext): ScrubResult {
+  const hits: Record<string, number> = {};
+  const count = (kind: string) => {
+    hits[kind] = (hits[kind] ?? 0) + 1;
+  };
+  let text = normalizeQuotes(input);
+  const spans = context.find(text);
+  if (spans.length > 0) {
+    let out = '';
+    let at = 0;
+    for (const [start, end] of spans) {
+      out += `${text.slice(at, start)}[REDACTED]`;
+      at = end;
+      count('CONTEXT');
+    }
+    text = out + text.slice(at);
+  }
+  COMBINED.lastIndex = 0;
+  text = text.replace(COMBINED, (...args: unknown[]) => {
+    for (let i = 0; i < KINDS.length; i++) {
+      if (args[i + 1] !== undefined) {
+        const kind = KINDS[i] ?? 'PHI';
+        count(kind);
+        return kind === 'AGE' ? '[AGE 90+]' : `[${kind}]`;
+      }
+    }
+    return '[REDACTED]';
+  });
+  return { text, hits };
+}
+
+/**
+ * Whether a short human-readable string the output would keep (a code display, a unit, a state)
+ * carries PHI: one of the record's identifiers, or (with `patterns`) a shaped identifier or full date.
+ */
+export function carriesPhi(value: string, context: PhiContext, patterns: boolean): boolean {
+  const text = normalizeQuotes(value);
+  if (context.find(text, true).length > 0) return true;
+  return patterns && CHECK.test(text);
+}
+
+const ENTITIES: Readonly<Record<string, string>> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+};
+
+/** Narrative XHTML to plain text: tags become spaces, entities are decoded. */
+export function xhtmlToText(div: string): string {
+  return div
+    .replace(/<(?:br|\/p|\/div|\/li|\/tr|\/h\d)\b[^>]*>/gi, '\n')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
+      if (name[0] === '#') {
+        const code =
+          name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+        return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ' ';
+      }
+      return ENTITIES[name.toLowerCase()] ?? whole;
+    })
+    .replace(/[ \t]+/g, ' ')
+    .replace(/ *\n */g, '\n')
+    .trim();
+}
+
+const escapeXml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** Plain text back into a minimal, valid narrative div. */
+export function textToXhtml(text: string): string {
+  const body = text.split('\n').map(escapeXml).join('<br/>');
+  return `<div xmlns="http://www.w3.org/1999/xhtml"><p>${body}</p></div>`;
+}
