@@ -1,8 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { JWK } from 'jose';
@@ -15,7 +13,7 @@ import { verifyAccessToken } from '../shared/core/auth/access-token.js';
 import { parseSafeJson } from '../shared/core/json/safe-json.js';
 import { verifyDetachedJws } from '../shared/core/jws/detached-jws.js';
 import { createEnvelope } from '../shared/crypto/envelope.js';
-import { packageRoot } from '../shared/runtime/package-root.js';
+import { freePort, peakRssMiB, startStackProcess, stopStackProcess } from './local-stack-process.js';
 import { fmt, percentile, runConcurrent } from './stats.js';
 import { syntheticBundle } from './synthetic-bundle.js';
 
@@ -31,49 +29,11 @@ const CASES: readonly Case[] = [
   { label: '1 MB bundle', bytes: 1024 * 1024, requests: 40, concurrency: 4 },
 ];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startStack(home: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(packageRoot(), 'dist/bin/phi.js'), 'start'], {
-    env: {
-      ...process.env,
-      PHI_HOME: home,
-      PORT: String(port),
-      PHI_RATE_LIMIT_RPS: '1000000',
-      PHI_RATE_LIMIT_BURST: '1000000',
-      POWERTOOLS_LOG_LEVEL: 'WARN',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('listening on')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`stack exited with ${code}`)));
-  });
-  return child;
-}
-
-const peakRssMiB = async (pid: number): Promise<number> => {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const kb = /VmHWM:\s+(\d+)/.exec(status)?.[1];
-  return kb ? Number(kb) / 1024 : Number.NaN;
-};
-
 /** Ingest requests/s and latency on the local stack, beside the single-core CPU floor of the same bytes. */
 export async function benchIngest(): Promise<string[]> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'phi-bench-'));
   const port = await freePort();
-  const stack = await startStack(home, port);
+  const stack = await startStackProcess(home, port, { PHI_WORKERS: 'false' });
   const baseUrl = `https://127.0.0.1:${port}`;
   const ca = await readFile(path.join(home, 'tls/ca.pem'), 'utf8');
   const jwk = JSON.parse(await readFile(path.join(home, 'partners/demo/private.jwk'), 'utf8')) as JWK;
@@ -135,12 +95,11 @@ export async function benchIngest(): Promise<string[]> {
         `| ${c.label} | ${c.requests} | ${c.concurrency} | ${fmt(reqPerSec)} | ${fmt(percentile(latenciesMs, 50))} | ${fmt(percentile(latenciesMs, 99))} | ${fmt(floorMs, 2)} | ${fmt(1000 / floorMs)} | ${fmt(reqPerSec / (1000 / floorMs), 2)} |`,
       );
     }
-    rows.push('', `stack peak RSS: ${fmt(await peakRssMiB(stack.pid ?? 0), 0)} MiB`);
+    rows.push('', `stack peak RSS: ${fmt(await peakRssMiB(stack.pid), 0)} MiB (workers off: ingest only)`);
   } finally {
     client.close();
     agent.destroy();
-    stack.kill('SIGTERM');
-    await new Promise((r) => stack.once('exit', r));
+    await stopStackProcess(stack);
     await rm(home, { recursive: true, force: true });
   }
   return rows;

@@ -1,8 +1,11 @@
 import type { PipelineDeps } from '../shared/app/pipeline-deps.js';
+import { warmRequiredBindings } from '../shared/core/fhir/required-bindings.js';
+import { warmFhirValidator } from '../shared/core/fhir/validate-bundle.js';
 import type { Config } from '../shared/runtime/config.js';
 import { buildDeps } from '../shared/runtime/deps.js';
 import { type RunningHost, startHttpHost } from '../shared/runtime/local/http-host.js';
 import { prepareHome } from '../shared/runtime/local/prepare-home.js';
+import { type LocalWorkers, startLocalWorkers } from './local-workers.js';
 import { httpRoutes } from './routes.js';
 
 export interface LocalStack {
@@ -30,11 +33,22 @@ export async function startLocalStack(config: Config): Promise<LocalStack> {
     fallback,
     maxBodyBytes: config.PHI_MAX_BODY_BYTES,
   });
+  const workers: LocalWorkers | undefined = config.PHI_WORKERS
+    ? startLocalWorkers(deps, { visibilityTimeoutSeconds: config.PHI_VISIBILITY_TIMEOUT_SECONDS })
+    : undefined;
+  // Index the R4 definitions and value sets now (about a second) rather than in the first request.
+  setImmediate(() => {
+    warmFhirValidator();
+    warmRequiredBindings();
+  });
   return {
     url: host.url,
     deps,
     caPath: home.tls.caPath,
     demoKeyPath: home.demoKeyPath,
-    close: () => host.close(),
+    close: async () => {
+      await host.close();
+      await workers?.stop();
+    },
   };
 }

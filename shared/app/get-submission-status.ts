@@ -44,9 +44,12 @@ export async function readSubmissionStatus(
   };
 }
 
-/** The submission's status follows its consumers once any has reported. */
+/**
+ * The submission's status follows its consumers once any has reported, except that a submission
+ * dead-lettered as a whole (its ingest message failed) says so whatever its consumers show.
+ */
 function overallStatus(base: string, consumers: readonly ConsumerStatus[]): string {
-  if (consumers.length === 0) return base;
+  if (consumers.length === 0 || base === 'dead-lettered') return base;
   const states = new Set(consumers.map((c) => c.status));
   if (states.has('dead-lettered')) return 'dead-lettered';
   if (states.has('failed')) return 'failed';

@@ -2,6 +2,7 @@ import type { Envelope } from '../crypto/envelope.js';
 import type {
   AuditSink,
   Clock,
+  ContractStore,
   KeyProvider,
   ObjectStore,
   PartnerRegistry,
@@ -18,6 +19,12 @@ export interface PipelineSettings {
   readonly maxBodyBytes: number;
   readonly tokenTtlSeconds: number;
   readonly ingestQueue: string;
+  /** Physical queue names are this prefix + the logical name (empty on the embedded default). */
+  readonly queuePrefix: string;
+  /** Deliveries before a message is dead-lettered; a failure on the last one marks it dead-lettered. */
+  readonly maxReceiveCount: number;
+  /** First retry delay of a transiently failed message; doubles per try. */
+  readonly retryBaseSeconds: number;
 }
 
 /** Everything a use case may touch, each behind a port. */
@@ -29,6 +36,7 @@ export interface PipelineDeps {
   readonly envelope: Envelope;
   readonly signer: TokenSigner;
   readonly partners: PartnerRegistry;
+  readonly contracts: ContractStore;
   readonly audit: AuditSink;
   readonly clock: Clock;
   readonly rateLimiter: RateLimiter;

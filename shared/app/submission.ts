@@ -62,3 +62,47 @@ export const rawEncryptionContext = (partner: string, submissionId: string): Rec
   submissionId,
   partner,
 });
+
+/** One consumer's share of a submission, on that consumer's own deliver queue. */
+export const DeliverMessageSchema = z
+  .object({
+    version: z.literal(1),
+    type: z.literal('submission.deliver'),
+    submissionId: z.string(),
+    partner: z.string(),
+    consumer: z.string(),
+    kind: z.enum(['bundle', 'claim']),
+    key: z.string(),
+    contentDigest: z.string(),
+    receivedAt: z.string(),
+  })
+  .strict();
+export type DeliverMessage = z.infer<typeof DeliverMessageSchema>;
+
+/** SPEC §4 consumer notification: ids, a digest and counts, no PHI. */
+export const ConsumerNotificationSchema = z
+  .object({
+    version: z.literal(1),
+    type: z.literal('submission.delivered'),
+    submissionId: z.string(),
+    consumer: z.string(),
+    bucket: z.string(),
+    key: z.string(),
+    contentType: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.number().int().nonnegative(),
+    resourceCounts: z.record(z.string(), z.number().int()),
+    profile: z.string(),
+    createdAt: z.string(),
+  })
+  .strict();
+export type ConsumerNotification = z.infer<typeof ConsumerNotificationSchema>;
+
+export const consumerEncryptionContext = (
+  consumer: string,
+  submissionId: string,
+): Record<string, string> => ({
+  purpose: 'consumer-copy',
+  submissionId,
+  consumer,
+});

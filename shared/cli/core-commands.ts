@@ -2,12 +2,11 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { startLocalStack } from '../../functions/local-stack.js';
 import { DEFAULT_PARTNER_SCOPES } from '../core/auth/scopes.js';
-import type { Config } from '../runtime/config.js';
-import { buildDeps } from '../runtime/deps.js';
+import type { AwsSettings, Config } from '../runtime/config.js';
 import { addPartner } from '../runtime/local/partner-keys.js';
-import { prepareHome } from '../runtime/local/prepare-home.js';
 import { CliError } from './cli-error.js';
 import { partnerClient } from './partner-session.js';
+import { preparedDeps } from './prepared-deps.js';
 import { submitFiles } from './submit-files.js';
 
 export interface CliContext {
@@ -16,31 +15,56 @@ export interface CliContext {
 
 const SAMPLE_BUNDLE = 'test/fixtures/fhir/Bundle-bundle-transaction.json';
 
-/** Every verb prepares PHI_HOME first, as `phi start` does (SPEC §2). */
-async function preparedDeps(config: Config) {
-  const deps = await buildDeps(config);
-  await prepareHome(config, deps);
-  return deps;
+/**
+ * `phi start` with PHI_TARGET=aws: the local host runs the Lambda handlers over the AWS adapters. Tokens
+ * name PHI_PUBLIC_URL as issuer and audience, so partners must reach this host by that URL.
+ */
+function awsStartLines(config: Config, aws: AwsSettings, url: string, caPath: string): string[] {
+  return [
+    `phi-pipeline listening on ${url} (PHI_TARGET=aws)`,
+    `  objects:          s3://${aws.dataBucket}`,
+    `  audit:            s3://${aws.audit.bucket}/${aws.audit.prefix}`,
+    `  queues:           SQS ${aws.queuePrefix}ingest, ${aws.queuePrefix}deliver-*, ${aws.queuePrefix}notify-*`,
+    `  aws endpoint:     ${aws.endpoint ?? `AWS ${aws.region}`}`,
+    `  TLS CA:           ${caPath}`,
+    ...(config.publicUrl === url
+      ? []
+      : [`  warning: PHI_PUBLIC_URL is ${config.publicUrl}; tokens are audienced to it, not to ${url}`]),
+    '  add a partner, then submit, in another terminal:',
+    '    npx phi partner add acme',
+    `    npx phi submit --partner acme ${SAMPLE_BUNDLE}`,
+    '',
+  ];
 }
 
 export function registerCoreCommands(program: Command, ctx: CliContext): void {
   program
     .command('start')
-    .description('run the whole pipeline on this machine (HTTPS API, workers, local stores and queues)')
+    .description(
+      'run the whole pipeline on this machine (HTTPS API, workers, local stores and queues); with PHI_TARGET=aws the same host and workers over S3, SQS and KMS',
+    )
     .action(async () => {
       const config = ctx.config();
       const stack = await startLocalStack(config);
       const rel = (p: string) => path.relative(process.cwd(), p) || p;
       process.stdout.write(
-        [
-          `phi-pipeline listening on ${stack.url}`,
-          `  state:            ${rel(config.home)}`,
-          `  TLS CA:           ${rel(stack.caPath)}`,
-          `  demo partner key: ${rel(stack.demoKeyPath)}`,
-          '  try, in another terminal:',
-          `    npx phi submit ${SAMPLE_BUNDLE}`,
-          '',
-        ].join('\n'),
+        (config.aws === undefined
+          ? [
+              `phi-pipeline listening on ${stack.url}`,
+              `  state:            ${rel(config.home)}`,
+              `  TLS CA:           ${rel(stack.caPath)}`,
+              `  demo partner key: ${rel(stack.demoKeyPath)}`,
+              '  try, in another terminal:',
+              `    npx phi submit ${SAMPLE_BUNDLE}`,
+              '',
+            ]
+          : awsStartLines(
+              config,
+              config.aws,
+              stack.url,
+              rel(stack.caPath).startsWith('..') ? stack.caPath : rel(stack.caPath),
+            )
+        ).join('\n'),
       );
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

@@ -17,6 +17,12 @@ export interface SendOptions {
   readonly delaySeconds?: number;
   /** PHI-free string attributes (SQS message attributes). */
   readonly attributes?: Readonly<Record<string, string>>;
+  /**
+   * A second send with the same id on the same queue is dropped and answers the first message's id.
+   * The embedded queue dedupes for good; SQS FIFO queues dedupe for five minutes; SQS standard queues
+   * do not, so receivers must still dedupe (consumers do, on submissionId).
+   */
+  readonly deduplicationId?: string;
 }
 
 export interface ReceiveOptions {

@@ -1,4 +1,5 @@
 import { FileAuditSink } from '../adapters/embedded/file-audit-sink.js';
+import { FileContractStore } from '../adapters/embedded/file-contract-store.js';
 import { FileObjectStore } from '../adapters/embedded/file-object-store.js';
 import { FilePartnerRegistry } from '../adapters/embedded/file-partner-registry.js';
 import { LocalKeyProvider } from '../adapters/embedded/local-key-provider.js';
@@ -22,6 +23,9 @@ export function createEmbeddedDeps(config: Config): PipelineDeps {
       maxBodyBytes: config.PHI_MAX_BODY_BYTES,
       tokenTtlSeconds: config.PHI_TOKEN_TTL_SECONDS,
       ingestQueue: INGEST_QUEUE,
+      queuePrefix: '',
+      maxReceiveCount: config.PHI_MAX_RECEIVE_COUNT,
+      retryBaseSeconds: config.PHI_RETRY_BASE_SECONDS,
     },
     objects: new FileObjectStore(config.home),
     queue: new SqliteQueue(config.home, { maxReceiveCount: config.PHI_MAX_RECEIVE_COUNT }),
@@ -29,6 +33,7 @@ export function createEmbeddedDeps(config: Config): PipelineDeps {
     envelope: createEnvelope(keys),
     signer: new LocalTokenSigner(config.home),
     partners: new FilePartnerRegistry(config.home),
+    contracts: new FileContractStore(config.home),
     audit: new FileAuditSink(config.home),
     clock,
     rateLimiter: new TokenBucketRateLimiter(config.PHI_RATE_LIMIT_RPS, config.PHI_RATE_LIMIT_BURST, clock),

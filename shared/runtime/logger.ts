@@ -8,7 +8,20 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
  */
 export const logger = new Logger({ serviceName: 'phi-pipeline' });
 
-export const metrics = new Metrics({ namespace: 'PhiPipeline', serviceName: 'phi-pipeline' });
+/**
+ * The metrics store is per process; the local host runs invocations concurrently, so one invocation can
+ * flush another's metrics and the library then warns about an empty flush. Its own notices go to debug.
+ */
+export const metrics = new Metrics({
+  namespace: 'PhiPipeline',
+  serviceName: 'phi-pipeline',
+  logger: {
+    debug: (...args: unknown[]) => logger.debug(String(args[0])),
+    info: (...args: unknown[]) => logger.debug(String(args[0])),
+    warn: (...args: unknown[]) => logger.debug(String(args[0])),
+    error: (...args: unknown[]) => logger.error(String(args[0])),
+  },
+});
 
 // Error capture can only be switched off through the environment; an error can quote submitted content.
 process.env.POWERTOOLS_TRACER_CAPTURE_ERROR = 'false';

@@ -100,6 +100,12 @@ CREATE TABLE IF NOT EXISTS messages (
   receipt_handle TEXT UNIQUE
 );
 CREATE INDEX IF NOT EXISTS messages_by_queue ON messages (queue, visible_at, seq);
+CREATE TABLE IF NOT EXISTS sent_once (
+  queue TEXT NOT NULL,
+  dedupe_id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  PRIMARY KEY (queue, dedupe_id)
+);
 `;
 
 /**
@@ -182,17 +188,35 @@ export class SqliteQueue implements Queue {
     assertIntegerIn(delaySeconds, 0, 900, 'delaySeconds');
     const attributes = options.attributes ?? {};
     assertAttributes(attributes);
+    const dedupeId = options.deduplicationId;
+    if (dedupeId !== undefined && !/^[\x21-\x7e]{1,128}$/.test(dedupeId)) {
+      throw new PipelineError('content-invalid', 'deduplicationId must be 1 to 128 printable characters');
+    }
     const messageId = randomUUID();
     const now = this.now();
-    this.guard(() =>
+    const sentId = this.guard(() =>
       this.db
-        .prepare(
-          'INSERT INTO messages (id, queue, body, attributes, sent_at, visible_at) VALUES (?, ?, ?, ?, ?, ?)',
-        )
-        .run(messageId, queue, body, JSON.stringify(attributes), now, now + delaySeconds * 1000),
+        .transaction(() => {
+          if (dedupeId !== undefined) {
+            const first = this.db
+              .prepare('SELECT message_id FROM sent_once WHERE queue = ? AND dedupe_id = ?')
+              .get(queue, dedupeId) as { message_id: string } | undefined;
+            if (first) return first.message_id;
+            this.db
+              .prepare('INSERT INTO sent_once (queue, dedupe_id, message_id) VALUES (?, ?, ?)')
+              .run(queue, dedupeId, messageId);
+          }
+          this.db
+            .prepare(
+              'INSERT INTO messages (id, queue, body, attributes, sent_at, visible_at) VALUES (?, ?, ?, ?, ?, ?)',
+            )
+            .run(messageId, queue, body, JSON.stringify(attributes), now, now + delaySeconds * 1000);
+          return messageId;
+        })
+        .immediate(),
     );
-    this.wake();
-    return { messageId };
+    if (sentId === messageId) this.wake();
+    return { messageId: sentId };
   }
 
   async receive(queue: string, options: ReceiveOptions = {}): Promise<QueueMessage[]> {

@@ -1,0 +1,64 @@
+import type { PipelineDeps } from '../shared/app/pipeline-deps.js';
+import { queueNames } from '../shared/app/queue-names.js';
+import { type QueuePoller, startQueuePoller } from '../shared/runtime/local/queue-poller.js';
+import { logFailure } from '../shared/runtime/logger.js';
+import { createHandler as deliver } from './sqs-deliver.js';
+import { createHandler as process } from './sqs-process.js';
+
+export interface LocalWorkers {
+  stop(): Promise<void>;
+}
+
+/**
+ * The event source mappings of the deployed stack, locally: one poller on `ingest` for the process
+ * function and one per consumer deliver queue for the deliver function. Consumers are the contract
+ * files, re-read every few seconds so a contract dropped into PHI_HOME/contracts starts receiving.
+ */
+export function startLocalWorkers(
+  deps: PipelineDeps,
+  opts: { rescanMs?: number; visibilityTimeoutSeconds?: number } = {},
+): LocalWorkers {
+  const getDeps = () => Promise.resolve(deps);
+  const processHandler = process(getDeps);
+  const deliverHandler = deliver(getDeps);
+  const pollers = new Map<string, QueuePoller>();
+  pollers.set(
+    queueNames.ingest,
+    startQueuePoller({
+      queueName: queueNames.ingest,
+      queue: deps.queue,
+      handler: processHandler,
+      functionName: 'process',
+      visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds ?? 30,
+    }),
+  );
+  const scan = async () => {
+    try {
+      for (const { consumer } of await deps.contracts.list()) {
+        const name = queueNames.deliver(consumer);
+        if (!pollers.has(name)) {
+          pollers.set(
+            name,
+            startQueuePoller({
+              queueName: name,
+              queue: deps.queue,
+              handler: deliverHandler,
+              functionName: 'deliver',
+              visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds ?? 30,
+            }),
+          );
+        }
+      }
+    } catch (error) {
+      logFailure('local workers: contract scan failed', error);
+    }
+  };
+  void scan();
+  const timer = setInterval(() => void scan(), opts.rescanMs ?? 3000);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await Promise.all([...pollers.values()].map((p) => p.stop()));
+    },
+  };
+}

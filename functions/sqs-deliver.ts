@@ -1,0 +1,17 @@
+import { consumerShareDeadLettered } from '../shared/app/dead-letters.js';
+import { deliverToConsumer } from '../shared/app/deliver-to-consumer.js';
+import { DeliverMessageSchema } from '../shared/app/submission.js';
+import { getDeps } from '../shared/runtime/deps.js';
+import { createSqsHandler } from '../shared/runtime/sqs-handler.js';
+
+/** SQS `deliver-<consumer>` → the consumer's de-identified, encrypted copy and its notification. */
+export const createHandler = (deps = getDeps) =>
+  createSqsHandler(deps, {
+    schema: DeliverMessageSchema,
+    run: async (d, msg, attempt) => {
+      await deliverToConsumer(d, msg, attempt);
+    },
+    onDeadLetter: consumerShareDeadLettered,
+  });
+
+export const handler = createHandler();

@@ -1,0 +1,94 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { auditDirectory, listAuditFiles, splitLines } from '../adapters/embedded/audit-files.js';
+import {
+  type FhirAuditOptions,
+  toFhirAuditBundle,
+  toFhirAuditEvent,
+} from '../core/audit/fhir-audit-event.js';
+import { type ChainLine, type ChainVerification, verifyChain } from '../core/audit/hash-chain.js';
+import { PipelineError } from '../core/errors.js';
+
+/**
+ * The whole audit log in chain order. The embedded default reads `PHI_HOME/audit/*.jsonl`; a
+ * deployed stack plugs in a reader over its S3 prefix (same lines, `file` = object key).
+ */
+export type AuditLogReader = () => Promise<readonly ChainLine[]>;
+
+/** The embedded reader: day files oldest first, `file` the full path (as verifyAuditDirectory reads them). */
+export const embeddedAuditLog =
+  (home: string): AuditLogReader =>
+  async () => {
+    const dir = auditDirectory(home);
+    const lines: ChainLine[] = [];
+    for (const name of await listAuditFiles(dir)) {
+      const path = join(dir, name);
+      lines.push(...splitLines(path, await readFile(path, 'utf8')));
+    }
+    return lines;
+  };
+
+/** Verifies the chain end to end; the first broken record names its file, line, seq and reason. */
+export async function verifyAuditLog(read: AuditLogReader): Promise<ChainVerification> {
+  return verifyChain(await read());
+}
+
+export type AuditExportFormat = 'fhir' | 'fhir-bundle';
+export const AUDIT_EXPORT_FORMATS: readonly AuditExportFormat[] = ['fhir', 'fhir-bundle'];
+
+export type AuditExportResult =
+  | { readonly ok: true; readonly count: number }
+  | { readonly ok: false; readonly verification: Extract<ChainVerification, { ok: false }> };
+
+/** Only the fields the mapping reads; a verified line that lacks them is not one of our records. */
+const ChainedRecordSchema = z.object({
+  time: z.string(),
+  actor: z.object({
+    type: z.enum(['partner', 'consumer', 'operator', 'system', 'anonymous']),
+    id: z.string(),
+  }),
+  action: z.string(),
+  outcome: z.enum(['success', 'failure']),
+  code: z.string().optional(),
+  requestId: z.string().optional(),
+  submissionId: z.string().optional(),
+  sourceIp: z.string().optional(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  seq: z.number().int(),
+  hash: z.string(),
+});
+
+/**
+ * Exports the log as FHIR R4 AuditEvents: `fhir` writes NDJSON (one resource per line), `fhir-bundle`
+ * one `collection` Bundle. The chain is verified first: a tampered log is not exported as if sound.
+ */
+export async function exportAuditLog(
+  read: AuditLogReader,
+  format: AuditExportFormat,
+  write: (text: string) => Promise<void>,
+  options: FhirAuditOptions = {},
+): Promise<AuditExportResult> {
+  const lines = await read();
+  const verification = verifyChain(lines);
+  if (!verification.ok) return { ok: false, verification };
+  const events = lines.map((line) => {
+    const parsed = ChainedRecordSchema.safeParse(JSON.parse(line.text));
+    if (!parsed.success) {
+      throw new PipelineError(
+        'content-invalid',
+        `audit record at ${line.file}:${line.line} lacks pipeline fields`,
+        {
+          details: { file: line.file, line: line.line },
+        },
+      );
+    }
+    return toFhirAuditEvent(parsed.data, options);
+  });
+  if (format === 'fhir-bundle') {
+    await write(`${JSON.stringify(toFhirAuditBundle(events))}\n`);
+  } else {
+    for (const event of events) await write(`${JSON.stringify(event)}\n`);
+  }
+  return { ok: true, count: events.length };
+}

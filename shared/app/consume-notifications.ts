@@ -1,0 +1,233 @@
+import { createHash } from 'node:crypto';
+import { PipelineError } from '../core/errors.js';
+import type { QueueMessage } from '../ports/index.js';
+import { recordAudit } from './audit-events.js';
+import { consumerKeyName } from './deliver-to-consumer.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+import { queueNames } from './queue-names.js';
+import {
+  type ConsumerNotification,
+  ConsumerNotificationSchema,
+  consumerEncryptionContext,
+} from './submission.js';
+
+/** Where decrypted copies land: a local directory for `phi consume`. */
+export interface PlaintextOutput {
+  /** The existing file called `name` and its SHA-256 (hex), or undefined when there is none. */
+  existing(name: string): Promise<{ sha256: string; path: string } | undefined>;
+  /** Creates `name` durably unless it exists (then `created` is false); `path` says where it is. */
+  createDurably(name: string, bytes: Uint8Array): Promise<{ created: boolean; path: string }>;
+}
+
+/** Why a notification was not taken; it stays on the queue and reaches its DLQ after maxReceiveCount. */
+export type ConsumeRefusalCode =
+  /** Not JSON, not the SPEC §4 notification, or ids that are not plain ids. */
+  | 'notification-invalid'
+  | 'consumer-mismatch'
+  /** The key is not `consumers/<consumer>/<submissionId>.<ext>`. */
+  | 'key-outside-consumer'
+  | 'bucket-mismatch'
+  | 'object-missing'
+  | 'crypto-failed'
+  | 'crypto-context-mismatch'
+  | 'size-mismatch'
+  | 'sha256-mismatch'
+  /** DIR already holds a different file of that name. */
+  | 'file-conflict'
+  | 'write-failed'
+  | 'internal';
+
+export type ConsumeOutcome =
+  | {
+      readonly status: 'written';
+      readonly messageId: string;
+      readonly submissionId: string;
+      readonly path: string;
+    }
+  | {
+      readonly status: 'duplicate';
+      readonly messageId: string;
+      readonly submissionId: string;
+      readonly path: string;
+    }
+  | {
+      readonly status: 'refused';
+      readonly messageId: string;
+      readonly code: ConsumeRefusalCode;
+      readonly submissionId?: string;
+    };
+
+export type ConsumeDeps = Pick<PipelineDeps, 'objects' | 'queue' | 'envelope' | 'audit' | 'clock'>;
+
+/** Consumer ids as key names allow them (shared/adapters/embedded/local-key-provider.ts). */
+export const CONSUMER_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** Submission ids become file names: letters, digits and `-` only, so no path can be smuggled in. */
+const FILE_ID = /^[A-Za-z0-9-]{1,128}$/;
+const CONSUMER_KEY = /^consumers\/([^/]+)\/([^/]+)\.([a-z0-9]{1,16})$/;
+
+class Refusal extends Error {
+  constructor(readonly code: ConsumeRefusalCode) {
+    super(code);
+  }
+}
+
+function parseNotification(body: string): ConsumerNotification {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new Refusal('notification-invalid');
+  }
+  const parsed = ConsumerNotificationSchema.safeParse(json);
+  if (!parsed.success) throw new Refusal('notification-invalid');
+  return parsed.data;
+}
+
+/** The file name the copy gets in DIR, once the notification is proven to be this consumer's own. */
+function fileNameOf(deps: ConsumeDeps, consumer: string, note: ConsumerNotification): string {
+  if (note.consumer !== consumer) throw new Refusal('consumer-mismatch');
+  if (!FILE_ID.test(note.submissionId)) throw new Refusal('notification-invalid');
+  const match = CONSUMER_KEY.exec(note.key);
+  if (!match || match[1] !== consumer || match[2] !== note.submissionId)
+    throw new Refusal('key-outside-consumer');
+  if (note.bucket !== deps.objects.bucket) throw new Refusal('bucket-mismatch');
+  return `${note.submissionId}.${match[3]}`;
+}
+
+async function decryptCopy(
+  deps: ConsumeDeps,
+  consumer: string,
+  note: ConsumerNotification,
+): Promise<Uint8Array> {
+  const stored = await deps.objects.get(note.key);
+  if (!stored) throw new Refusal('object-missing');
+  let plaintext: Uint8Array;
+  try {
+    // Only this consumer's key and this submission's context: another consumer's copy cannot open.
+    plaintext = await deps.envelope.decrypt(
+      consumerKeyName(consumer),
+      stored.body,
+      consumerEncryptionContext(consumer, note.submissionId),
+    );
+  } catch (error) {
+    throw new Refusal(
+      error instanceof PipelineError && error.code === 'crypto-context-mismatch'
+        ? 'crypto-context-mismatch'
+        : 'crypto-failed',
+    );
+  }
+  if (plaintext.byteLength !== note.bytes) {
+    plaintext.fill(0);
+    throw new Refusal('size-mismatch');
+  }
+  if (sha256Hex(plaintext) !== note.sha256) {
+    plaintext.fill(0);
+    throw new Refusal('sha256-mismatch');
+  }
+  return plaintext;
+}
+
+const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * One notification: check that it is this consumer's, fetch and decrypt the object with the
+ * consumer's own key and context, check size and SHA-256, write the plaintext durably, and only then
+ * delete the notification. A refused notification is left on the queue for its DLQ.
+ */
+export async function consumeNotification(
+  deps: ConsumeDeps,
+  consumer: string,
+  output: PlaintextOutput,
+  message: QueueMessage,
+): Promise<ConsumeOutcome> {
+  const queue = queueNames.notify(consumer);
+  const { messageId } = message;
+  let submissionId: string | undefined;
+  const audit = (outcome: 'success' | 'failure', code?: ConsumeRefusalCode) =>
+    recordAudit(deps.audit, deps.clock, {
+      actor: { type: 'consumer', id: consumer },
+      action: 'consumer.decrypt',
+      outcome,
+      ...(code === undefined ? {} : { code }),
+      ...(submissionId === undefined ? {} : { submissionId }),
+      details: { queue, messageId },
+    });
+
+  let plaintext: Uint8Array | undefined;
+  try {
+    const note = parseNotification(message.body);
+    const name = fileNameOf(deps, consumer, note);
+    submissionId = note.submissionId;
+
+    const existing = await output.existing(name);
+    if (existing !== undefined) {
+      // The same notification again (at-least-once delivery, or a replay): the file is already there.
+      if (existing.sha256 !== note.sha256) throw new Refusal('file-conflict');
+      await deps.queue.delete(queue, message.receiptHandle);
+      return { status: 'duplicate', messageId, submissionId, path: existing.path };
+    }
+
+    plaintext = await decryptCopy(deps, consumer, note);
+    await audit('success');
+    let written: { created: boolean; path: string };
+    try {
+      written = await output.createDurably(name, plaintext);
+    } catch {
+      throw new Refusal('write-failed');
+    }
+    if (!written.created && (await output.existing(name))?.sha256 !== note.sha256)
+      throw new Refusal('file-conflict');
+    await deps.queue.delete(queue, message.receiptHandle);
+    return { status: written.created ? 'written' : 'duplicate', messageId, submissionId, path: written.path };
+  } catch (error) {
+    const code = error instanceof Refusal ? error.code : 'internal';
+    // A decrypt that succeeded is already on record; a later local failure is reported, not re-audited.
+    if (plaintext === undefined) await audit('failure', code);
+    return submissionId === undefined
+      ? { status: 'refused', messageId, code }
+      : { status: 'refused', messageId, code, submissionId };
+  } finally {
+    plaintext?.fill(0);
+  }
+}
+
+export interface ConsumeOptions {
+  readonly consumer: string;
+  readonly output: PlaintextOutput;
+  /** Drain what is available now and return; otherwise long-poll until `signal` aborts. */
+  readonly once: boolean;
+  readonly signal?: AbortSignal;
+  /** Long-poll wait per receive; bounds how long a stop request waits. Default 5. */
+  readonly waitTimeSeconds?: number;
+  readonly onOutcome?: (outcome: ConsumeOutcome) => void;
+}
+
+export interface ConsumeSummary {
+  readonly written: number;
+  readonly duplicates: number;
+  readonly refused: number;
+}
+
+/** Takes notifications from `notify-<consumer>` one batch at a time, handling each message in order. */
+export async function consumeNotifications(
+  deps: ConsumeDeps,
+  options: ConsumeOptions,
+): Promise<ConsumeSummary> {
+  const queue = queueNames.notify(options.consumer);
+  const tally = { written: 0, duplicates: 0, refused: 0 };
+  while (!options.signal?.aborted) {
+    const batch = await deps.queue.receive(queue, {
+      maxMessages: 10,
+      waitTimeSeconds: options.once ? 0 : (options.waitTimeSeconds ?? 5),
+    });
+    if (batch.length === 0 && options.once) break;
+    for (const message of batch) {
+      const outcome = await consumeNotification(deps, options.consumer, options.output, message);
+      if (outcome.status === 'written') tally.written += 1;
+      else if (outcome.status === 'duplicate') tally.duplicates += 1;
+      else tally.refused += 1;
+      options.onOutcome?.(outcome);
+    }
+  }
+  return tally;
+}

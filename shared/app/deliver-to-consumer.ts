@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { ConsumerContract } from '../core/deid/contract.js';
+import { createDeidEngine } from '../core/deid/engine.js';
+import { bundleResourcesForNdjson } from '../core/deid/ndjson.js';
+import { PipelineError } from '../core/errors.js';
+import { parseSafeJson } from '../core/json/safe-json.js';
+import { recordAudit } from './audit-events.js';
+import { writeConsumerStatus } from './consumer-status.js';
+import { readOptionalJsonRecord } from './json-records.js';
+import { contractAccepts, loadContract } from './load-contract.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+import { queueNames } from './queue-names.js';
+import { decryptRaw } from './raw-submission.js';
+import { retryBriefly } from './retry-briefly.js';
+import { loadOrCreateSecret } from './secrets.js';
+import {
+  type ConsumerNotification,
+  ConsumerNotificationSchema,
+  consumerEncryptionContext,
+  type DeliverMessage,
+} from './submission.js';
+
+const MarkerSchema = z.object({
+  state: z.enum(['pending', 'sent']),
+  /** The queue message id working on it; a retry of the same message is the same owner. */
+  owner: z.string().optional(),
+  /** Epoch ms until which another message must not take the delivery over. */
+  leaseUntil: z.number().optional(),
+  notification: ConsumerNotificationSchema,
+});
+
+/** Longer than one delivery takes; a crashed owner's claim is taken over after it. */
+const CLAIM_LEASE_MS = 120_000;
+
+export interface DeliveryAttempt {
+  /** Id of the queue message carrying this work; stable across its retries. */
+  readonly messageId: string;
+}
+
+export const consumerKeyName = (consumer: string) => `consumer:${consumer}`;
+
+export interface ConsumerCopy {
+  readonly bytes: Uint8Array;
+  readonly contentType: string;
+  readonly ext: 'ndjson' | 'json';
+  readonly resourceCounts: Record<string, number>;
+}
+
+/** Applies the contract: default deny, the Safe Harbor backstop, and the contract's output format. */
+export function renderConsumerCopy(
+  contract: ConsumerContract,
+  plaintext: Uint8Array,
+  secret: Uint8Array,
+  keyId: string,
+  referenceDate: string,
+): ConsumerCopy {
+  const engine = createDeidEngine({ contract, secret, keyId, referenceDate });
+  const { output, report } = engine.deidentifyBundle(parseSafeJson(plaintext));
+  if (contract.output?.format === 'ndjson') {
+    // Lines stand alone, so urn:uuid references between entries become Type/id references.
+    const lines = bundleResourcesForNdjson(output).map((r) => JSON.stringify(r));
+    return {
+      bytes: new TextEncoder().encode(lines.length > 0 ? `${lines.join('\n')}\n` : ''),
+      contentType: 'application/fhir+ndjson',
+      ext: 'ndjson',
+      resourceCounts: report.resourceCounts,
+    };
+  }
+  return {
+    bytes: new TextEncoder().encode(JSON.stringify(output)),
+    contentType: 'application/fhir+json',
+    ext: 'json',
+    resourceCounts: report.resourceCounts,
+  };
+}
+
+/**
+ * One consumer's copy of one submission: decrypt the original, apply the contract, encrypt under the
+ * consumer's key with its own context, write it create-if-absent, notify once, record the status.
+ *
+ * Idempotent per (submission, consumer). A `deliveries/{c}/{id}.json` marker is claimed create-if-absent
+ * by the message doing the work, with a lease; another copy of the work backs off while the lease
+ * lives and then finds the marker `sent`. The notification is sent with the dedupe key
+ * `{consumer}:{submissionId}`, so a retry after a failure between sending and marking `sent` is
+ * dropped by the queue (the embedded queue dedupes for good; SQS standard queues cannot, and
+ * consumers dedupe on submissionId). The audit record is written before `sent`, so a failure can
+ * repeat it but never lose it.
+ */
+export async function deliverToConsumer(
+  deps: PipelineDeps,
+  msg: DeliverMessage,
+  attempt: DeliveryAttempt,
+): Promise<{ outcome: 'delivered' | 'duplicate' | 'not-subscribed'; key?: string }> {
+  const { consumer, submissionId } = msg;
+  const markerKey = `deliveries/${consumer}/${submissionId}.json`;
+  const marker = await readOptionalJsonRecord(deps.objects, markerKey, MarkerSchema);
+  if (marker?.state === 'sent') {
+    await markDelivered(deps, msg, marker.notification.createdAt);
+    return { outcome: 'duplicate', key: marker.notification.key };
+  }
+
+  const { contract } = await loadContract(deps.contracts, consumer);
+  if (!contractAccepts(contract, msg.kind)) return { outcome: 'not-subscribed' };
+  const plaintext = await decryptRaw(deps, msg);
+  const keyName = consumerKeyName(consumer);
+  const secret = await loadOrCreateSecret(deps.objects, deps.envelope, keyName, `deid-${consumer}`);
+  const copy = renderConsumerCopy(
+    contract,
+    plaintext,
+    secret,
+    `deid-${consumer}`,
+    msg.receivedAt.slice(0, 10),
+  );
+  const key = `consumers/${consumer}/${submissionId}.${copy.ext}`;
+  if (!(await deps.objects.exists(key))) {
+    const ciphertext = await deps.envelope.encrypt(
+      keyName,
+      copy.bytes,
+      consumerEncryptionContext(consumer, submissionId),
+    );
+    await deps.objects.put(key, ciphertext, { ifAbsent: true, contentType: 'application/octet-stream' });
+  }
+
+  const now = deps.clock.now().getTime();
+  const notification: ConsumerNotification = marker?.notification ?? {
+    version: 1,
+    type: 'submission.delivered',
+    submissionId,
+    consumer,
+    bucket: deps.objects.bucket,
+    key,
+    contentType: copy.contentType,
+    sha256: createHash('sha256').update(copy.bytes).digest('hex'),
+    bytes: copy.bytes.byteLength,
+    resourceCounts: copy.resourceCounts,
+    profile: contract.profile ?? 'safe-harbor',
+    createdAt: new Date(now).toISOString(),
+  };
+  const claim = {
+    state: 'pending' as const,
+    owner: attempt.messageId,
+    leaseUntil: now + CLAIM_LEASE_MS,
+    notification,
+  };
+  if (marker === undefined) {
+    const { created } = await deps.objects.put(markerKey, encodeJson(claim), { ifAbsent: true });
+    if (!created) throw busy();
+  } else if (marker.owner !== attempt.messageId && (marker.leaseUntil ?? 0) > now) {
+    throw busy();
+  } else {
+    // Our own earlier try, or a claimer whose lease ran out: carry on where it stopped.
+    await deps.objects.put(markerKey, encodeJson(claim), { contentType: 'application/json' });
+  }
+  await deps.queue.send(queueNames.notify(consumer), JSON.stringify(notification), {
+    deduplicationId: `${consumer}:${submissionId}`,
+  });
+  await recordAudit(deps.audit, deps.clock, {
+    actor: { type: 'system', id: 'deliver' },
+    action: 'delivery',
+    outcome: 'success',
+    submissionId,
+    details: {
+      consumer,
+      bytes: notification.bytes,
+      profile: notification.profile,
+      contract: contract.version,
+    },
+  });
+  await retryBriefly(() =>
+    deps.objects.put(markerKey, encodeJson({ ...claim, state: 'sent' }), { contentType: 'application/json' }),
+  );
+  await retryBriefly(() => markDelivered(deps, msg, notification.createdAt));
+  return { outcome: 'delivered', key };
+}
+
+const busy = () =>
+  new PipelineError('store-conflict', 'another worker holds this delivery', { retryable: true });
+
+function markDelivered(deps: PipelineDeps, msg: DeliverMessage, at: string): Promise<void> {
+  return writeConsumerStatus(deps.objects, msg.partner, msg.submissionId, {
+    id: msg.consumer,
+    status: 'delivered',
+    at,
+  });
+}
+
+const encodeJson = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));

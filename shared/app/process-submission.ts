@@ -1,0 +1,87 @@
+import { parseContract } from '../core/deid/contract.js';
+import { recordAudit } from './audit-events.js';
+import { readJsonRecord } from './json-records.js';
+import { contractAccepts } from './load-contract.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+import { queueNames } from './queue-names.js';
+import { decryptRaw } from './raw-submission.js';
+import { storageKeys } from './storage-keys.js';
+import { type DeliverMessage, type IngestMessage, SubmissionRecordSchema } from './submission.js';
+
+/**
+ * The ingest worker: proves the stored original decrypts under its own context and matches its
+ * digest, then fans out one deliver message per subscribed consumer onto that consumer's own queue,
+ * so a failing consumer never blocks or re-runs another. Safe to run twice for one message.
+ */
+export async function processSubmission(
+  deps: PipelineDeps,
+  msg: IngestMessage,
+): Promise<{ consumers: string[] }> {
+  await decryptRaw(deps, msg);
+  const consumers: string[] = [];
+  for (const stored of await deps.contracts.list()) {
+    let accepts = true;
+    try {
+      accepts = contractAccepts(parseContract(stored.json, stored.source), msg.kind);
+    } catch {
+      // A broken contract still gets its share: its deliver worker dead-letters it with the reason,
+      // and a replay after the fix delivers it.
+    }
+    if (accepts) consumers.push(stored.consumer);
+  }
+  const at = deps.clock.now().toISOString();
+  for (const consumer of consumers) {
+    const statusKey = `${storageKeys.consumerStatusPrefix(msg.partner, msg.submissionId)}${consumer}.json`;
+    await deps.objects.put(
+      statusKey,
+      new TextEncoder().encode(JSON.stringify({ id: consumer, status: 'processing', at })),
+      { ifAbsent: true, contentType: 'application/json' },
+    );
+    const deliver: DeliverMessage = {
+      version: 1,
+      type: 'submission.deliver',
+      submissionId: msg.submissionId,
+      partner: msg.partner,
+      consumer,
+      kind: msg.kind,
+      key: msg.key,
+      contentDigest: msg.contentDigest,
+      receivedAt: msg.receivedAt,
+    };
+    await deps.queue.send(queueNames.deliver(consumer), JSON.stringify(deliver));
+  }
+  if (consumers.length === 0) await markSubmission(deps, msg, 'delivered');
+  else await clearDeadLettered(deps, msg);
+  await recordAudit(deps.audit, deps.clock, {
+    actor: { type: 'system', id: 'process' },
+    action: 'submission.processed',
+    outcome: 'success',
+    submissionId: msg.submissionId,
+    details: { consumers: consumers.length, partner: msg.partner },
+  });
+  return { consumers };
+}
+
+async function markSubmission(
+  deps: PipelineDeps,
+  msg: IngestMessage,
+  status: 'accepted' | 'delivered' | 'dead-lettered',
+): Promise<void> {
+  const key = storageKeys.submission(msg.partner, msg.submissionId);
+  const record = await readJsonRecord(deps.objects, key, SubmissionRecordSchema);
+  await deps.objects.put(key, new TextEncoder().encode(JSON.stringify({ ...record, status })), {
+    contentType: 'application/json',
+  });
+}
+
+/** A replayed ingest message that now succeeds: its consumers' statuses speak for it again. */
+async function clearDeadLettered(deps: PipelineDeps, msg: IngestMessage): Promise<void> {
+  const key = storageKeys.submission(msg.partner, msg.submissionId);
+  const record = await readJsonRecord(deps.objects, key, SubmissionRecordSchema);
+  if (record.status === 'dead-lettered') await markSubmission(deps, msg, 'accepted');
+}
+
+/** A permanent failure of the ingest message itself: the submission as a whole is dead-lettered. */
+export async function markSubmissionDeadLettered(deps: PipelineDeps, msg: IngestMessage): Promise<void> {
+  await markSubmission(deps, msg, 'dead-lettered');
+}

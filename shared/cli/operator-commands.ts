@@ -1,0 +1,247 @@
+import { once } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import { type Command, Option } from 'commander';
+import { writeFileDurably } from '../adapters/embedded/durable-fs.js';
+import { AUDIT_EXPORT_FORMATS, type AuditExportFormat, exportAuditLog } from '../app/audit-admin.js';
+import { CONSUMER_ID, type ConsumeOutcome, consumeNotifications } from '../app/consume-notifications.js';
+import {
+  type DeadLetterView,
+  formatAge,
+  listDeadLetters,
+  type ReplayResult,
+  type ReplaySelection,
+  replayDeadLetters,
+} from '../app/dead-letter-admin.js';
+import { queueNames } from '../app/queue-names.js';
+import { auditLogOf } from '../runtime/audit-log.js';
+import { CliError } from './cli-error.js';
+import type { CliContext } from './core-commands.js';
+import { directoryOutput } from './output-directory.js';
+import { preparedDeps } from './prepared-deps.js';
+
+const OPERATOR_ID = /^[A-Za-z0-9._@:+-]{1,128}$/;
+
+/** `user@host` of whoever runs the CLI; `--operator` overrides it (e.g. with a ticketed identity). */
+export function defaultOperatorId(): string {
+  let user: string;
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the numeric uid still identifies the account.
+    user = `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+  return `${user}@${os.hostname()}`.slice(0, 256);
+}
+
+const shown = (p: string): string => {
+  const relative = path.relative(process.cwd(), p);
+  return relative === '' || relative.startsWith('..') ? p : relative;
+};
+
+const idsSuffix = (view: DeadLetterView): string =>
+  `${view.submissionId === undefined ? '' : ` submission=${view.submissionId}`}${
+    view.consumer === undefined ? '' : ` consumer=${view.consumer}`
+  }`;
+
+function describeDeadLetter(view: DeadLetterView): string {
+  return `${view.messageId} ${view.queue} reason=${view.reason} receives=${view.receiveCount} age=${formatAge(view.ageSeconds)}${idsSuffix(view)}`;
+}
+
+function describeReplay(result: ReplayResult): string {
+  const route = `${result.messageId} ${result.queue} -> ${result.sourceQueue}${idsSuffix(result)}`;
+  switch (result.outcome) {
+    case 'replayed':
+      return `replayed ${route}`;
+    case 'would-replay':
+      return `would replay ${route}`;
+    case 'already-moved':
+      return `already moved ${result.messageId} (another replay took it first)`;
+  }
+}
+
+function selectionOf(opts: { all?: boolean; id?: string[]; submission?: string[] }): ReplaySelection {
+  const given = [opts.all === true, opts.id !== undefined, opts.submission !== undefined].filter(
+    Boolean,
+  ).length;
+  if (given !== 1) throw new CliError('give exactly one of --all, --id ID..., --submission ID...', 2);
+  if (opts.id !== undefined) return { kind: 'ids', ids: opts.id };
+  if (opts.submission !== undefined) return { kind: 'submissions', submissionIds: opts.submission };
+  return { kind: 'all' };
+}
+
+async function writeStdout(text: string): Promise<void> {
+  if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+}
+
+function describeRefusal(outcome: Extract<ConsumeOutcome, { status: 'refused' }>): string {
+  const submission = outcome.submissionId === undefined ? '' : ` (submission ${outcome.submissionId})`;
+  return `phi: notification ${outcome.messageId} refused: ${outcome.code}${submission}\n`;
+}
+
+function registerConsume(program: Command, ctx: CliContext): void {
+  program
+    .command('consume')
+    .description(
+      "consumer tooling: take notifications from the consumer's queue, decrypt each object with the consumer's key, write the plaintext to DIR",
+    )
+    .argument('<consumer>', 'consumer id (a-z, 0-9, -)')
+    .usage('CONSUMER [--out DIR] [--once]')
+    .option('--out <dir>', 'where plaintext files go (default: ./out/<consumer>)')
+    .option(
+      '--once',
+      'drain the notifications available now, then exit (default: wait for more until Ctrl-C)',
+    )
+    .action(async (consumer: string, opts: { out?: string; once?: boolean }) => {
+      if (!CONSUMER_ID.test(consumer)) throw new CliError('consumer id must be 1-64 of a-z, 0-9 and -', 2);
+      const deps = await preparedDeps(ctx.config());
+      const dir = path.resolve(opts.out ?? path.join('out', consumer));
+      const controller = new AbortController();
+      const stop = (): void => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        const summary = await consumeNotifications(deps, {
+          consumer,
+          output: directoryOutput(dir),
+          once: opts.once === true,
+          signal: controller.signal,
+          onOutcome: (outcome) => {
+            if (outcome.status === 'written')
+              process.stdout.write(`${outcome.submissionId} ${shown(outcome.path)}\n`);
+            else if (outcome.status === 'refused') process.stderr.write(describeRefusal(outcome));
+          },
+        });
+        if (summary.refused > 0) {
+          throw new CliError(
+            `${summary.refused} notification(s) refused; they stay on ${queueNames.notify(consumer)} until its dead-letter queue takes them`,
+          );
+        }
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+    });
+}
+
+function registerDlq(program: Command, ctx: CliContext): void {
+  const dlq = program.command('dlq').description('inspect and replay dead-lettered messages');
+  dlq
+    .command('list')
+    .description(
+      'dead-lettered messages: id, queue, first failure reason, receive count, age, submission and consumer ids',
+    )
+    .option('--queue <queue>', 'only this queue (its name or its -dlq name)')
+    .usage('[--queue Q] [--json]')
+    .option('--json', 'one JSON object per line')
+    .action(async (opts: { queue?: string; json?: boolean }) => {
+      const deps = await preparedDeps(ctx.config());
+      for (const view of await listDeadLetters(deps, opts.queue)) {
+        const line = opts.json
+          ? JSON.stringify({ ...view, age: formatAge(view.ageSeconds) })
+          : describeDeadLetter(view);
+        await writeStdout(`${line}\n`);
+      }
+    });
+
+  dlq
+    .command('replay')
+    .description(
+      'move dead-lettered messages back to their source queue; each move is audited with the operator',
+    )
+    .option('--queue <queue>', 'only this queue (its name or its -dlq name)')
+    .usage('[--queue Q] (--all | --id ID... | --submission ID...) [--dry-run] [--operator ID]')
+    .option('--all', 'every dead-lettered message (of --queue)')
+    .option('--id <ids...>', 'these message ids')
+    .option('--submission <ids...>', 'the messages of these submissions')
+    .option('--dry-run', 'print what would move; move nothing')
+    .option('--operator <id>', 'operator identity for the audit log (default: user@host)')
+    .action(
+      async (opts: {
+        queue?: string;
+        all?: boolean;
+        id?: string[];
+        submission?: string[];
+        dryRun?: boolean;
+        operator?: string;
+      }) => {
+        const selection = selectionOf(opts);
+        if (opts.operator !== undefined && !OPERATOR_ID.test(opts.operator)) {
+          throw new CliError('--operator must be 1-128 of A-Z a-z 0-9 . _ @ : + -', 2);
+        }
+        const deps = await preparedDeps(ctx.config());
+        const report = await replayDeadLetters(deps, {
+          ...(opts.queue === undefined ? {} : { queue: opts.queue }),
+          selection,
+          dryRun: opts.dryRun === true,
+          operator: opts.operator ?? defaultOperatorId(),
+        });
+        for (const result of report.results) await writeStdout(`${describeReplay(result)}\n`);
+        if (report.results.length === 0 && report.unmatched.length === 0) {
+          process.stderr.write('no dead-lettered messages\n');
+        }
+        if (report.unmatched.length > 0) {
+          throw new CliError(`no dead-lettered message matches: ${report.unmatched.join(', ')}`);
+        }
+      },
+    );
+}
+
+function registerAudit(program: Command, ctx: CliContext): void {
+  const audit = program.command('audit').description('the hash-chained audit log');
+  audit
+    .command('verify')
+    .description("verify the audit log's hash chain end to end")
+    .action(async () => {
+      const config = ctx.config();
+      await preparedDeps(config);
+      const result = await (await auditLogOf(config)).verify();
+      if (!result.ok) {
+        const { file, line, seq, reason } = result.broken;
+        throw new CliError(
+          `audit chain broken at ${file}:${line}${seq === undefined ? '' : ` seq ${seq}`}: ${reason} (${result.count} record(s) before it verified)`,
+        );
+      }
+      process.stdout.write(`ok: ${result.count} records, head ${result.head}\n`);
+    });
+
+  audit
+    .command('export')
+    .description('export the audit log as FHIR R4 AuditEvents (IHE BALP patterns)')
+    .addOption(
+      new Option(
+        '--format <format>',
+        'fhir: NDJSON, one AuditEvent per line; fhir-bundle: one collection Bundle',
+      )
+        .choices(AUDIT_EXPORT_FORMATS)
+        .makeOptionMandatory(),
+    )
+    .usage('--format fhir|fhir-bundle [--out FILE]')
+    .option('--out <file>', 'write to FILE (mode 0600) instead of stdout')
+    .action(async (opts: { format: AuditExportFormat; out?: string }) => {
+      const config = ctx.config();
+      await preparedDeps(config);
+      const { read } = await auditLogOf(config);
+      const chunks: string[] = [];
+      const write = opts.out === undefined ? writeStdout : async (text: string) => void chunks.push(text);
+      const result = await exportAuditLog(read, opts.format, write, {
+        serverUrl: config.publicUrl,
+      });
+      if (!result.ok) {
+        const { file, line, reason } = result.verification.broken;
+        throw new CliError(`audit chain broken at ${file}:${line}: ${reason}; run phi audit verify`);
+      }
+      if (opts.out !== undefined) {
+        const file = path.resolve(opts.out);
+        await writeFileDurably(file, new TextEncoder().encode(chunks.join('')));
+        process.stdout.write(`${result.count} AuditEvent(s) written to ${shown(file)}\n`);
+      }
+    });
+}
+
+/** The operator and consumer verbs of SPEC §2: consume, dlq list/replay, audit verify/export. */
+export function registerOperatorCommands(program: Command, ctx: CliContext): void {
+  registerConsume(program, ctx);
+  registerDlq(program, ctx);
+  registerAudit(program, ctx);
+}

@@ -1,0 +1,17 @@
+/** A consumer contract as stored: unparsed, with where it came from so errors can name the file. */
+export interface StoredContract {
+  /** Consumer id: the file's base name. */
+  readonly consumer: string;
+  /** File name or object key, for error messages. */
+  readonly source: string;
+  readonly json: unknown;
+}
+
+/**
+ * Where operators keep consumer contracts, changeable without a deploy: PHI_HOME/contracts on the
+ * embedded default, an S3 prefix on AWS.
+ */
+export interface ContractStore {
+  list(): Promise<StoredContract[]>;
+  get(consumer: string): Promise<StoredContract | undefined>;
+}

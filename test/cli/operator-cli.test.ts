@@ -1,0 +1,359 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumerKeyName } from '../../shared/app/deliver-to-consumer.js';
+import type { PipelineDeps } from '../../shared/app/pipeline-deps.js';
+import { queueNames } from '../../shared/app/queue-names.js';
+import { type ConsumerNotification, consumerEncryptionContext } from '../../shared/app/submission.js';
+import { loadConfig } from '../../shared/runtime/config.js';
+import { createEmbeddedDeps } from '../../shared/runtime/embedded-deps.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const PHI = join(ROOT, 'dist', 'bin', 'phi.js');
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The environment of a user with PHI_HOME set: nothing else of ours leaks in from the test runner. */
+const envFor = (home: string): NodeJS.ProcessEnv => ({
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PHI_'))),
+  PHI_HOME: home,
+});
+
+function start(home: string, args: readonly string[]): { child: ChildProcess; done: Promise<Run> } {
+  const child = spawn(process.execPath, [PHI, ...args], { cwd: ROOT, env: envFor(home) });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString('utf8');
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString('utf8');
+  });
+  const done = new Promise<Run>((resolveRun, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolveRun({ code, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+const phi = (home: string, ...args: string[]): Promise<Run> => start(home, args).done;
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+async function storeCopy(deps: PipelineDeps, consumer: string, text: string): Promise<ConsumerNotification> {
+  const plaintext = new TextEncoder().encode(text);
+  const submissionId = randomUUID();
+  const key = `consumers/${consumer}/${submissionId}.ndjson`;
+  await deps.objects.put(
+    key,
+    await deps.envelope.encrypt(
+      consumerKeyName(consumer),
+      plaintext,
+      consumerEncryptionContext(consumer, submissionId),
+    ),
+  );
+  return {
+    version: 1,
+    type: 'submission.delivered',
+    submissionId,
+    consumer,
+    bucket: deps.objects.bucket,
+    key,
+    contentType: 'application/fhir+ndjson',
+    sha256: sha256(plaintext),
+    bytes: plaintext.byteLength,
+    resourceCounts: { Patient: 1 },
+    profile: 'safe-harbor',
+    createdAt: new Date().toISOString(),
+  };
+}
+
+const deliverBody = (submissionId: string, consumer: string) =>
+  JSON.stringify({
+    version: 1,
+    type: 'submission.deliver',
+    submissionId,
+    partner: 'demo',
+    consumer,
+    kind: 'bundle',
+    key: `raw/demo/${submissionId}`,
+    contentDigest: 'sha-256=:AAAA:',
+    receivedAt: new Date().toISOString(),
+  });
+
+async function auditLines(home: string): Promise<{ action: string; actor: { type: string; id: string } }[]> {
+  const dir = join(home, 'audit');
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).sort();
+  const lines: string[] = [];
+  for (const n of names) lines.push(...(await readFile(join(dir, n), 'utf8')).split('\n').filter(Boolean));
+  return lines.map((l) => JSON.parse(l));
+}
+
+beforeAll(async () => {
+  // Emits even while unrelated files have type errors; only the output matters here.
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch(
+    () => undefined,
+  );
+  if (!existsSync(PHI)) throw new Error('the CLI did not build');
+}, 120_000);
+
+describe('CLI: help and usage', () => {
+  let home: string;
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'phi-cli-usage-'));
+  });
+  afterAll(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it.each(['consume', 'dlq list', 'dlq replay', 'audit verify', 'audit export'])(
+    'phi %s --help exits 0 with its usage',
+    async (verb) => {
+      const run = await phi(home, ...verb.split(' '), '--help');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`Usage: phi ${verb}`);
+    },
+  );
+
+  it.each([
+    ['replay without a selection', ['dlq', 'replay']],
+    ['replay with two selections', ['dlq', 'replay', '--all', '--id', 'x']],
+    ['replay with a malformed operator', ['dlq', 'replay', '--all', '--operator', 'a b']],
+    ['export without --format', ['audit', 'export']],
+    ['export in an unknown format', ['audit', 'export', '--format', 'xml']],
+    ['consume with a bad consumer id', ['consume', '../Lake']],
+  ])('%s is a usage error: exit 2, one line on stderr', async (_case, args) => {
+    const run = await phi(home, ...args);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stdout).toBe('');
+  });
+});
+
+describe('CLI: phi consume', () => {
+  let home: string;
+  let deps: PipelineDeps;
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'phi-cli-consume-'));
+    expect((await phi(home, 'audit', 'verify')).code).toBe(0); // prepares PHI_HOME
+    deps = createEmbeddedDeps(loadConfig({ PHI_HOME: home }));
+  });
+  afterAll(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('--once writes each copy durably, prints one line per file, and empties the queue', async () => {
+    const notes = [await storeCopy(deps, 'lake', '{"a":1}\n'), await storeCopy(deps, 'lake', '{"b":2}\n')];
+    for (const n of notes) await deps.queue.send(queueNames.notify('lake'), JSON.stringify(n));
+    const out = join(home, 'out-lake');
+
+    const run = await phi(home, 'consume', 'lake', '--out', out, '--once');
+
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout.trim().split('\n').sort()).toEqual(
+      notes.map((n) => `${n.submissionId} ${join(out, `${n.submissionId}.ndjson`)}`).sort(),
+    );
+    for (const n of notes) {
+      const file = join(out, `${n.submissionId}.ndjson`);
+      expect(sha256(await readFile(file))).toBe(n.sha256);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+    }
+    expect(await deps.queue.receive(queueNames.notify('lake'))).toEqual([]);
+    expect((await auditLines(home)).filter((r) => r.action === 'consumer.decrypt')).toHaveLength(2);
+  });
+
+  it("refuses another consumer's object and a notification for someone else: exit 1, id and code on stderr", async () => {
+    const lakes = await storeCopy(deps, 'lake', '{"c":3}\n');
+    const stolenKey = `consumers/lds/${lakes.submissionId}.ndjson`;
+    await deps.objects.put(stolenKey, (await deps.objects.get(lakes.key))?.body ?? new Uint8Array());
+    const stolen = await deps.queue.send(
+      queueNames.notify('lds'),
+      JSON.stringify({ ...lakes, consumer: 'lds', key: stolenKey }),
+    );
+    const misrouted = await deps.queue.send(queueNames.notify('lds'), JSON.stringify(lakes));
+    const out = join(home, 'out-lds');
+
+    const run = await phi(home, 'consume', 'lds', '--out', out, '--once');
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`notification ${stolen.messageId} refused: crypto-failed`);
+    expect(run.stderr).toContain(`notification ${misrouted.messageId} refused: consumer-mismatch`);
+    expect(existsSync(out) ? await readdir(out) : []).toEqual([]);
+  });
+
+  it('without --once waits for notifications until SIGTERM, then exits 0', async () => {
+    const out = join(home, 'out-live');
+    const { child, done } = start(home, ['consume', 'live', '--out', out]);
+    const note = await storeCopy(deps, 'live', '{"d":4}\n');
+    await deps.queue.send(queueNames.notify('live'), JSON.stringify(note));
+    const file = join(out, `${note.submissionId}.ndjson`);
+    await until(async () => (existsSync(file) ? true : undefined));
+    child.kill('SIGTERM');
+
+    const run = await done;
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(note.submissionId);
+  });
+});
+
+describe('CLI: phi dlq', () => {
+  let home: string;
+  let deps: PipelineDeps;
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'phi-cli-dlq-'));
+    expect((await phi(home, 'dlq', 'list')).code).toBe(0);
+    deps = createEmbeddedDeps(loadConfig({ PHI_HOME: home }));
+  });
+  afterAll(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('list prints id, queue, reason, receives, age and ids, never the body; --json one object per line', async () => {
+    const submissionId = randomUUID();
+    const { messageId } = await deps.queue.send('deliver-lake-dlq', deliverBody(submissionId, 'lake'), {
+      attributes: { failureReason: 'contract-invalid', originalMessageId: 'orig-1' },
+    });
+
+    const text = await phi(home, 'dlq', 'list');
+    const json = await phi(home, 'dlq', 'list', '--queue', 'deliver-lake', '--json');
+
+    expect(text.code).toBe(0);
+    expect(text.stdout.trim()).toMatch(
+      new RegExp(
+        `^${messageId} deliver-lake-dlq reason=contract-invalid receives=0 age=\\d+s submission=${submissionId} consumer=lake$`,
+      ),
+    );
+    expect(text.stdout).not.toContain('raw/demo');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ messageId, sourceQueue: 'deliver-lake', submissionId });
+  });
+
+  it('replay --dry-run moves nothing; --id of nothing exits 1; --all moves and audits the operator', async () => {
+    const dry = await phi(home, 'dlq', 'replay', '--all', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^would replay \S+ deliver-lake-dlq -> deliver-lake /);
+    expect(await deps.queue.listDeadLetters()).toHaveLength(1);
+
+    const unknown = await phi(home, 'dlq', 'replay', '--id', 'no-such-id');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no-such-id');
+
+    const real = await phi(home, 'dlq', 'replay', '--all', '--operator', 'bob@desk');
+    expect(real.code).toBe(0);
+    expect(real.stdout).toMatch(/^replayed \S+ deliver-lake-dlq -> deliver-lake /);
+    expect(await deps.queue.listDeadLetters()).toEqual([]);
+    expect(await deps.queue.receive('deliver-lake')).toHaveLength(1);
+    const replays = (await auditLines(home)).filter((r) => r.action === 'replay');
+    expect(replays.map((r) => r.actor)).toEqual([{ type: 'operator', id: 'bob@desk' }]);
+  });
+
+  it('two concurrent replay --all move each message once', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 15; i++) {
+      ids.push((await deps.queue.send('deliver-race-dlq', deliverBody(randomUUID(), 'race'))).messageId);
+    }
+
+    const runs = await Promise.all([
+      phi(home, 'dlq', 'replay', '--queue', 'deliver-race', '--all'),
+      phi(home, 'dlq', 'replay', '--queue', 'deliver-race', '--all'),
+    ]);
+
+    expect(runs.map((r) => r.code)).toEqual([0, 0]);
+    const replayed = runs.flatMap((r) => [...r.stdout.matchAll(/^replayed (\S+)/gm)].map((m) => m[1]));
+    expect(replayed.sort()).toEqual([...ids].sort());
+    expect(await deps.queue.listDeadLetters('deliver-race')).toEqual([]);
+    const moved = await deps.queue.receive('deliver-race', { maxMessages: 10 });
+    const rest = await deps.queue.receive('deliver-race', { maxMessages: 10 });
+    expect(moved.length + rest.length).toBe(15);
+  });
+});
+
+describe('CLI: phi audit', () => {
+  let home: string;
+  let deps: PipelineDeps;
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'phi-cli-audit-'));
+    expect((await phi(home, 'audit', 'verify')).stdout).toMatch(/^ok: 0 records, head 0{64}\n$/);
+    deps = createEmbeddedDeps(loadConfig({ PHI_HOME: home }));
+    for (const action of ['token.issued', 'submission.accepted', 'submission.read']) {
+      await deps.audit.append({
+        time: new Date().toISOString(),
+        actor: { type: 'partner', id: 'demo' },
+        action,
+        outcome: 'success',
+        requestId: randomUUID(),
+        sourceIp: '192.0.2.7',
+      });
+    }
+  });
+  afterAll(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('verify prints the record count and head', async () => {
+    const run = await phi(home, 'audit', 'verify');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^ok: 3 records, head [0-9a-f]{64}\n$/);
+  });
+
+  it('export --format fhir writes NDJSON AuditEvents; fhir-bundle --out writes a Bundle file (0600)', async () => {
+    const ndjson = await phi(home, 'audit', 'export', '--format', 'fhir');
+    expect(ndjson.code).toBe(0);
+    const events = ndjson.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { resourceType: string; agent: unknown[] });
+    expect(events.map((e) => e.resourceType)).toEqual(['AuditEvent', 'AuditEvent', 'AuditEvent']);
+
+    const file = join(home, 'export', 'audit.json');
+    const bundle = await phi(home, 'audit', 'export', '--format', 'fhir-bundle', '--out', file);
+    expect(bundle.code).toBe(0);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
+      resourceType: 'Bundle',
+      type: 'collection',
+    });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+
+  it('one changed byte: verify exits 1 naming file, line, seq and reason; export refuses', async () => {
+    const dir = join(home, 'audit');
+    const [name] = (await readdir(dir)).filter((n) => n.endsWith('.jsonl'));
+    const file = join(dir, name ?? '');
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace('"submission.accepted"', '"submission.acceptee"'));
+
+    const verify = await phi(home, 'audit', 'verify');
+    const exported = await phi(home, 'audit', 'export', '--format', 'fhir');
+
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toBe('');
+    expect(verify.stderr.trim().split('\n')).toEqual([
+      expect.stringContaining(`${file}:2 seq 2: hash-mismatch`),
+    ]);
+    expect(exported.code).toBe(1);
+    expect(exported.stdout).toBe('');
+  });
+});
