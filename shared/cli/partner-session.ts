@@ -6,7 +6,14 @@ import type { Config } from '../runtime/config.js';
 import { privateKeyPath } from '../runtime/local/partner-keys.js';
 import { CliError } from './cli-error.js';
 
-/** A PartnerClient for a partner whose private key lives in PHI_HOME, trusting the local CA. */
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * A PartnerClient for a partner whose private key lives in PHI_HOME. It trusts the local CA
+ * (PHI_HOME/tls/ca.pem) on the embedded default, and with PHI_TARGET=aws only for a loopback URL
+ * (`phi start` as a local host over the AWS adapters): a deployed API is verified against the system
+ * CAs, which a `ca` option would replace.
+ */
 export async function partnerClient(config: Config, partnerId: string, url?: string): Promise<PartnerClient> {
   let privateJwk: JWK;
   try {
@@ -14,11 +21,18 @@ export async function partnerClient(config: Config, partnerId: string, url?: str
   } catch {
     throw new CliError(`no private key for partner ${partnerId} in ${path.join(config.home, 'partners')}`);
   }
-  const ca = await readFile(path.join(config.home, 'tls', 'ca.pem'), 'utf8').catch(() => undefined);
-  return new PartnerClient({
-    baseUrl: (url ?? config.publicUrl).replace(/\/+$/, ''),
-    partnerId,
-    privateJwk,
-    ...(ca ? { ca } : {}),
-  });
+  const baseUrl = (url ?? config.publicUrl).replace(/\/+$/, '');
+  const trustLocalCa = config.PHI_TARGET !== 'aws' || isLoopback(baseUrl);
+  const ca = trustLocalCa
+    ? await readFile(path.join(config.home, 'tls', 'ca.pem'), 'utf8').catch(() => undefined)
+    : undefined;
+  return new PartnerClient({ baseUrl, partnerId, privateJwk, ...(ca ? { ca } : {}) });
+}
+
+function isLoopback(url: string): boolean {
+  try {
+    return LOOPBACK.has(new URL(url).hostname);
+  } catch {
+    return false;
+  }
 }

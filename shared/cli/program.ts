@@ -1,7 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { getConfig } from '../runtime/config.js';
+import { registerAwsCommands } from './aws-commands.js';
 import { CliError } from './cli-error.js';
 import { registerCoreCommands } from './core-commands.js';
+import { registerDeidCommand } from './deid-command.js';
+import { registerDemoCommand } from './demo-command.js';
+import { registerOperatorCommands } from './operator-commands.js';
 
 /**
  * `phi`: one line on stderr per failure, no stack unless --verbose; exit 0 success, 1 failed, 2 usage.
@@ -14,6 +18,10 @@ export async function runCli(argv: readonly string[]): Promise<void> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
   registerCoreCommands(program, { config: () => getConfig() });
+  registerOperatorCommands(program, { config: () => getConfig() });
+  registerDeidCommand(program, { config: () => getConfig() });
+  registerDemoCommand(program);
+  registerAwsCommands(program);
   for (const sub of program.commands) inheritOverrides(sub);
   try {
     await program.parseAsync([...argv]);

@@ -68,10 +68,7 @@ export function createEnvelope(keys: KeyProvider): Envelope {
         });
         return new Uint8Array(result.buffer, result.byteOffset, result.byteLength);
       } catch (error) {
-        throw new PipelineError('crypto-failed', 'envelope encryption failed', {
-          details: { keyName },
-          cause: error,
-        });
+        throw cryptoFailure('envelope encryption failed', keyName, error);
       }
     },
 
@@ -82,10 +79,7 @@ export function createEnvelope(keys: KeyProvider): Envelope {
       try {
         decrypted = await client.decrypt(materials, ciphertext);
       } catch (error) {
-        throw new PipelineError('crypto-failed', 'envelope decryption failed', {
-          details: { keyName },
-          cause: error,
-        });
+        throw cryptoFailure('envelope decryption failed', keyName, error);
       }
       const { messageHeader, plaintext } = decrypted;
       if (
@@ -104,4 +98,21 @@ export function createEnvelope(keys: KeyProvider): Envelope {
       return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
     },
   };
+}
+
+/**
+ * A failure of the key service itself (KMS throttled or unreachable) is transient and stays retryable,
+ * so the message is retried instead of dead-lettered; anything else (bad ciphertext, wrong key) is not.
+ */
+function cryptoFailure(message: string, keyName: string, error: unknown): PipelineError {
+  let cause: unknown = error;
+  let retryable = false;
+  for (let depth = 0; depth < 5 && cause !== undefined; depth++) {
+    if (cause instanceof PipelineError && cause.retryable) {
+      retryable = true;
+      break;
+    }
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return new PipelineError('crypto-failed', message, { details: { keyName }, cause: error, retryable });
 }

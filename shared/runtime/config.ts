@@ -4,6 +4,59 @@ import { PipelineError } from '../core/errors.js';
 
 const MiB = 1024 * 1024;
 
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Empty, or whole key segments each ending in `/`. */
+const S3_PREFIX = /^(?:[A-Za-z0-9!_.*'()-]+\/)*$/;
+/** Full key ARNs: the Encryption SDK matches stored data keys by ARN. */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+/** A JSON object of strings in one variable, e.g. `{"analytics":"arn:aws:kms:…"}`. */
+const jsonMap = (value: z.ZodType<string, string>) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string().regex(/^[A-Za-z0-9*_-]{1,80}$/), value));
+
+/** PHI_TARGET=aws only; all optional here, the required ones are checked in `awsSettings`. */
+const AwsVariables = {
+  /** Set by Lambda itself; PHI_AWS_REGION wins when both are set. */
+  AWS_REGION: z.string().min(1).optional(),
+  PHI_AWS_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/)
+    .optional(),
+  /** A non-AWS endpoint for every service (moto in tests); never set in a deployed stack. */
+  PHI_AWS_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  PHI_DATA_BUCKET: z.string().regex(S3_BUCKET).optional(),
+  /** SSE-KMS key of the second encryption layer; default: the bucket's default encryption key. */
+  PHI_SSE_KMS_KEY_ID: z.string().min(1).max(2048).optional(),
+  PHI_REGISTRY_BUCKET: z.string().regex(S3_BUCKET).optional(),
+  PHI_REGISTRY_PREFIX: z.string().regex(S3_PREFIX).default('registry/'),
+  PHI_AUDIT_BUCKET: z.string().regex(S3_BUCKET).optional(),
+  PHI_AUDIT_PREFIX: z.string().regex(S3_PREFIX).default('audit/'),
+  /** SQS name = prefix + queue name (`ingest`, `deliver-<consumer>`, …, each with `-dlq`). */
+  PHI_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{0,40}$/)
+    .default(''),
+  /** Queue URLs by queue name, instead of GetQueueUrl lookups. */
+  PHI_QUEUE_URLS: jsonMap(z.url({ protocol: /^https?$/ })).optional(),
+  PHI_DATA_KEY_ID: z.string().regex(KMS_KEY_ARN).optional(),
+  /** KMS key ARN by consumer id; `*` for consumers without their own. */
+  PHI_CONSUMER_KEY_IDS: jsonMap(z.string().regex(KMS_KEY_ARN)).optional(),
+  /** KMS ECC_NIST_P256 SIGN_VERIFY key (id, ARN or alias) that signs access tokens. */
+  PHI_ISSUER_KEY_ID: z.string().min(1).max(2048).optional(),
+  PHI_KMS_CACHE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  PHI_KMS_CACHE_MAX_MESSAGES: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+};
+
 /**
  * Every setting the pipeline reads, in one place. Unknown PHI_* variables are refused so a typo
  * cannot silently fall back to a default.
@@ -25,7 +78,15 @@ const ConfigSchema = z
     PHI_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
     PHI_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(300).default(300),
     PHI_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
-    PHI_WORKERS: z.coerce.boolean().default(true),
+    PHI_RETRY_BASE_SECONDS: z.coerce.number().min(0).max(900).default(5),
+    /** Visibility timeout of the local queue pollers (on AWS the queues' own setting applies). */
+    PHI_VISIBILITY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(43_200).default(30),
+    /** `false` runs the HTTP API without queue workers (e.g. to watch messages pile up). */
+    PHI_WORKERS: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
+    ...AwsVariables,
   })
   .strict();
 
@@ -37,6 +98,63 @@ export interface Config extends RawConfig {
   /** Base URL partners use; the issuer and token audience derive from it. */
   readonly publicUrl: string;
   readonly tokenUrl: string;
+  /** Present exactly when PHI_TARGET=aws. */
+  readonly aws: AwsSettings | undefined;
+}
+
+export interface AwsSettings {
+  readonly region: string;
+  readonly endpoint: string | undefined;
+  readonly dataBucket: string;
+  readonly sseKmsKeyId: string | undefined;
+  readonly registry: { readonly bucket: string; readonly prefix: string };
+  readonly audit: { readonly bucket: string; readonly prefix: string };
+  readonly queuePrefix: string;
+  readonly queueUrls: Readonly<Record<string, string>>;
+  readonly dataKeyId: string;
+  readonly consumerKeyIds: Readonly<Record<string, string>>;
+  readonly issuerKeyId: string;
+  readonly dataKeyCache: { readonly maxAgeSeconds: number; readonly maxMessages: number };
+}
+
+/** The AWS target's settings; names every missing required variable at once. */
+function awsSettings(raw: RawConfig): AwsSettings {
+  const region = raw.PHI_AWS_REGION ?? raw.AWS_REGION;
+  const { PHI_DATA_BUCKET: dataBucket, PHI_DATA_KEY_ID: dataKeyId, PHI_ISSUER_KEY_ID: issuerKeyId } = raw;
+  const missing = [
+    ...(region === undefined ? ['PHI_AWS_REGION (or AWS_REGION)'] : []),
+    ...(dataBucket === undefined ? ['PHI_DATA_BUCKET'] : []),
+    ...(dataKeyId === undefined ? ['PHI_DATA_KEY_ID'] : []),
+    ...(issuerKeyId === undefined ? ['PHI_ISSUER_KEY_ID'] : []),
+    // Tokens are issued for, and audienced to, the deployed API's URL; no local default fits.
+    ...(raw.PHI_PUBLIC_URL === undefined ? ['PHI_PUBLIC_URL'] : []),
+  ];
+  if (
+    missing.length > 0 ||
+    region === undefined ||
+    dataBucket === undefined ||
+    dataKeyId === undefined ||
+    issuerKeyId === undefined
+  ) {
+    throw new PipelineError('config-invalid', `PHI_TARGET=aws needs: ${missing.join(', ')}`);
+  }
+  return {
+    region,
+    endpoint: raw.PHI_AWS_ENDPOINT,
+    dataBucket,
+    sseKmsKeyId: raw.PHI_SSE_KMS_KEY_ID,
+    registry: { bucket: raw.PHI_REGISTRY_BUCKET ?? dataBucket, prefix: raw.PHI_REGISTRY_PREFIX },
+    audit: { bucket: raw.PHI_AUDIT_BUCKET ?? dataBucket, prefix: raw.PHI_AUDIT_PREFIX },
+    queuePrefix: raw.PHI_QUEUE_PREFIX,
+    queueUrls: raw.PHI_QUEUE_URLS ?? {},
+    dataKeyId,
+    consumerKeyIds: raw.PHI_CONSUMER_KEY_IDS ?? {},
+    issuerKeyId,
+    dataKeyCache: {
+      maxAgeSeconds: raw.PHI_KMS_CACHE_MAX_AGE_SECONDS,
+      maxMessages: raw.PHI_KMS_CACHE_MAX_MESSAGES,
+    },
+  };
 }
 
 const KNOWN = new Set(Object.keys(ConfigSchema.shape));
@@ -68,6 +186,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     home: path.resolve(cwd, raw.PHI_HOME),
     publicUrl,
     tokenUrl: `${publicUrl}/v1/token`,
+    aws: raw.PHI_TARGET === 'aws' ? awsSettings(raw) : undefined,
   });
 }
 

@@ -16,7 +16,9 @@ export function getDeps(): Promise<PipelineDeps> {
 
 export async function buildDeps(config: Config): Promise<PipelineDeps> {
   if (config.PHI_TARGET === 'aws') {
-    throw new Error('PHI_TARGET=aws is not available yet: the AWS adapters are not built');
+    // Imported only here, so the embedded default never loads the AWS SDK clients.
+    const { createAwsDeps } = await import('./aws-deps.js');
+    return createAwsDeps(config);
   }
   const { createEmbeddedDeps } = await import('./embedded-deps.js');
   return createEmbeddedDeps(config);

@@ -1,0 +1,111 @@
+import {
+  getLocalCryptographicMaterialsCache,
+  KmsKeyringNode,
+  type NodeAlgorithmSuite,
+  type NodeMaterialsManager,
+} from '@aws-crypto/client-node';
+import type { KMS } from '@aws-sdk/client-kms';
+import { PipelineError } from '../../core/errors.js';
+import type { KeyProvider } from '../../ports/key-provider.js';
+import { trackKmsFaults } from './kms-faults.js';
+import { type DataKeyCache, type DataKeyCacheBounds, SharedDataKeyCmm } from './shared-data-key-cmm.js';
+
+/** KMS key ARNs by pipeline key name. Full key ARNs: the SDK matches stored data keys by ARN. */
+export interface KmsKeyIds {
+  /** The `data` key (raw submissions). */
+  readonly data: string;
+  /** `consumer:<id>` keys by consumer id; `*` serves consumers without their own entry. */
+  readonly consumers?: Readonly<Record<string, string>>;
+}
+
+export interface KmsKeyProviderOptions {
+  readonly cache?: Partial<DataKeyCacheBounds> & { readonly capacity?: number };
+  /** Context entries bound into KMS calls besides the key name. Default purpose, partner, consumer. */
+  readonly kmsContextKeys?: readonly string[];
+}
+
+/**
+ * Defaults: one data key serves at most 1000 objects or 1 GiB, for at most 5 minutes, per key name
+ * and purpose/partner/consumer. See docs/aws-adapters.md for the measured KMS calls per object.
+ */
+export const DEFAULT_DATA_KEY_CACHE: DataKeyCacheBounds & { readonly capacity: number } = {
+  maxAgeMs: 5 * 60_000,
+  maxMessagesEncrypted: 1000,
+  maxBytesEncrypted: 1024 * 1024 * 1024,
+  capacity: 1000,
+};
+
+export const DEFAULT_KMS_CONTEXT_KEYS: readonly string[] = ['purpose', 'partner', 'consumer'];
+
+/** `data`, or `<kind>:<id>` such as `consumer:analytics`; the same names as the embedded provider. */
+const KEY_NAME = /^[a-z0-9]{1,32}(?::[a-z0-9][a-z0-9-]{0,63})?$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+/**
+ * KeyProvider on AWS KMS: per key name a caching materials manager over a KMS keyring, so data keys
+ * come from KMS GenerateDataKey/Decrypt and are reused within the cache bounds.
+ */
+export class KmsKeyProvider implements KeyProvider {
+  private readonly cache: DataKeyCache;
+  private readonly bounds: DataKeyCacheBounds;
+  private readonly kmsContextKeys: readonly string[];
+  private readonly managers = new Map<string, NodeMaterialsManager>();
+
+  constructor(
+    private readonly kms: KMS,
+    private readonly keyIds: KmsKeyIds,
+    options: KmsKeyProviderOptions = {},
+  ) {
+    for (const arn of [keyIds.data, ...Object.values(keyIds.consumers ?? {})]) {
+      if (!KMS_KEY_ARN.test(arn)) {
+        throw new PipelineError('config-invalid', 'KMS key ids must be full key ARNs', {
+          details: { rule: 'kms-key-arn' },
+        });
+      }
+    }
+    const { capacity, ...bounds } = { ...DEFAULT_DATA_KEY_CACHE, ...options.cache };
+    this.bounds = bounds;
+    this.cache = getLocalCryptographicMaterialsCache<NodeAlgorithmSuite>(capacity);
+    this.kmsContextKeys = options.kmsContextKeys ?? DEFAULT_KMS_CONTEXT_KEYS;
+    trackKmsFaults(kms);
+  }
+
+  private keyArn(keyName: string): string {
+    if (!KEY_NAME.test(keyName)) {
+      throw new PipelineError(
+        'config-invalid',
+        'key name must be `data` or `<kind>:<id>` (lowercase, digits, -)',
+        { details: { rule: 'key-name' } },
+      );
+    }
+    const [kind, id] = keyName.split(':');
+    const arn =
+      kind === 'data' && id === undefined
+        ? this.keyIds.data
+        : kind === 'consumer' && id !== undefined
+          ? (this.keyIds.consumers?.[id] ?? this.keyIds.consumers?.['*'])
+          : undefined;
+    if (arn === undefined) {
+      throw new PipelineError('config-invalid', 'no KMS key is configured for this key name', {
+        details: { keyName },
+      });
+    }
+    return arn;
+  }
+
+  async materials(keyName: string): Promise<NodeMaterialsManager> {
+    let manager = this.managers.get(keyName);
+    if (manager === undefined) {
+      const kms = this.kms;
+      manager = new SharedDataKeyCmm({
+        keyName,
+        keyring: new KmsKeyringNode({ generatorKeyId: this.keyArn(keyName), clientProvider: () => kms }),
+        cache: this.cache,
+        bounds: this.bounds,
+        kmsContextKeys: this.kmsContextKeys,
+      });
+      this.managers.set(keyName, manager);
+    }
+    return manager;
+  }
+}

@@ -1,0 +1,50 @@
+import { PipelineError } from '../../core/errors.js';
+import type { ContractStore, StoredContract } from '../../ports/contract-store.js';
+import type { ObjectStore } from '../../ports/object-store.js';
+
+const CONSUMER = /^[a-z][a-z0-9-]{0,62}$/;
+const DIR = 'contracts/';
+
+/**
+ * Consumer contracts as `contracts/<consumer>.json` in an ObjectStore (the registry bucket and prefix
+ * on AWS, next to the partner registry), so operators change them without a deploy.
+ */
+export class S3ContractStore implements ContractStore {
+  constructor(private readonly store: ObjectStore) {}
+
+  async list(): Promise<StoredContract[]> {
+    const consumers = (await this.store.list(DIR))
+      .map((key) => key.slice(DIR.length))
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => name.slice(0, -'.json'.length))
+      .filter((consumer) => CONSUMER.test(consumer))
+      .sort();
+    const stored = await Promise.all(consumers.map((consumer) => this.get(consumer)));
+    return stored.filter((contract): contract is StoredContract => contract !== undefined);
+  }
+
+  async get(consumer: string): Promise<StoredContract | undefined> {
+    if (!CONSUMER.test(consumer)) return undefined;
+    const source = `${DIR}${consumer}.json`;
+    const object = await this.store.get(source);
+    if (object === undefined) return undefined;
+    try {
+      return { consumer, source, json: JSON.parse(Buffer.from(object.body).toString('utf8')) };
+    } catch {
+      throw new PipelineError('contract-invalid', `${source}: (file): not valid JSON`, {
+        details: { source },
+      });
+    }
+  }
+
+  /** Writes a contract document as is; validating it is the caller's job (as for contract files). */
+  async put(consumer: string, json: unknown): Promise<void> {
+    if (!CONSUMER.test(consumer)) {
+      throw new PipelineError('config-invalid', 'consumer id must be [a-z][a-z0-9-]{0,62}', {
+        details: { rule: 'consumer-id' },
+      });
+    }
+    const body = Buffer.from(`${JSON.stringify(json, null, 2)}\n`, 'utf8');
+    await this.store.put(`${DIR}${consumer}.json`, body, { contentType: 'application/json' });
+  }
+}

@@ -1,0 +1,76 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll } from 'vitest';
+import { KmsKeyProvider } from '../../shared/adapters/aws/kms-key-provider.js';
+import { readS3AuditChain, S3AuditSink } from '../../shared/adapters/aws/s3-audit-sink.js';
+import { S3ObjectStore } from '../../shared/adapters/aws/s3-object-store.js';
+import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.js';
+import { describeAuditSinkContract } from '../contract/audit-sink.contract.js';
+import { describeKeyProviderContract } from '../contract/key-provider.contract.js';
+import { describeObjectStoreContract } from '../contract/object-store.contract.js';
+import { describeQueueContract } from '../contract/queue.contract.js';
+import {
+  createBucket,
+  createDataKey,
+  type Moto,
+  type MotoClients,
+  motoClients,
+  provisioningResolver,
+  startMoto,
+  uniqueName,
+} from '../helpers/moto.js';
+
+/** The same contract suites as test/adapters/embedded.test.ts, over the AWS adapters on moto_server. */
+let moto: Moto | undefined;
+let clients: MotoClients;
+let bucket: string;
+let keyArns: { data: string; analytics: string; research: string };
+
+beforeAll(async () => {
+  moto = await startMoto();
+  clients = motoClients(moto.endpoint);
+  bucket = await createBucket(clients.s3);
+  keyArns = {
+    data: await createDataKey(clients.kms),
+    analytics: await createDataKey(clients.kms),
+    research: await createDataKey(clients.kms),
+  };
+});
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+const nothingToClean = async (): Promise<void> => {};
+
+describeObjectStoreContract('S3ObjectStore', async () => ({
+  store: new S3ObjectStore(clients.s3, { bucket, prefix: `${uniqueName('store')}/` }),
+  cleanup: nothingToClean,
+}));
+
+describeQueueContract(
+  'SqsQueue',
+  async (config) => ({
+    queue: new SqsQueue(clients.sqs, {
+      // A fresh prefix per test, so listing every dead-letter queue sees only this test's queues.
+      queuePrefix: `${uniqueName('t')}-`,
+      resolveQueueUrl: provisioningResolver(clients.sqs, config),
+    }),
+    // SQS time is wall-clock time.
+    advance: (seconds) => sleep(seconds * 1000),
+    cleanup: nothingToClean,
+  }),
+  { staleDelete: 'may-delete' },
+);
+
+describeKeyProviderContract('KmsKeyProvider', async () => ({
+  keys: new KmsKeyProvider(clients.kms, {
+    data: keyArns.data,
+    consumers: { analytics: keyArns.analytics, research: keyArns.research },
+  }),
+  cleanup: nothingToClean,
+}));
+
+describeAuditSinkContract('S3AuditSink', async () => {
+  const store = new S3ObjectStore(clients.s3, { bucket, prefix: `${uniqueName('audit')}/` });
+  return { sink: new S3AuditSink(store), read: () => readS3AuditChain(store), cleanup: nothingToClean };
+});
