@@ -2,6 +2,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import type { GetPublicKeyCommandOutput, KMS } from '@aws-sdk/client-kms';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { PipelineError } from '../../core/errors.js';
+import { onceUntilFailure } from '../../core/once.js';
 import type { TokenSigner } from '../../ports/key-provider.js';
 import { awsErrorName, awsFailureDetails, isTransientAwsError } from './aws-errors.js';
 import { derToP1363 } from './ecdsa-signature.js';
@@ -43,22 +44,13 @@ function kmsFailure(operation: string, error: unknown): PipelineError {
  */
 export class KmsTokenSigner implements TokenSigner {
   readonly alg = 'ES256' as const;
-  private key: Promise<IssuerKey> | undefined;
 
   constructor(
     private readonly kms: KMS,
     private readonly keyId: string,
   ) {}
 
-  private issuerKey(): Promise<IssuerKey> {
-    if (this.key === undefined) {
-      this.key = this.load();
-      this.key.catch(() => {
-        this.key = undefined;
-      });
-    }
-    return this.key;
-  }
+  private readonly issuerKey = onceUntilFailure(() => this.load());
 
   private async load(): Promise<IssuerKey> {
     let response: GetPublicKeyCommandOutput;

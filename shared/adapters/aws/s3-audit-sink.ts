@@ -10,7 +10,7 @@ import {
 import { PipelineError } from '../../core/errors.js';
 import type { AuditEvent, AuditRecord, AuditSink } from '../../ports/audit-sink.js';
 import type { ObjectStore } from '../../ports/object-store.js';
-import { auditEventSchema, issuePaths } from './record-schemas.js';
+import { auditEventSchema, issuePaths } from '../record-schemas.js';
 
 export const CHAIN_DIR = 'chain/';
 export const HEAD_KEY = 'head.json';

@@ -3,20 +3,9 @@ import type { z } from 'zod';
 import { PipelineError } from '../../core/errors.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { PartnerRecord, PartnerRegistry } from '../../ports/partner-registry.js';
-import { issuePaths, PARTNER_ID, partnerSchema } from './record-schemas.js';
+import { decodePartnerRecord, encodePartnerRecord, PARTNER_ID } from '../record-schemas.js';
 
 const DIR = 'partners/';
-
-const invalidRecord = (id: string, error: z.ZodError | undefined, cause?: unknown): PipelineError =>
-  new PipelineError('config-invalid', 'partner record is invalid', {
-    details: { partner: id, fields: error === undefined ? '' : issuePaths(error) },
-    cause,
-  });
-
-const toRecord = (parsed: z.infer<typeof partnerSchema>): PartnerRecord => ({
-  ...parsed,
-  keys: parsed.keys.map((key): JWK => ({ ...key })),
-});
 
 /**
  * Partners as JSON objects `partners/<id>.json` in an ObjectStore (the registry bucket and prefix on
@@ -30,23 +19,12 @@ export class S3PartnerRegistry implements PartnerRegistry {
     if (!PARTNER_ID.test(id)) return undefined;
     const object = await this.store.get(`${DIR}${id}.json`);
     if (object === undefined) return undefined;
-    let json: unknown;
-    try {
-      json = JSON.parse(Buffer.from(object.body).toString('utf8'));
-    } catch (error) {
-      throw invalidRecord(id, undefined, error);
-    }
-    const parsed = partnerSchema.safeParse(json);
-    if (!parsed.success) throw invalidRecord(id, parsed.error);
-    if (parsed.data.id !== id) throw invalidRecord(id, undefined);
-    return toRecord(parsed.data);
+    return decodePartnerRecord(id, Buffer.from(object.body).toString('utf8'));
   }
 
   async put(record: PartnerRecord): Promise<void> {
-    const parsed = partnerSchema.safeParse(record);
-    if (!parsed.success) throw invalidRecord(PARTNER_ID.test(record.id) ? record.id : '', parsed.error);
-    const body = Buffer.from(`${JSON.stringify(parsed.data, null, 2)}\n`, 'utf8');
-    await this.store.put(`${DIR}${parsed.data.id}.json`, body, { contentType: 'application/json' });
+    const { id, body } = encodePartnerRecord(record);
+    await this.store.put(`${DIR}${id}.json`, body, { contentType: 'application/json' });
   }
 
   async list(): Promise<PartnerRecord[]> {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { canonicalJson, chainLinkAfter, hashRecord } from '../../core/audit/hash-chain.js';
 import { PipelineError } from '../../core/errors.js';
 import type { AuditEvent, AuditRecord, AuditSink } from '../../ports/audit-sink.js';
+import { auditEventSchema as eventSchema } from '../record-schemas.js';
 import { auditDirectory, listAuditFiles } from './audit-files.js';
 import { ensureDirectorySync, FILE_MODE, fsyncDirectory } from './durable-fs.js';
 import { isBusy, openSqlite, type SqliteDatabase } from './sqlite.js';
@@ -13,22 +14,6 @@ export interface FileAuditSinkOptions {
   /** How long an append waits for other processes' appends before failing. Default 30 s. */
   readonly lockTimeoutMs?: number;
 }
-
-/** Only the port's fields reach the log: anything else a caller's object carries is dropped. */
-const eventSchema = z.object({
-  time: z.iso.datetime({ offset: true }),
-  actor: z.object({
-    type: z.enum(['partner', 'consumer', 'operator', 'system', 'anonymous']),
-    id: z.string().max(256),
-  }),
-  action: z.string().min(1).max(128),
-  outcome: z.enum(['success', 'failure']),
-  code: z.string().max(128).optional(),
-  requestId: z.string().max(256).optional(),
-  submissionId: z.string().max(256).optional(),
-  sourceIp: z.string().max(64).optional(),
-  details: z.record(z.string().max(128), z.union([z.string().max(1024), z.number(), z.boolean()])).optional(),
-});
 
 const TAIL_CHUNK = 16 * 1024;
 

@@ -2,6 +2,7 @@ import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from 'nod
 import { join } from 'node:path';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { PipelineError } from '../../core/errors.js';
+import { onceUntilFailure } from '../../core/once.js';
 import type { TokenSigner } from '../../ports/key-provider.js';
 import { keysDirectory, loadOrCreateKeyFile } from './key-files.js';
 
@@ -40,21 +41,12 @@ function parseIssuerJwk(file: Buffer): { kty: 'EC'; crv: 'P-256'; x: string; y: 
 export class LocalTokenSigner implements TokenSigner {
   readonly alg = 'ES256' as const;
   private readonly path: string;
-  private key: Promise<IssuerKey> | undefined;
 
   constructor(home: string) {
     this.path = join(keysDirectory(home), 'issuer.jwk');
   }
 
-  private issuerKey(): Promise<IssuerKey> {
-    if (this.key === undefined) {
-      this.key = this.load();
-      this.key.catch(() => {
-        this.key = undefined;
-      });
-    }
-    return this.key;
-  }
+  private readonly issuerKey = onceUntilFailure(() => this.load());
 
   private async load(): Promise<IssuerKey> {
     try {

@@ -1,3 +1,5 @@
+import type { AuditRecord } from './audit-event.js';
+
 /**
  * Our hash-chained audit records as FHIR R4 AuditEvent resources, following the IHE Basic Audit Log
  * Patterns (BALP): RESTful create/read for the HTTP API, the IUA "Get Access Token" pattern for the
@@ -6,24 +8,9 @@
  * as a subtype coding, so the mapping loses nothing. Records hold ids and codes only, so do the events.
  */
 
-/** One record of the chain, as `AuditRecord` in shared/ports/audit-sink.ts (structurally the same). */
-export interface ChainedAuditRecord {
-  readonly time: string;
-  readonly actor: {
-    readonly type: 'partner' | 'consumer' | 'operator' | 'system' | 'anonymous';
-    readonly id: string;
-  };
-  readonly action: string;
-  readonly outcome: 'success' | 'failure';
-  readonly code?: string;
-  readonly requestId?: string;
-  readonly submissionId?: string;
-  readonly sourceIp?: string;
-  readonly details?: Readonly<Record<string, string | number | boolean>>;
-  readonly seq: number;
-  /** SHA-256 hex of the record: 64 characters, a valid FHIR id. */
-  readonly hash: string;
-}
+/** One record of the chain: the audit record as the sinks store it. */
+export type ChainedAuditRecord = Pick<AuditRecord, Exclude<keyof AuditRecord, 'prev'>> &
+  Partial<Pick<AuditRecord, 'prev'>>;
 
 export interface FhirCoding {
   readonly system: string;

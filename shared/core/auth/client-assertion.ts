@@ -1,6 +1,7 @@
 import { importJWK, type JWK, errors as joseErrors, jwtVerify } from 'jose';
 import { OAuthError } from '../errors.js';
 import { EMBEDDED_KEY_MEMBERS, isPartnerAlgorithm, peekProtectedHeader } from './jose-header.js';
+import { PARTNER_ID } from './partner-id.js';
 
 /** SMART Backend Services: an assertion may live at most five minutes. */
 export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
@@ -22,7 +23,7 @@ export function claimedIssuer(assertion: string): string | undefined {
   try {
     const claims: unknown = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8'));
     const iss = (claims as { iss?: unknown } | null)?.iss;
-    return typeof iss === 'string' && /^[a-z0-9][a-z0-9-]{0,63}$/.test(iss) ? iss : undefined;
+    return typeof iss === 'string' && PARTNER_ID.test(iss) ? iss : undefined;
   } catch {
     return undefined;
   }
