@@ -5,28 +5,20 @@ import { FilePartnerRegistry } from '../adapters/embedded/file-partner-registry.
 import { LocalKeyProvider } from '../adapters/embedded/local-key-provider.js';
 import { LocalTokenSigner } from '../adapters/embedded/local-token-signer.js';
 import { SqliteQueue } from '../adapters/embedded/sqlite-queue.js';
+import { FhirKitDelivery } from '../adapters/fhir/fhir-kit-delivery.js';
 import { TokenBucketRateLimiter } from '../adapters/memory/token-bucket-rate-limiter.js';
 import type { PipelineDeps } from '../app/pipeline-deps.js';
 import { createEnvelope } from '../crypto/envelope.js';
 import { systemClock } from '../ports/clock.js';
 import type { Config } from './config.js';
-import { INGEST_QUEUE } from './deps.js';
+import { pipelineSettings } from './deps.js';
 
 /** The embedded default: every port backed by files and SQLite under PHI_HOME. */
 export function createEmbeddedDeps(config: Config): PipelineDeps {
   const clock = systemClock;
   const keys = new LocalKeyProvider(config.home);
   return {
-    settings: {
-      publicUrl: config.publicUrl,
-      tokenUrl: config.tokenUrl,
-      maxBodyBytes: config.PHI_MAX_BODY_BYTES,
-      tokenTtlSeconds: config.PHI_TOKEN_TTL_SECONDS,
-      ingestQueue: INGEST_QUEUE,
-      queuePrefix: '',
-      maxReceiveCount: config.PHI_MAX_RECEIVE_COUNT,
-      retryBaseSeconds: config.PHI_RETRY_BASE_SECONDS,
-    },
+    settings: pipelineSettings(config, ''),
     objects: new FileObjectStore(config.home),
     queue: new SqliteQueue(config.home, { maxReceiveCount: config.PHI_MAX_RECEIVE_COUNT }),
     keys,
@@ -37,5 +29,6 @@ export function createEmbeddedDeps(config: Config): PipelineDeps {
     audit: new FileAuditSink(config.home),
     clock,
     rateLimiter: new TokenBucketRateLimiter(config.PHI_RATE_LIMIT_RPS, config.PHI_RATE_LIMIT_BURST, clock),
+    fhir: new FhirKitDelivery({ clock }),
   };
 }

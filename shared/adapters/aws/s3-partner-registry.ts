@@ -1,6 +1,3 @@
-import type { JWK } from 'jose';
-import type { z } from 'zod';
-import { PipelineError } from '../../core/errors.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { PartnerRecord, PartnerRegistry } from '../../ports/partner-registry.js';
 import { decodePartnerRecord, encodePartnerRecord, PARTNER_ID } from '../record-schemas.js';

@@ -1,7 +1,6 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
 import { canonicalJson, chainLinkAfter, hashRecord } from '../../core/audit/hash-chain.js';
 import { PipelineError } from '../../core/errors.js';
 import type { AuditEvent, AuditRecord, AuditSink } from '../../ports/audit-sink.js';
