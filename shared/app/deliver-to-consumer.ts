@@ -1,37 +1,27 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { ConsumerContract } from '../core/deid/contract.js';
 import { createDeidEngine } from '../core/deid/engine.js';
 import { bundleResourcesForNdjson } from '../core/deid/ndjson.js';
-import { PipelineError } from '../core/errors.js';
 import { parseSafeJson } from '../core/json/safe-json.js';
 import { recordAudit } from './audit-events.js';
-import { writeConsumerStatus } from './consumer-status.js';
+import { deliverToFhir } from './deliver-to-fhir.js';
+import {
+  CLAIM_LEASE_MS,
+  claimDelivery,
+  completeDelivery,
+  type DeliveryMarker,
+  DeliveryMarkerSchema,
+  deliveredAt,
+  deliveryMarkerKey,
+  markDelivered,
+} from './delivery-marker.js';
 import { readOptionalJsonRecord } from './json-records.js';
 import { contractAccepts, loadContract } from './load-contract.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { queueNames } from './queue-names.js';
 import { decryptRaw } from './raw-submission.js';
-import { retryBriefly } from './retry-briefly.js';
 import { loadOrCreateSecret } from './secrets.js';
-import {
-  type ConsumerNotification,
-  ConsumerNotificationSchema,
-  consumerEncryptionContext,
-  type DeliverMessage,
-} from './submission.js';
-
-const MarkerSchema = z.object({
-  state: z.enum(['pending', 'sent']),
-  /** The queue message id working on it; a retry of the same message is the same owner. */
-  owner: z.string().optional(),
-  /** Epoch ms until which another message must not take the delivery over. */
-  leaseUntil: z.number().optional(),
-  notification: ConsumerNotificationSchema,
-});
-
-/** Longer than one delivery takes; a crashed owner's claim is taken over after it. */
-const CLAIM_LEASE_MS = 120_000;
+import { type ConsumerNotification, consumerEncryptionContext, type DeliverMessage } from './submission.js';
 
 export interface DeliveryAttempt {
   /** Id of the queue message carrying this work; stable across its retries. */
@@ -76,8 +66,10 @@ export function renderConsumerCopy(
 }
 
 /**
- * One consumer's copy of one submission: decrypt the original, apply the contract, encrypt under the
- * consumer's key with its own context, write it create-if-absent, notify once, record the status.
+ * One consumer's copy of one submission: decrypt the original, apply the contract, then deliver it
+ * the way the contract says. By default: encrypt under the consumer's key with its own context, write
+ * it create-if-absent, notify once, record the status. With `delivery: fhir`: post the de-identified
+ * resources to the consumer's FHIR server as transaction Bundles (see deliver-to-fhir.ts).
  *
  * Idempotent per (submission, consumer). A `deliveries/{c}/{id}.json` marker is claimed create-if-absent
  * by the message doing the work, with a lease; another copy of the work backs off while the lease
@@ -93,25 +85,35 @@ export async function deliverToConsumer(
   attempt: DeliveryAttempt,
 ): Promise<{ outcome: 'delivered' | 'duplicate' | 'not-subscribed'; key?: string }> {
   const { consumer, submissionId } = msg;
-  const markerKey = `deliveries/${consumer}/${submissionId}.json`;
-  const marker = await readOptionalJsonRecord(deps.objects, markerKey, MarkerSchema);
+  const markerKey = deliveryMarkerKey(consumer, submissionId);
+  const marker = await readOptionalJsonRecord(deps.objects, markerKey, DeliveryMarkerSchema);
   if (marker?.state === 'sent') {
-    await markDelivered(deps, msg, marker.notification.createdAt);
-    return { outcome: 'duplicate', key: marker.notification.key };
+    await markDelivered(deps, msg, deliveredAt(marker) ?? deps.clock.now().toISOString());
+    return {
+      outcome: 'duplicate',
+      ...(marker.notification ? { key: marker.notification.key } : {}),
+    };
   }
 
   const { contract } = await loadContract(deps.contracts, consumer);
   if (!contractAccepts(contract, msg.kind)) return { outcome: 'not-subscribed' };
   const plaintext = await decryptRaw(deps, msg);
   const keyName = consumerKeyName(consumer);
-  const secret = await loadOrCreateSecret(deps.objects, deps.envelope, keyName, `deid-${consumer}`);
-  const copy = renderConsumerCopy(
-    contract,
-    plaintext,
-    secret,
-    `deid-${consumer}`,
-    msg.receivedAt.slice(0, 10),
-  );
+  const keyId = `deid-${consumer}`;
+  const secret = await loadOrCreateSecret(deps.objects, deps.envelope, keyName, keyId);
+  if (contract.delivery?.type === 'fhir') {
+    await deliverToFhir(deps, msg, {
+      contract,
+      delivery: contract.delivery,
+      plaintext,
+      secret,
+      keyId,
+      marker,
+      messageId: attempt.messageId,
+    });
+    return { outcome: 'delivered' };
+  }
+  const copy = renderConsumerCopy(contract, plaintext, secret, keyId, msg.receivedAt.slice(0, 10));
   const key = `consumers/${consumer}/${submissionId}.${copy.ext}`;
   if (!(await deps.objects.exists(key))) {
     const ciphertext = await deps.envelope.encrypt(
@@ -137,21 +139,14 @@ export async function deliverToConsumer(
     profile: contract.profile ?? 'safe-harbor',
     createdAt: new Date(now).toISOString(),
   };
-  const claim = {
-    state: 'pending' as const,
+  const claim: DeliveryMarker = {
+    state: 'pending',
     owner: attempt.messageId,
     leaseUntil: now + CLAIM_LEASE_MS,
     notification,
   };
-  if (marker === undefined) {
-    const { created } = await deps.objects.put(markerKey, encodeJson(claim), { ifAbsent: true });
-    if (!created) throw busy();
-  } else if (marker.owner !== attempt.messageId && (marker.leaseUntil ?? 0) > now) {
-    throw busy();
-  } else {
-    // Our own earlier try, or a claimer whose lease ran out: carry on where it stopped.
-    await deps.objects.put(markerKey, encodeJson(claim), { contentType: 'application/json' });
-  }
+  // Our own earlier try, or a claimer whose lease ran out: carry on where it stopped.
+  await claimDelivery(deps, markerKey, marker, claim, now);
   await deps.queue.send(queueNames.notify(consumer), JSON.stringify(notification), {
     deduplicationId: `${consumer}:${submissionId}`,
   });
@@ -167,22 +162,6 @@ export async function deliverToConsumer(
       contract: contract.version,
     },
   });
-  await retryBriefly(() =>
-    deps.objects.put(markerKey, encodeJson({ ...claim, state: 'sent' }), { contentType: 'application/json' }),
-  );
-  await retryBriefly(() => markDelivered(deps, msg, notification.createdAt));
+  await completeDelivery(deps, msg, markerKey, claim, notification.createdAt);
   return { outcome: 'delivered', key };
 }
-
-const busy = () =>
-  new PipelineError('store-conflict', 'another worker holds this delivery', { retryable: true });
-
-function markDelivered(deps: PipelineDeps, msg: DeliverMessage, at: string): Promise<void> {
-  return writeConsumerStatus(deps.objects, msg.partner, msg.submissionId, {
-    id: msg.consumer,
-    status: 'delivered',
-    at,
-  });
-}
-
-const encodeJson = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));

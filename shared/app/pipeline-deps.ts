@@ -1,4 +1,5 @@
 import type { Envelope } from '../crypto/envelope.js';
+import type { FhirDeliveryTarget } from '../ports/fhir-delivery.js';
 import type {
   AuditSink,
   Clock,
@@ -40,4 +41,6 @@ export interface PipelineDeps {
   readonly audit: AuditSink;
   readonly clock: Clock;
   readonly rateLimiter: RateLimiter;
+  /** Consumers whose contract says `delivery: fhir` receive their share through it. */
+  readonly fhir: FhirDeliveryTarget;
 }

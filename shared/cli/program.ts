@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { getConfig } from '../runtime/config.js';
 import { registerAwsCommands } from './aws-commands.js';
 import { CliError } from './cli-error.js';
+import { registerConsumerCommands } from './consumer-commands.js';
 import { registerCoreCommands } from './core-commands.js';
 import { registerDeidCommand } from './deid-command.js';
 import { registerDemoCommand } from './demo-command.js';
@@ -22,6 +23,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   registerDeidCommand(program, { config: () => getConfig() });
   registerDemoCommand(program);
   registerAwsCommands(program);
+  registerConsumerCommands(program, { config: () => getConfig() });
   for (const sub of program.commands) inheritOverrides(sub);
   try {
     await program.parseAsync([...argv]);

@@ -43,7 +43,11 @@ export type InternalCode =
   | 'queue-unavailable'
   | 'contract-invalid'
   | 'config-invalid'
-  | 'content-invalid';
+  | 'content-invalid'
+  /** A consumer's delivery target refused the delivery for good (an HTTP 4xx other than 408/429). */
+  | 'delivery-rejected'
+  /** A consumer's delivery target could not be reached or failed transiently; retried. */
+  | 'delivery-unavailable';
 
 export interface ErrorDetails {
   /** FHIRPath-like location of the offending element; never its value. */

@@ -47,6 +47,49 @@ const ResourceAllowSchema = z.union([
   z.strictObject({ elements: z.array(z.string().regex(ELEMENT_PATH)).max(1000) }),
 ]);
 
+/** `http:` only for loopback hosts (tests, a local server); anything else must be `https:`. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+const isDeliveryUrl = (value: string): boolean => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.username !== '' || url.password !== '' || url.hash !== '' || url.search !== '') return false;
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+};
+const deliveryUrl = z
+  .string()
+  .max(2048)
+  .refine(isDeliveryUrl, { message: 'must be an https URL (http only for a loopback host)' });
+
+/**
+ * Where a consumer's copy goes: an encrypted object plus a notification (the default), or a FHIR
+ * server that receives it as `transaction` Bundles, authenticated with SMART Backend Services. The
+ * client's private key is never in the contract: it is a pipeline secret (`phi consumer fhir-key`).
+ */
+const DeliverySchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('object') }),
+  z.strictObject({
+    type: z.literal('fhir'),
+    baseUrl: deliveryUrl,
+    tokenUrl: deliveryUrl,
+    clientId: z.string().regex(/^[\x21-\x7e]{1,255}$/),
+    keyId: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,128}$/)
+      .optional(),
+    scope: z
+      .string()
+      .regex(/^[\x21-\x7e]+( [\x21-\x7e]+)*$/)
+      .max(1024),
+    maxEntriesPerTransaction: z.int().min(1).max(10_000).optional(),
+  }),
+]);
+export type ContractDelivery = z.infer<typeof DeliverySchema>;
+export type FhirDeliverySettings = Extract<ContractDelivery, { type: 'fhir' }>;
+
 export const ConsumerContractSchema = z.strictObject({
   $schema: z.string().optional(),
   schemaVersion: z.literal(1),
@@ -80,6 +123,7 @@ export const ConsumerContractSchema = z.strictObject({
   ages: z.strictObject({ over89: z.enum(['aggregate', 'keep']) }).optional(),
   freeText: z.enum(['drop', 'scrub']).optional(),
   identifiers: z.enum(['drop', 'pseudonymize']).optional(),
+  delivery: DeliverySchema.optional(),
 });
 
 /** A contract as written or resolved; resolved contracts have `profile` and every setting filled in. */

@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { ensureFhirClientKey } from '../app/fhir-client-key.js';
+import { CliError } from './cli-error.js';
+import type { CliContext } from './core-commands.js';
+import { preparedDeps } from './prepared-deps.js';
+
+/** A contract name, which is the consumer id (shared/core/deid/contract.ts). */
+const CONSUMER = /^[a-z][a-z0-9-]{0,62}$/;
+
+/** `phi consumer …`: per-consumer setup an operator does once. */
+export function registerConsumerCommands(program: Command, ctx: CliContext): void {
+  const consumer = program.command('consumer').description('per-consumer setup');
+  consumer
+    .command('fhir-key')
+    .description(
+      "create (once) the consumer's SMART Backend Services client key for FHIR delivery and print its PUBLIC JWK, to register at the consumer's FHIR server; the private key stays in the pipeline's secrets",
+    )
+    .argument('<consumer>', 'consumer id (the contract name)')
+    .usage('CONSUMER [--jwks]')
+    .option('--jwks', 'print a JWK Set ({"keys": [...]}) instead of the bare JWK')
+    .action(async (id: string, opts: { jwks?: boolean }) => {
+      if (!CONSUMER.test(id)) throw new CliError('consumer id must match [a-z][a-z0-9-]{0,62}', 2);
+      const deps = await preparedDeps(ctx.config());
+      const { publicJwk, created } = await ensureFhirClientKey(deps, id);
+      const shown = opts.jwks === true ? { keys: [publicJwk] } : publicJwk;
+      process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+      process.stderr.write(
+        `phi: ${created ? 'created' : 'existing'} FHIR client key ${publicJwk.kid ?? ''} for consumer ${id}\n`,
+      );
+    });
+}
