@@ -29,10 +29,7 @@ export async function auditLogOf(config: Config): Promise<AuditLog> {
     region: aws.region,
     ...(aws.endpoint === undefined ? {} : { endpoint: aws.endpoint }),
   });
-  const store = new S3ObjectStore(s3, {
-    ...aws.audit,
-    ...(aws.sseKmsKeyId === undefined ? {} : { sseKmsKeyId: aws.sseKmsKeyId }),
-  });
+  const store = new S3ObjectStore(s3, { ...aws.audit, sseKmsKeyId: aws.auditSseKmsKeyId });
   // Keys in the store are relative to the audit prefix; operators find the object by its full URL.
   const located = (key: string): string => `s3://${aws.audit.bucket}/${aws.audit.prefix}${key}`;
   const read = async (): Promise<readonly ChainLine[]> =>

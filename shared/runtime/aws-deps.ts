@@ -6,13 +6,14 @@ import { S3ContractStore } from '../adapters/aws/s3-contract-store.js';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
 import { S3PartnerRegistry } from '../adapters/aws/s3-partner-registry.js';
 import { SqsQueue } from '../adapters/aws/sqs-queue.js';
+import { FhirKitDelivery } from '../adapters/fhir/fhir-kit-delivery.js';
 import { TokenBucketRateLimiter } from '../adapters/memory/token-bucket-rate-limiter.js';
 import type { PipelineDeps } from '../app/pipeline-deps.js';
 import { PipelineError } from '../core/errors.js';
 import { createEnvelope } from '../crypto/envelope.js';
 import { systemClock } from '../ports/clock.js';
 import type { Config } from './config.js';
-import { INGEST_QUEUE } from './deps.js';
+import { pipelineSettings } from './deps.js';
 
 /**
  * The deployed stack: S3 for objects, registry, contracts and audit; SQS queues; KMS data keys and
@@ -34,7 +35,7 @@ export function createAwsDeps(
   };
   const s3 = getS3Client(clientSettings);
   const kms = getKmsClient(clientSettings);
-  const sse = aws.sseKmsKeyId === undefined ? {} : { sseKmsKeyId: aws.sseKmsKeyId };
+  const sse = { sseKmsKeyId: aws.sseKmsKeyId };
   const registryStore = new S3ObjectStore(s3, { ...aws.registry, ...sse });
   const keys = new KmsKeyProvider(
     kms,
@@ -48,17 +49,7 @@ export function createAwsDeps(
   );
   const clock = systemClock;
   return {
-    settings: {
-      publicUrl: config.publicUrl,
-      tokenUrl: config.tokenUrl,
-      maxBodyBytes: config.PHI_MAX_BODY_BYTES,
-      tokenTtlSeconds: config.PHI_TOKEN_TTL_SECONDS,
-      ingestQueue: INGEST_QUEUE,
-      queuePrefix: aws.queuePrefix,
-      // Must equal the queues' RedrivePolicy maxReceiveCount in the deployment template.
-      maxReceiveCount: config.PHI_MAX_RECEIVE_COUNT,
-      retryBaseSeconds: config.PHI_RETRY_BASE_SECONDS,
-    },
+    settings: pipelineSettings(config, aws.queuePrefix),
     objects: new S3ObjectStore(s3, { bucket: aws.dataBucket, ...sse }),
     queue: new SqsQueue(getSqsClient(clientSettings), {
       queuePrefix: aws.queuePrefix,
@@ -69,9 +60,11 @@ export function createAwsDeps(
     signer: new KmsTokenSigner(kms, aws.issuerKeyId),
     partners: new S3PartnerRegistry(registryStore),
     contracts: new S3ContractStore(registryStore),
-    audit: new S3AuditSink(new S3ObjectStore(s3, { ...aws.audit, ...sse })),
+    // The audit bucket has its own key (deployed stack: AuditKey), so its policy refuses the storage key.
+    audit: new S3AuditSink(new S3ObjectStore(s3, { ...aws.audit, sseKmsKeyId: aws.auditSseKmsKeyId })),
     clock,
     // Per container: with N warm containers a partner gets up to N times the budget.
     rateLimiter: new TokenBucketRateLimiter(config.PHI_RATE_LIMIT_RPS, config.PHI_RATE_LIMIT_BURST, clock),
+    fhir: new FhirKitDelivery({ clock }),
   };
 }

@@ -87,7 +87,7 @@ function checkNames(request: ProvisionRequest, consumers: readonly string[]): vo
 
 /**
  * Creates (or finds) everything the AWS adapters need: the data and audit buckets, KMS keys (data,
- * one per consumer plus a `*` fallback, the ECC_NIST_P256 issuer), an SQS queue and dead-letter queue
+ * storage and audit SSE, one per consumer plus a `*` fallback, the ECC_NIST_P256 issuer), an SQS queue and dead-letter queue
  * for ingest and for each consumer's deliver and notify queues, and the shipped contracts in the
  * registry. Queues come before contracts, so a running pipeline never sees a consumer without queues.
  * Safe to run again: existing resources are kept and their settings converged; contracts already in
@@ -116,13 +116,19 @@ export async function provisionAws(
   };
 
   const dataKey = await key('data', 'symmetric', 'phi-pipeline: envelope data keys for raw submissions');
+  // SSE-KMS keys, as in the deployed stack: one for the data bucket, one for the audit bucket.
+  const storageKey = await key('storage', 'symmetric', 'phi-pipeline: SSE-KMS of the data bucket');
+  const auditKey = await key('audit', 'symmetric', 'phi-pipeline: SSE-KMS of the audit bucket');
   const account = accountOf(dataKey);
   const dataBucket = request.dataBucket ?? `${request.name}-data-${account}`;
   const auditBucket = request.auditBucket ?? `${request.name}-audit-${account}`;
-  for (const bucket of new Set([dataBucket, auditBucket])) {
+  // A shared bucket keeps the storage key as its default; audit puts still name the audit key.
+  const bucketKeys = new Map([[dataBucket, storageKey]]);
+  if (!bucketKeys.has(auditBucket)) bucketKeys.set(auditBucket, auditKey);
+  for (const [bucket, kmsKeyArn] of bucketKeys) {
     const { created } = await ensureBucket(s3, bucket, {
       region: request.region,
-      kmsKeyArn: dataKey,
+      kmsKeyArn,
       // moto enforces bucket policies, and is reached over plain HTTP.
       denyPlainHttp: request.endpoint === undefined,
     });
@@ -188,6 +194,8 @@ export async function provisionAws(
     ...(request.auditPrefix === 'audit/'
       ? []
       : [['PHI_AUDIT_PREFIX', request.auditPrefix] as [string, string]]),
+    ['PHI_SSE_KMS_KEY_ID', storageKey],
+    ['PHI_AUDIT_SSE_KMS_KEY_ID', auditKey],
     ['PHI_DATA_KEY_ID', dataKey],
     ['PHI_CONSUMER_KEY_IDS', JSON.stringify(consumerKeys)],
     ['PHI_ISSUER_KEY_ID', issuerKey],

@@ -35,8 +35,13 @@ const AwsVariables = {
   /** A non-AWS endpoint for every service (moto in tests); never set in a deployed stack. */
   PHI_AWS_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   PHI_DATA_BUCKET: z.string().regex(S3_BUCKET).optional(),
-  /** SSE-KMS key of the second encryption layer; default: the bucket's default encryption key. */
+  /**
+   * SSE-KMS key of the second encryption layer, named on every put. Required: a put that names
+   * `aws:kms` without a key id is encrypted under the AWS managed `aws/s3` key, not the bucket default.
+   */
   PHI_SSE_KMS_KEY_ID: z.string().min(1).max(2048).optional(),
+  /** SSE-KMS key of the audit store only (its own key, as in the deployed stack); default PHI_SSE_KMS_KEY_ID. */
+  PHI_AUDIT_SSE_KMS_KEY_ID: z.string().min(1).max(2048).optional(),
   PHI_REGISTRY_BUCKET: z.string().regex(S3_BUCKET).optional(),
   PHI_REGISTRY_PREFIX: z.string().regex(S3_PREFIX).default('registry/'),
   PHI_AUDIT_BUCKET: z.string().regex(S3_BUCKET).optional(),
@@ -106,7 +111,10 @@ export interface AwsSettings {
   readonly region: string;
   readonly endpoint: string | undefined;
   readonly dataBucket: string;
-  readonly sseKmsKeyId: string | undefined;
+  /** SSE-KMS key of the data and registry stores. */
+  readonly sseKmsKeyId: string;
+  /** SSE-KMS key of the audit store. */
+  readonly auditSseKmsKeyId: string;
   readonly registry: { readonly bucket: string; readonly prefix: string };
   readonly audit: { readonly bucket: string; readonly prefix: string };
   readonly queuePrefix: string;
@@ -120,7 +128,12 @@ export interface AwsSettings {
 /** The AWS target's settings; names every missing required variable at once. */
 function awsSettings(raw: RawConfig): AwsSettings {
   const region = raw.PHI_AWS_REGION ?? raw.AWS_REGION;
-  const { PHI_DATA_BUCKET: dataBucket, PHI_DATA_KEY_ID: dataKeyId, PHI_ISSUER_KEY_ID: issuerKeyId } = raw;
+  const {
+    PHI_DATA_BUCKET: dataBucket,
+    PHI_DATA_KEY_ID: dataKeyId,
+    PHI_ISSUER_KEY_ID: issuerKeyId,
+    PHI_SSE_KMS_KEY_ID: sseKmsKeyId,
+  } = raw;
   const missing = [
     ...(region === undefined ? ['PHI_AWS_REGION (or AWS_REGION)'] : []),
     ...(dataBucket === undefined ? ['PHI_DATA_BUCKET'] : []),
@@ -128,13 +141,16 @@ function awsSettings(raw: RawConfig): AwsSettings {
     ...(issuerKeyId === undefined ? ['PHI_ISSUER_KEY_ID'] : []),
     // Tokens are issued for, and audienced to, the deployed API's URL; no local default fits.
     ...(raw.PHI_PUBLIC_URL === undefined ? ['PHI_PUBLIC_URL'] : []),
+    // Without a key id S3 would use the AWS managed aws/s3 key, which the bucket policies refuse.
+    ...(sseKmsKeyId === undefined ? ['PHI_SSE_KMS_KEY_ID'] : []),
   ];
   if (
     missing.length > 0 ||
     region === undefined ||
     dataBucket === undefined ||
     dataKeyId === undefined ||
-    issuerKeyId === undefined
+    issuerKeyId === undefined ||
+    sseKmsKeyId === undefined
   ) {
     throw new PipelineError('config-invalid', `PHI_TARGET=aws needs: ${missing.join(', ')}`);
   }
@@ -142,7 +158,8 @@ function awsSettings(raw: RawConfig): AwsSettings {
     region,
     endpoint: raw.PHI_AWS_ENDPOINT,
     dataBucket,
-    sseKmsKeyId: raw.PHI_SSE_KMS_KEY_ID,
+    sseKmsKeyId,
+    auditSseKmsKeyId: raw.PHI_AUDIT_SSE_KMS_KEY_ID ?? sseKmsKeyId,
     registry: { bucket: raw.PHI_REGISTRY_BUCKET ?? dataBucket, prefix: raw.PHI_REGISTRY_PREFIX },
     audit: { bucket: raw.PHI_AUDIT_BUCKET ?? dataBucket, prefix: raw.PHI_AUDIT_PREFIX },
     queuePrefix: raw.PHI_QUEUE_PREFIX,

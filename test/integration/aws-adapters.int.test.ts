@@ -1,4 +1,5 @@
 import { generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { calculateJwkThumbprint, compactVerify, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -351,10 +352,38 @@ describe('Composition: PHI_TARGET=aws', () => {
 
   it('names every missing required variable, and leaves the local target untouched', () => {
     expect(() => loadConfig({ PHI_TARGET: 'aws' })).toThrow(
-      /PHI_AWS_REGION \(or AWS_REGION\), PHI_DATA_BUCKET, PHI_DATA_KEY_ID, PHI_ISSUER_KEY_ID, PHI_PUBLIC_URL/,
+      /PHI_AWS_REGION \(or AWS_REGION\), PHI_DATA_BUCKET, PHI_DATA_KEY_ID, PHI_ISSUER_KEY_ID, PHI_PUBLIC_URL, PHI_SSE_KMS_KEY_ID$/,
     );
     expect(loadConfig({}).aws).toBeUndefined();
     expect(loadConfig({ PHI_DATA_BUCKET: 'ignored-when-local' }).aws).toBeUndefined();
+  });
+
+  it('requires the SSE key, and gives the audit store its own key only when PHI_AUDIT_SSE_KMS_KEY_ID is set', () => {
+    const complete = {
+      ...baseEnv(),
+      PHI_DATA_BUCKET: 'phi-data',
+      PHI_DATA_KEY_ID: 'arn:aws:kms:us-east-1:111122223333:key/data',
+      PHI_ISSUER_KEY_ID: 'alias/issuer',
+      PHI_SSE_KMS_KEY_ID: 'arn:aws:kms:us-east-1:111122223333:key/storage',
+    };
+    const { PHI_SSE_KMS_KEY_ID: _, ...withoutSse } = complete;
+    let caught: unknown;
+    try {
+      loadConfig(withoutSse);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ code: 'config-invalid' });
+    expect(String((caught as Error).message)).toMatch(/needs: PHI_SSE_KMS_KEY_ID$/);
+    expect(loadConfig(complete).aws).toMatchObject({
+      sseKmsKeyId: complete.PHI_SSE_KMS_KEY_ID,
+      auditSseKmsKeyId: complete.PHI_SSE_KMS_KEY_ID,
+    });
+    const audit = 'arn:aws:kms:us-east-1:111122223333:key/audit';
+    expect(loadConfig({ ...complete, PHI_AUDIT_SSE_KMS_KEY_ID: audit }).aws).toMatchObject({
+      sseKmsKeyId: complete.PHI_SSE_KMS_KEY_ID,
+      auditSseKmsKeyId: audit,
+    });
   });
 
   it('refuses malformed AWS variables by name, never echoing the value', () => {
@@ -393,6 +422,8 @@ describe('Composition: PHI_TARGET=aws', () => {
       PHI_DATA_KEY_ID: await createDataKey(clients.kms),
       PHI_CONSUMER_KEY_IDS: JSON.stringify({ '*': await createDataKey(clients.kms) }),
       PHI_ISSUER_KEY_ID: await createSigningKey(clients.kms),
+      PHI_SSE_KMS_KEY_ID: await createDataKey(clients.kms),
+      PHI_AUDIT_SSE_KMS_KEY_ID: await createDataKey(clients.kms),
     };
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'testing');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'testing');
@@ -432,6 +463,11 @@ describe('Composition: PHI_TARGET=aws', () => {
       expect((await deps.partners.list()).map((p) => p.id)).toEqual(['demo']);
       await expect(deps.contracts.list()).resolves.toEqual([]);
       await expect(deps.audit.append(auditEvent())).resolves.toMatchObject({ seq: 1 });
+      // Every put names its key: the data store the storage key, the audit store the audit key.
+      const sseKeyOf = async (key: string) =>
+        (await clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).SSEKMSKeyId;
+      expect(await sseKeyOf('raw/demo/sub-1')).toBe(env.PHI_SSE_KMS_KEY_ID);
+      expect(await sseKeyOf(`${env.PHI_AUDIT_PREFIX}${chainKey(1)}`)).toBe(env.PHI_AUDIT_SSE_KMS_KEY_ID);
       const direct = createAwsDeps(config, {
         credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
       });

@@ -6,7 +6,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyRotationStatusCommand } from '@aws-sdk/client-kms';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainKey } from '../../shared/adapters/aws/s3-audit-sink.js';
@@ -187,6 +188,15 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
     const issuer = await clients.kms.send(new DescribeKeyCommand({ KeyId: variables.PHI_ISSUER_KEY_ID }));
     expect(issuer.KeyMetadata).toMatchObject({ KeyUsage: 'SIGN_VERIFY' });
     expect(issuer.KeyMetadata?.KeySpec ?? issuer.KeyMetadata?.CustomerMasterKeySpec).toBe('ECC_NIST_P256');
+    // SSE keys of their own, as in the deployed stack: storage (data bucket) and audit, both rotating.
+    const sseKeys = [variables.PHI_SSE_KMS_KEY_ID, variables.PHI_AUDIT_SSE_KMS_KEY_ID];
+    expect(new Set([...sseKeys, variables.PHI_DATA_KEY_ID]).size).toBe(3);
+    for (const KeyId of sseKeys) {
+      const { KeyMetadata } = await clients.kms.send(new DescribeKeyCommand({ KeyId }));
+      expect(KeyMetadata).toMatchObject({ KeyUsage: 'ENCRYPT_DECRYPT', KeyState: 'Enabled' });
+      const rotation = await clients.kms.send(new GetKeyRotationStatusCommand({ KeyId }));
+      expect(rotation.KeyRotationEnabled).toBe(true);
+    }
     for (const queue of [
       'ingest',
       'deliver-analytics',
@@ -343,6 +353,16 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
     expect(verified.stdout).toMatch(/^ok: \d+ records, head [0-9a-f]{64}\n$/);
     expect(Number(/ok: (\d+)/.exec(verified.stdout)?.[1])).toBeGreaterThanOrEqual(events.length);
 
+    // Each put names its bucket's key (PHI_AUDIT_SSE_KMS_KEY_ID for the chain, PHI_SSE_KMS_KEY_ID for data).
+    const sseKeyOf = async (bucket: string | undefined, key: string) =>
+      (await clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).SSEKMSKeyId;
+    expect(await sseKeyOf(variables.PHI_AUDIT_BUCKET, `audit/${chainKey(1)}`)).toBe(
+      variables.PHI_AUDIT_SSE_KMS_KEY_ID,
+    );
+    expect(await sseKeyOf(variables.PHI_DATA_BUCKET, `raw/acme/${fhirId}`)).toBe(
+      variables.PHI_SSE_KMS_KEY_ID,
+    );
+
     const store = auditStore();
     const original = Buffer.from((await store.get(chainKey(2)))?.body ?? []).toString('utf8');
     await store.put(chainKey(2), Buffer.from(original.replace('"time":"2', '"time":"1')));
@@ -384,6 +404,8 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
                 OutputValue: '{"*":"arn:aws:kms:eu-west-1:111122223333:key/k-2"}',
               },
               { OutputKey: 'IssuerKeyId', OutputValue: 'alias/phi-prod-issuer' },
+              { OutputKey: 'PhiSseKmsKeyId', OutputValue: 'arn:aws:kms:eu-west-1:111122223333:key/k-3' },
+              { OutputKey: 'PhiAuditSseKmsKeyId', OutputValue: 'arn:aws:kms:eu-west-1:111122223333:key/k-4' },
               { OutputKey: 'QueuePrefix', OutputValue: 'phi-prod-' },
               { OutputKey: 'ServerlessDeploymentBucketName', OutputValue: 'ignored' },
             ],
@@ -400,6 +422,8 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
       PHI_AWS_REGION: 'eu-west-1',
       PHI_PUBLIC_URL: 'https://abc.execute-api.eu-west-1.amazonaws.com',
       PHI_DATA_BUCKET: 'phi-prod-data',
+      PHI_SSE_KMS_KEY_ID: 'arn:aws:kms:eu-west-1:111122223333:key/k-3',
+      PHI_AUDIT_SSE_KMS_KEY_ID: 'arn:aws:kms:eu-west-1:111122223333:key/k-4',
       PHI_QUEUE_PREFIX: 'phi-prod-',
       PHI_DATA_KEY_ID: 'arn:aws:kms:eu-west-1:111122223333:key/k-1',
       PHI_CONSUMER_KEY_IDS: '{"*":"arn:aws:kms:eu-west-1:111122223333:key/k-2"}',
@@ -409,6 +433,7 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
     const incomplete = await spawnPhi(['aws', 'env', '--outputs', outputs], envWith({})).done;
     expect(incomplete).toMatchObject({ code: 1, stdout: '' });
     expect(incomplete.stderr).toContain('PHI_ISSUER_KEY_ID');
+    expect(incomplete.stderr).toContain('PHI_SSE_KMS_KEY_ID');
   });
 
   it('names the missing variables in one line when PHI_TARGET=aws is set without them', async () => {

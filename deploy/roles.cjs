@@ -1,0 +1,206 @@
+'use strict';
+
+const { arnOf, objectsOf, serviceInRegion } = require('./cfn.cjs');
+const { allow, grants } = require('./grants.cjs');
+const names = require('./names.cjs');
+const { queueCatalogue } = require('./queues.cjs');
+
+const RAW_PURPOSE = 'raw-submission';
+const CONSUMER_PURPOSES = ['consumer-copy', 'deid-secret'];
+
+/** Every function's own statements, beyond its log group and tracing. */
+function statementsFor(settings, fnName) {
+  const q = names.queue;
+  const common = [grants.storageKey(), ...grants.auditAppend(), grants.listData()];
+  switch (fnName) {
+    case 'token':
+      return [
+        ...common,
+        grants.readData(['registry/partners/*']),
+        grants.writeData(['replay/jti/*']),
+        grants.issuerPublicKey(),
+        grants.issuerSign(),
+      ];
+    case 'discovery':
+      return [grants.issuerPublicKey()];
+    case 'ingest':
+      return [
+        ...common,
+        grants.readData(['registry/partners/*', 'idempotency/*', 'raw/*', 'submissions/*']),
+        grants.writeData(['idempotency/*', 'raw/*', 'submissions/*']),
+        grants.issuerPublicKey(),
+        grants.envelope('EncryptRawSubmissions', names.key.data, ['kms:GenerateDataKey'], 'data', [
+          RAW_PURPOSE,
+        ]),
+        grants.sendTo('QueueAcceptedSubmissions', [q.ingest]),
+      ];
+    case 'status':
+      return [...common, grants.readData(['registry/partners/*', 'submissions/*']), grants.issuerPublicKey()];
+    case 'notFound':
+      return grants.auditAppend();
+    case 'process':
+      return [
+        ...common,
+        grants.readData(['raw/*', 'registry/contracts/*', 'submissions/*', 'failures/ingest/*']),
+        grants.writeData(['submissions/*', 'failures/ingest/*']),
+        grants.envelope('DecryptRawSubmissions', names.key.data, ['kms:Decrypt'], 'data', [RAW_PURPOSE]),
+        grants.consumeFrom('ConsumeIngestQueue', [q.ingest]),
+        grants.sendTo('FanOutAndDeadLetter', [
+          q.deadLetter(q.ingest),
+          ...settings.consumers.map((c) => q.deliver(c)),
+        ]),
+      ];
+    case 'replay': {
+      const { sources, deadLetters } = queueCatalogue(settings);
+      return [
+        ...common,
+        grants.readData(['failures/*']),
+        // ListQueues has no resource-level permissions; the adapter filters by PHI_QUEUE_PREFIX.
+        allow('FindDeadLetterQueues', ['sqs:ListQueues'], ['*']),
+        grants.consumeFrom('TakeFromDeadLetterQueues', deadLetters),
+        grants.sendTo('ReturnToSourceQueues', sources),
+      ];
+    }
+    default: {
+      const consumer = settings.consumers.find((c) => names.fn.deliver(c) === fnName);
+      if (consumer === undefined) throw new Error(`no IAM statements for function ${fnName}`);
+      return deliverStatements(consumer, common);
+    }
+  }
+}
+
+/** One consumer's deliver function: its own key, prefixes and queues, and the raw objects it reads. */
+function deliverStatements(consumer, common) {
+  const q = names.queue;
+  const c = consumer.id;
+  return [
+    ...common,
+    grants.readData([
+      'raw/*',
+      `registry/contracts/${c}.json`,
+      `deliveries/${c}/*`,
+      `secrets/deid-${c}`,
+      `consumers/${c}/*`,
+      `failures/deliver-${c}/*`,
+    ]),
+    grants.writeData([
+      `deliveries/${c}/*`,
+      `secrets/deid-${c}`,
+      `consumers/${c}/*`,
+      `submissions/*/consumers/${c}.json`,
+      `failures/deliver-${c}/*`,
+    ]),
+    grants.envelope('DecryptRawSubmissions', names.key.data, ['kms:Decrypt'], 'data', [RAW_PURPOSE]),
+    grants.envelope(
+      'EncryptForConsumer',
+      names.key.consumer(consumer),
+      ['kms:GenerateDataKey', 'kms:Decrypt'],
+      `consumer:${c}`,
+      CONSUMER_PURPOSES,
+    ),
+    grants.consumeFrom('ConsumeDeliverQueue', [q.deliver(consumer)]),
+    grants.sendTo('NotifyAndDeadLetter', [q.notify(consumer), q.deadLetter(q.deliver(consumer))]),
+  ];
+}
+
+/** One role per function: nothing is shared, so a function's grants are exactly its own. */
+function roleFor(settings, fnName) {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      Description: `Execution role of ${names.fn.physical(settings, fnName)} only`,
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'lambda.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+          },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: 'least-privilege',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [grants.ownLogs(fnName), grants.tracing(), ...statementsFor(settings, fnName)],
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** What a consumer's own role needs to run `phi consume` (docs/deploy.md explains each statement). */
+function consumerPolicy(consumer) {
+  const notify = names.queue.notify(consumer);
+  return {
+    Type: 'AWS::IAM::ManagedPolicy',
+    Properties: {
+      Description: `Consumer ${consumer.id}: its notifications, its copies, its key; nothing else`,
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          allow(
+            'ReadOwnNotifications',
+            [
+              'sqs:ReceiveMessage',
+              'sqs:DeleteMessage',
+              'sqs:ChangeMessageVisibility',
+              'sqs:GetQueueAttributes',
+              'sqs:GetQueueUrl',
+            ],
+            [arnOf(notify)],
+          ),
+          allow(
+            'ReadOwnCopies',
+            ['s3:GetObject'],
+            [objectsOf(names.bucket.data, `consumers/${consumer.id}/*`)],
+          ),
+          allow('DecryptOwnCopies', ['kms:Decrypt'], [arnOf(names.key.consumer(consumer))], {
+            StringEquals: {
+              'kms:EncryptionContext:consumer': consumer.id,
+              'kms:EncryptionContext:purpose': 'consumer-copy',
+              'kms:EncryptionContext:phi-key': `consumer:${consumer.id}`,
+            },
+          }),
+          allow('StorageKeyForOwnQueue', ['kms:Decrypt'], [arnOf(names.key.storage)], {
+            StringEquals: { 'kms:ViaService': serviceInRegion('sqs') },
+            ArnEquals: { 'kms:EncryptionContext:aws:sqs:arn': arnOf(notify) },
+          }),
+          // With S3 Bucket Keys the SSE context names the bucket; GetObject above limits the prefix.
+          allow('StorageKeyForDataBucket', ['kms:Decrypt'], [arnOf(names.key.storage)], {
+            StringEquals: { 'kms:ViaService': serviceInRegion('s3') },
+            ArnEquals: { 'kms:EncryptionContext:aws:s3:arn': arnOf(names.bucket.data) },
+          }),
+          // `phi consume` records each decrypt in the audit chain (SPEC §4), under the audit key.
+          ...grants.auditAppend(),
+        ],
+      },
+    },
+  };
+}
+
+function roleResources(settings) {
+  const resources = {};
+  for (const fnName of names.allFunctions(settings))
+    resources[names.fn.role(fnName)] = roleFor(settings, fnName);
+  for (const consumer of settings.consumers) {
+    resources[`Consumer${consumer.logical}AccessPolicy`] = consumerPolicy(consumer);
+  }
+  resources.ReplayInvokePolicy = {
+    Type: 'AWS::IAM::ManagedPolicy',
+    Properties: {
+      Description: 'Operators: invoke the dead-letter replay function, nothing else',
+      ...(settings.operatorRoles.length > 0 ? { Roles: settings.operatorRoles } : {}),
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [allow('InvokeReplay', ['lambda:InvokeFunction'], [arnOf(names.fn.lambda('replay'))])],
+      },
+    },
+  };
+  return resources;
+}
+
+module.exports = { roleResources, statementsFor };
