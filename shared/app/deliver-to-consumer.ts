@@ -3,7 +3,7 @@ import type { ConsumerContract } from '../core/deid/contract.js';
 import { createDeidEngine } from '../core/deid/engine.js';
 import { bundleResourcesForNdjson } from '../core/deid/ndjson.js';
 import { parseSafeJson } from '../core/json/safe-json.js';
-import { recordAudit } from './audit-events.js';
+import { recordDelivery } from './audit-events.js';
 import { deliverToFhir } from './deliver-to-fhir.js';
 import {
   CLAIM_LEASE_MS,
@@ -150,17 +150,11 @@ export async function deliverToConsumer(
   await deps.queue.send(queueNames.notify(consumer), JSON.stringify(notification), {
     deduplicationId: `${consumer}:${submissionId}`,
   });
-  await recordAudit(deps.audit, deps.clock, {
-    actor: { type: 'system', id: 'deliver' },
-    action: 'delivery',
-    outcome: 'success',
-    submissionId,
-    details: {
-      consumer,
-      bytes: notification.bytes,
-      profile: notification.profile,
-      contract: contract.version,
-    },
+  await recordDelivery(deps.audit, deps.clock, submissionId, {
+    consumer,
+    bytes: notification.bytes,
+    profile: notification.profile,
+    contract: contract.version,
   });
   await completeDelivery(deps, msg, markerKey, claim, notification.createdAt);
   return { outcome: 'delivered', key };

@@ -4,7 +4,7 @@ import { bundleResourcesForNdjson } from '../core/deid/ndjson.js';
 import { transactionBundles } from '../core/fhir/transaction-bundles.js';
 import { parseSafeJson } from '../core/json/safe-json.js';
 import type { FhirDeliveryConfig } from '../ports/fhir-delivery.js';
-import { recordAudit } from './audit-events.js';
+import { recordDelivery } from './audit-events.js';
 import {
   CLAIM_LEASE_MS,
   claimDelivery,
@@ -85,20 +85,14 @@ export async function deliverToFhir(
       .catch(() => undefined);
     throw error;
   }
-  await recordAudit(deps.audit, deps.clock, {
-    actor: { type: 'system', id: 'deliver' },
-    action: 'delivery',
-    outcome: 'success',
-    submissionId,
-    details: {
-      consumer,
-      delivery: 'fhir',
-      entries,
-      transactions: bundles.length,
-      skipped,
-      profile: contract.profile ?? 'safe-harbor',
-      contract: contract.version,
-    },
+  await recordDelivery(deps.audit, deps.clock, submissionId, {
+    consumer,
+    delivery: 'fhir',
+    entries,
+    transactions: bundles.length,
+    skipped,
+    profile: contract.profile ?? 'safe-harbor',
+    contract: contract.version,
   });
   await completeDelivery(deps, msg, markerKey, claim, createdAt);
 }
