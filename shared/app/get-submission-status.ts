@@ -4,7 +4,12 @@ import { authenticate } from './authenticate.js';
 import { readOptionalJsonRecord } from './json-records.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { SUBMISSION_ID, storageKeys } from './storage-keys.js';
-import { type ConsumerStatus, ConsumerStatusSchema, SubmissionRecordSchema } from './submission.js';
+import {
+  type ConsumerStatus,
+  ConsumerStatusSchema,
+  type SubmissionRecord,
+  SubmissionRecordSchema,
+} from './submission.js';
 
 export interface SubmissionStatus {
   readonly id: string;
@@ -37,7 +42,7 @@ export async function readSubmissionStatus(
   return {
     id: record.id,
     kind: record.kind,
-    status: overallStatus(record.status, consumers),
+    status: overallStatus(record, consumers),
     receivedAt: record.receivedAt,
     contentDigest: record.contentDigest,
     consumers: consumers.map(({ id, status, at }) => ({ id, status, at })),
@@ -45,11 +50,16 @@ export async function readSubmissionStatus(
 }
 
 /**
- * The submission's status follows its consumers once any has reported, except that a submission
- * dead-lettered as a whole (its ingest message failed) says so whatever its consumers show.
+ * The submission's status follows its consumers once any has reported. A submission whose ingest
+ * message was dead-lettered says so, unless every consumer it was fanned out to has its copy: the
+ * failure then came after a complete fan-out and lost nothing.
  */
-function overallStatus(base: string, consumers: readonly ConsumerStatus[]): string {
-  if (consumers.length === 0 || base === 'dead-lettered') return base;
+function overallStatus(record: SubmissionRecord, consumers: readonly ConsumerStatus[]): string {
+  const delivered = new Set(consumers.filter((c) => c.status === 'delivered').map((c) => c.id));
+  const expected = record.expectedConsumers;
+  if (expected !== undefined && expected.length > 0 && expected.every((c) => delivered.has(c)))
+    return 'delivered';
+  if (consumers.length === 0 || record.status === 'dead-lettered') return record.status;
   const states = new Set(consumers.map((c) => c.status));
   if (states.has('dead-lettered')) return 'dead-lettered';
   if (states.has('failed')) return 'failed';

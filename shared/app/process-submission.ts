@@ -29,6 +29,7 @@ export async function processSubmission(
     }
     if (accepts) consumers.push(stored.consumer);
   }
+  await recordExpectedConsumers(deps, msg, consumers);
   const at = deps.clock.now().toISOString();
   for (const consumer of consumers) {
     const statusKey = `${storageKeys.consumerStatusPrefix(msg.partner, msg.submissionId)}${consumer}.json`;
@@ -72,6 +73,27 @@ async function markSubmission(
   await deps.objects.put(key, new TextEncoder().encode(JSON.stringify({ ...record, status })), {
     contentType: 'application/json',
   });
+}
+
+/**
+ * Which consumers this submission goes to, kept with it before any deliver message is sent, so its
+ * status can tell a complete delivery from a fan-out that stopped partway.
+ */
+async function recordExpectedConsumers(
+  deps: PipelineDeps,
+  msg: IngestMessage,
+  consumers: string[],
+): Promise<void> {
+  const key = storageKeys.submission(msg.partner, msg.submissionId);
+  const record = await readJsonRecord(deps.objects, key, SubmissionRecordSchema);
+  if (record.expectedConsumers !== undefined) return;
+  await deps.objects.put(
+    key,
+    new TextEncoder().encode(JSON.stringify({ ...record, expectedConsumers: consumers })),
+    {
+      contentType: 'application/json',
+    },
+  );
 }
 
 /** A replayed ingest message that now succeeds: its consumers' statuses speak for it again. */

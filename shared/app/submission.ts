@@ -21,6 +21,8 @@ export const SubmissionRecordSchema = z.object({
   bytes: z.number().int(),
   resourceCounts: z.record(z.string(), z.number().int()),
   requestId: z.string(),
+  /** The consumers the process worker fanned out to, written before the first deliver message. */
+  expectedConsumers: z.array(z.string()).optional(),
 });
 export type SubmissionRecord = z.infer<typeof SubmissionRecordSchema>;
 
