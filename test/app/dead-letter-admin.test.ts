@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler as createDeliverHandler } from '../../functions/sqs-deliver.js';
 import { SqliteQueue } from '../../shared/adapters/embedded/index.js';
@@ -20,44 +20,22 @@ import { storageKeys } from '../../shared/app/storage-keys.js';
 import { type DeliverMessage, rawEncryptionContext } from '../../shared/app/submission.js';
 import { contentDigestOf } from '../../shared/core/integrity/content-digest.js';
 import type { Clock } from '../../shared/ports/clock.js';
-import type { QueueMessage } from '../../shared/ports/queue.js';
 import { loadConfig } from '../../shared/runtime/config.js';
 import { createEmbeddedDeps } from '../../shared/runtime/embedded-deps.js';
 import { localLambdaContext } from '../../shared/runtime/local/lambda-context.js';
+import { toSqsRecord } from '../../shared/runtime/local/queue-poller.js';
 
 const FIXTURE = resolve(import.meta.dirname, '../fixtures/fhir/Bundle-bundle-transaction.json');
 const OPERATOR = 'alice@ops-host';
 
 const fixedClock = (ms: number): Clock => ({ now: () => new Date(ms) });
 
-function toRecord(queue: string, m: QueueMessage): SQSRecord {
-  const messageAttributes: SQSRecord['messageAttributes'] = {};
-  for (const [k, v] of Object.entries(m.attributes))
-    messageAttributes[k] = { stringValue: v, dataType: 'String' };
-  return {
-    messageId: m.messageId,
-    receiptHandle: m.receiptHandle,
-    body: m.body,
-    attributes: {
-      ApproximateReceiveCount: String(m.receiveCount),
-      SentTimestamp: String(m.sentAt),
-      SenderId: 'test',
-      ApproximateFirstReceiveTimestamp: String(m.sentAt),
-    },
-    messageAttributes,
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: `arn:aws:sqs:local:000000000000:${queue}`,
-    awsRegion: 'local',
-  };
-}
-
 /** What Lambda's event source mapping does once: one batch to the deliver function, delete what succeeded. */
 async function runDeliverOnce(deps: PipelineDeps, consumer: string, batchSize = 10): Promise<number> {
   const queue = queueNames.deliver(consumer);
   const messages = await deps.queue.receive(queue, { maxMessages: batchSize, visibilityTimeoutSeconds: 30 });
   if (messages.length === 0) return 0;
-  const event: SQSEvent = { Records: messages.map((m) => toRecord(queue, m)) };
+  const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(queue, m)) };
   const handler = createDeliverHandler(() => Promise.resolve(deps));
   const response = await handler(event, localLambdaContext('deliver', randomUUID()));
   const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler as createDeliver } from '../../functions/sqs-deliver.js';
 import { createHandler as createProcess } from '../../functions/sqs-process.js';
@@ -8,6 +7,7 @@ import { consumerKeyName } from '../../shared/app/deliver-to-consumer.js';
 import { queueNames } from '../../shared/app/queue-names.js';
 import { ConsumerNotificationSchema, consumerEncryptionContext } from '../../shared/app/submission.js';
 import { localLambdaContext } from '../../shared/runtime/local/lambda-context.js';
+import { sqsEvent } from '../helpers/sqs-events.js';
 import { startTestStack, type TestStack } from '../helpers/test-stack.js';
 
 const fixture = (name: string) => readFile(path.resolve(import.meta.dirname, '../fixtures', name));
@@ -89,25 +89,6 @@ describe('Delivery: two copies of one deliver message in the same batch', () => 
     await t?.close();
   });
 
-  const sqsEvent = (queue: string, bodies: string[]): SQSEvent => ({
-    Records: bodies.map((body, i) => ({
-      messageId: `m-${i}`,
-      receiptHandle: `r-${i}`,
-      body,
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '0',
-        SenderId: 'test',
-        ApproximateFirstReceiveTimestamp: '0',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: `arn:aws:sqs:local:000000000000:${queue}`,
-      awsRegion: 'local',
-    })),
-  });
-
   it('sends one notification: the second copy backs off and then finds the delivery done', async () => {
     const deps = t.stack.deps;
     const client = await t.client();
@@ -115,17 +96,23 @@ describe('Delivery: two copies of one deliver message in the same batch', () => 
     expect(res.status).toBe(202);
     const [ingest] = await deps.queue.receive(queueNames.ingest, { maxMessages: 1 });
     const process = createProcess(async () => deps);
-    await process(sqsEvent(queueNames.ingest, [ingest?.body ?? '']), localLambdaContext('process', 'p'));
+    await process(
+      sqsEvent(queueNames.ingest, [{ body: ingest?.body ?? '', messageId: 'i-0' }]),
+      localLambdaContext('process', 'p'),
+    );
     const [work] = await deps.queue.receive(queueNames.deliver('analytics'), { maxMessages: 1 });
     const body = work?.body ?? '';
 
     const deliver = createDeliver(async () => deps);
     const first = await deliver(
-      sqsEvent(queueNames.deliver('analytics'), [body, body]),
+      sqsEvent(queueNames.deliver('analytics'), [
+        { body, messageId: 'm-0' },
+        { body, messageId: 'm-1' },
+      ]),
       localLambdaContext('d', '1'),
     );
     const second = await deliver(
-      sqsEvent(queueNames.deliver('analytics'), [body]),
+      sqsEvent(queueNames.deliver('analytics'), [{ body, messageId: 'm-2' }]),
       localLambdaContext('d', '2'),
     );
 

@@ -1,6 +1,5 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler as createDeliver } from '../../functions/sqs-deliver.js';
 import { createHandler as createProcess } from '../../functions/sqs-process.js';
@@ -12,6 +11,7 @@ import { queueNames } from '../../shared/app/queue-names.js';
 import { localLambdaContext } from '../../shared/runtime/local/lambda-context.js';
 import { type FhirTestServer, startFhirTestServer } from '../helpers/fhir-server.js';
 import { readAuditRecords } from '../helpers/invariants.js';
+import { sqsEvent } from '../helpers/sqs-events.js';
 import { freePort, startTestStack, type TestStack } from '../helpers/test-stack.js';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/fhir/Bundle-bundle-transaction.json');
@@ -201,33 +201,15 @@ describe('FHIR delivery: replays and retries never duplicate resources on the se
     await server?.stop();
   });
 
-  const sqsEvent = (queue: string, body: string, messageId: string): SQSEvent => ({
-    Records: [
-      {
-        messageId,
-        receiptHandle: `r-${messageId}`,
-        body,
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: '0',
-          SenderId: 'test',
-          ApproximateFirstReceiveTimestamp: '0',
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: `arn:aws:sqs:local:000000000000:${queue}`,
-        awsRegion: 'local',
-      },
-    ],
-  });
-
   it('does not post a delivered share again, and a repeated post updates instead of creating', async () => {
     const deps = t.stack.deps;
     const id = await submit(t);
     const [ingest] = await deps.queue.receive(queueNames.ingest, { maxMessages: 1 });
     const process = createProcess(async () => deps);
-    await process(sqsEvent(queueNames.ingest, ingest?.body ?? '', 'ingest-1'), localLambdaContext('p', '1'));
+    await process(
+      sqsEvent(queueNames.ingest, [{ body: ingest?.body ?? '', messageId: 'ingest-1' }]),
+      localLambdaContext('p', '1'),
+    );
     const [work] = await deps.queue.receive(queueNames.deliver('ehr'), { maxMessages: 1 });
     const body = work?.body ?? '';
     expect(JSON.parse(body)).toMatchObject({ submissionId: id, consumer: 'ehr' });
@@ -235,7 +217,7 @@ describe('FHIR delivery: replays and retries never duplicate resources on the se
     const run = async (messageId: string) =>
       (
         await deliver(
-          sqsEvent(queueNames.deliver('ehr'), body, messageId),
+          sqsEvent(queueNames.deliver('ehr'), [{ body, messageId }]),
           localLambdaContext('d', messageId),
         )
       ).batchItemFailures;
@@ -284,12 +266,12 @@ describe('FHIR delivery: replays and retries never duplicate resources on the se
     const id = await submit(t);
     const [ingest] = await deps.queue.receive(queueNames.ingest, { maxMessages: 1 });
     await createProcess(async () => deps)(
-      sqsEvent(queueNames.ingest, ingest?.body ?? '', 'ingest-2'),
+      sqsEvent(queueNames.ingest, [{ body: ingest?.body ?? '', messageId: 'ingest-2' }]),
       localLambdaContext('p', '2'),
     );
     const [work] = await deps.queue.receive(queueNames.deliver('nokey'), { maxMessages: 1 });
     const failures = await createDeliver(async () => deps)(
-      sqsEvent(queueNames.deliver('nokey'), work?.body ?? '', 'nokey-1'),
+      sqsEvent(queueNames.deliver('nokey'), [{ body: work?.body ?? '', messageId: 'nokey-1' }]),
       localLambdaContext('d', 'nokey-1'),
     );
     // Permanent: acknowledged and moved to the dead-letter queue at once.

@@ -19,7 +19,8 @@ export interface QueuePoller {
   stop(): Promise<void>;
 }
 
-function toRecord(queueName: string, m: QueueMessage): SQSRecord {
+/** The SQSRecord Lambda's event source mapping would hand a function for this message. */
+export function toSqsRecord(queueName: string, m: QueueMessage): SQSRecord {
   const messageAttributes: SQSRecord['messageAttributes'] = {};
   for (const [k, v] of Object.entries(m.attributes))
     messageAttributes[k] = { stringValue: v, dataType: 'String' };
@@ -57,7 +58,7 @@ export function startQueuePoller(opts: QueuePollerOptions): QueuePoller {
           waitTimeSeconds: opts.waitTimeSeconds ?? 1,
         });
         if (messages.length === 0) continue;
-        const event: SQSEvent = { Records: messages.map((m) => toRecord(opts.queueName, m)) };
+        const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(opts.queueName, m)) };
         const response = await opts.handler(event, localLambdaContext(opts.functionName, randomUUID()));
         const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
         for (const m of messages) {
