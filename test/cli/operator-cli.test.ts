@@ -1,10 +1,10 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumerKeyName } from '../../shared/app/deliver-to-consumer.js';
@@ -13,15 +13,7 @@ import { queueNames } from '../../shared/app/queue-names.js';
 import { type ConsumerNotification, consumerEncryptionContext } from '../../shared/app/submission.js';
 import { loadConfig } from '../../shared/runtime/config.js';
 import { createEmbeddedDeps } from '../../shared/runtime/embedded-deps.js';
-
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const PHI = join(ROOT, 'dist', 'bin', 'phi.js');
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { PHI_BIN, REPO_ROOT as ROOT, type Run, spawnPhi } from '../helpers/phi-process.js';
 
 /** The environment of a user with PHI_HOME set: nothing else of ours leaks in from the test runner. */
 const envFor = (home: string): NodeJS.ProcessEnv => ({
@@ -29,22 +21,7 @@ const envFor = (home: string): NodeJS.ProcessEnv => ({
   PHI_HOME: home,
 });
 
-function start(home: string, args: readonly string[]): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, [PHI, ...args], { cwd: ROOT, env: envFor(home) });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    stdout += d.toString('utf8');
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString('utf8');
-  });
-  const done = new Promise<Run>((resolveRun, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolveRun({ code, stdout, stderr }));
-  });
-  return { child, done };
-}
+const start = (home: string, args: readonly string[]) => spawnPhi(args, envFor(home));
 
 const phi = (home: string, ...args: string[]): Promise<Run> => start(home, args).done;
 
@@ -115,7 +92,7 @@ beforeAll(async () => {
   await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch(
     () => undefined,
   );
-  if (!existsSync(PHI)) throw new Error('the CLI did not build');
+  if (!existsSync(PHI_BIN)) throw new Error('the CLI did not build');
 }, 120_000);
 
 describe('CLI: help and usage', () => {

@@ -1,10 +1,10 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DescribeKeyCommand, GetKeyRotationStatusCommand } from '@aws-sdk/client-kms';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
@@ -14,6 +14,7 @@ import { chainKey } from '../../shared/adapters/aws/s3-audit-sink.js';
 import { S3ContractStore } from '../../shared/adapters/aws/s3-contract-store.js';
 import { S3ObjectStore } from '../../shared/adapters/aws/s3-object-store.js';
 import { type Moto, type MotoClients, motoClients, startMoto } from '../helpers/moto.js';
+import { PHI_BIN, REPO_ROOT as ROOT, type Run, spawnPhi } from '../helpers/phi-process.js';
 
 /**
  * Every `phi` verb with PHI_TARGET=aws against moto_server, as child processes of the built CLI:
@@ -21,8 +22,6 @@ import { type Moto, type MotoClients, motoClients, startMoto } from '../helpers/
  * over the AWS adapters; the partner, consumer and operator verbs then work on S3, SQS and KMS.
  */
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const PHI = join(ROOT, 'dist', 'bin', 'phi.js');
 const FHIR = join(ROOT, 'test/fixtures/fhir/Bundle-bundle-transaction.json');
 const FHIR_2 = join(ROOT, 'test/fixtures/fhir/Bundle-10bb101f-a121-4264-a920-67be9cb82c74.json');
 const X12 = join(ROOT, 'test/fixtures/x12/demo.example1.837');
@@ -30,12 +29,6 @@ const X12 = join(ROOT, 'test/fixtures/x12/demo.example1.837');
 const FHIR_IDENTIFIERS = ['Chalmers', '234234', '456456', '1974-12-25'];
 const MAX_RECEIVE_COUNT = 3;
 const NAME = 'phi-cli';
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 let moto: Moto | undefined;
 let clients: MotoClients;
@@ -73,24 +66,6 @@ function envWith(extra: Record<string, string>): NodeJS.ProcessEnv {
   };
 }
 
-function spawnPhi(args: readonly string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [PHI, ...args], { cwd: ROOT, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    stdout += d.toString('utf8');
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString('utf8');
-  });
-  const done = new Promise<Run>((resolveRun, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolveRun({ code, stdout, stderr }));
-  });
-  return { child, done, output: () => stdout };
-}
-
-/** `phi ARGS` with PHI_TARGET=aws and the provisioned variables. */
 const phi = (...args: string[]): Promise<Run> => spawnPhi(args, envWith(variables)).done;
 
 async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
@@ -138,7 +113,7 @@ beforeAll(async () => {
     await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch(
       () => undefined,
     );
-    if (!existsSync(PHI)) throw new Error('the CLI did not build');
+    if (!existsSync(PHI_BIN)) throw new Error('the CLI did not build');
   })();
   const [started] = await Promise.all([startMoto(), build]);
   moto = started;
