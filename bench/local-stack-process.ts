@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { packageRoot } from '../shared/runtime/package-root.js';
+import { packageRoot } from '../local/package-root.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -4,5 +4,5 @@
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 // The demo narrates each step itself; the pipeline's JSON log lines would drown it.
 if (process.argv[2] === 'demo') process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-const { runCli } = await import('../shared/cli/program.js');
+const { runCli } = await import('../cli/program.js');
 await runCli(process.argv);

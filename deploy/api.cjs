@@ -4,7 +4,7 @@ const { join, ref } = require('./cfn.cjs');
 
 /**
  * HTTP API stage limits, the optional custom domain with mutual TLS, and the public URL the functions
- * issue tokens for. Route keys are those serverless.yml declares (functions/routes.ts is the same table).
+ * issue tokens for. Route keys are those serverless.yml declares (local/routes.ts is the same table).
  */
 const TOKEN_ROUTE = { key: 'POST /v1/token', logicalId: 'HttpApiRoutePostV1Token' };
 

@@ -78,7 +78,7 @@ const consumerKeyIds = (settings) =>
 
 /**
  * Outputs named after the variables they fill (`phi aws env` maps `PhiDataBucket` to PHI_DATA_BUCKET,
- * shared/runtime/aws-outputs.ts). `HttpApiUrl`, which osls adds, is replaced by the public URL so the
+ * cli/aws/aws-outputs.ts). `HttpApiUrl`, which osls adds, is replaced by the public URL so the
  * two can never disagree (they would with a custom domain).
  */
 function outputs(settings) {

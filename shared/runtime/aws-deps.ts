@@ -13,7 +13,7 @@ import { PipelineError } from '../core/errors.js';
 import { createEnvelope } from '../crypto/envelope.js';
 import { systemClock } from '../ports/clock.js';
 import type { Config } from './config.js';
-import { pipelineSettings } from './deps.js';
+import { pipelineSettings } from './pipeline-settings.js';
 
 /**
  * The deployed stack: S3 for objects, registry, contracts and audit; SQS queues; KMS data keys and

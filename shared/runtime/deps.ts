@@ -1,20 +1,5 @@
-import type { PipelineDeps, PipelineSettings } from '../app/pipeline-deps.js';
+import type { PipelineDeps } from '../app/pipeline-deps.js';
 import { type Config, getConfig } from './config.js';
-
-export const INGEST_QUEUE = 'ingest';
-
-/** The use cases' settings, the same for every target; only the queue name prefix differs. */
-export const pipelineSettings = (config: Config, queuePrefix: string): PipelineSettings => ({
-  publicUrl: config.publicUrl,
-  tokenUrl: config.tokenUrl,
-  maxBodyBytes: config.PHI_MAX_BODY_BYTES,
-  tokenTtlSeconds: config.PHI_TOKEN_TTL_SECONDS,
-  ingestQueue: INGEST_QUEUE,
-  queuePrefix,
-  // On AWS this must equal the queues' RedrivePolicy maxReceiveCount in the deployment template.
-  maxReceiveCount: config.PHI_MAX_RECEIVE_COUNT,
-  retryBaseSeconds: config.PHI_RETRY_BASE_SECONDS,
-});
 
 let memo: Promise<PipelineDeps> | undefined;
 

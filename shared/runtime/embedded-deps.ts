@@ -11,7 +11,7 @@ import type { PipelineDeps } from '../app/pipeline-deps.js';
 import { createEnvelope } from '../crypto/envelope.js';
 import { systemClock } from '../ports/clock.js';
 import type { Config } from './config.js';
-import { pipelineSettings } from './deps.js';
+import { pipelineSettings } from './pipeline-settings.js';
 
 /** The embedded default: every port backed by files and SQLite under PHI_HOME. */
 export function createEmbeddedDeps(config: Config): PipelineDeps {

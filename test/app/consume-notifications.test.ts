@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { directoryOutput } from '../../cli/output-directory.js';
 import {
   FileAuditSink,
   FileObjectStore,
@@ -19,7 +20,6 @@ import {
 import { consumerKeyName } from '../../shared/app/deliver-to-consumer.js';
 import { queueNames } from '../../shared/app/queue-names.js';
 import { type ConsumerNotification, consumerEncryptionContext } from '../../shared/app/submission.js';
-import { directoryOutput } from '../../shared/cli/output-directory.js';
 import { createEnvelope } from '../../shared/crypto/envelope.js';
 import type { Clock } from '../../shared/ports/clock.js';
 

@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler as createDeliverHandler } from '../../functions/sqs-deliver.js';
+import { localLambdaContext } from '../../local/lambda-context.js';
+import { toSqsRecord } from '../../local/queue-poller.js';
 import { SqliteQueue } from '../../shared/adapters/embedded/index.js';
 import { embeddedAuditLog } from '../../shared/app/audit-admin.js';
 import {
@@ -22,10 +24,8 @@ import { contentDigestOf } from '../../shared/core/integrity/content-digest.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import { loadConfig } from '../../shared/runtime/config.js';
 import { createEmbeddedDeps } from '../../shared/runtime/embedded-deps.js';
-import { localLambdaContext } from '../../shared/runtime/local/lambda-context.js';
-import { toSqsRecord } from '../../shared/runtime/local/queue-poller.js';
 
-const FIXTURE = resolve(import.meta.dirname, '../fixtures/fhir/Bundle-bundle-transaction.json');
+const FIXTURE = resolve(import.meta.dirname, '../../samples/fhir/Bundle-bundle-transaction.json');
 const OPERATOR = 'alice@ops-host';
 
 const fixedClock = (ms: number): Clock => ({ now: () => new Date(ms) });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../shared/cli/program.js';
+import { runCli } from '../../cli/program.js';
 
 describe('Command: phi demo', () => {
   afterEach(() => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, parseReplayEvent } from '../../functions/invoke-replay.js';
+import { localLambdaContext } from '../../local/lambda-context.js';
 import { embeddedAuditLog } from '../../shared/app/audit-admin.js';
 import type { PipelineDeps } from '../../shared/app/pipeline-deps.js';
 import { queueNames } from '../../shared/app/queue-names.js';
@@ -11,7 +12,6 @@ import type { IngestMessage } from '../../shared/app/submission.js';
 import { PipelineError } from '../../shared/core/errors.js';
 import { loadConfig } from '../../shared/runtime/config.js';
 import { createEmbeddedDeps } from '../../shared/runtime/embedded-deps.js';
-import { localLambdaContext } from '../../shared/runtime/local/lambda-context.js';
 
 /** The replay function over the embedded adapters: the same use case the deployed function runs. */
 let home: string;

@@ -6,11 +6,11 @@ import { delimiter, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpRoutes } from '../../functions/routes.js';
+import { variablesFromStackOutputs } from '../../cli/aws/aws-outputs.js';
+import { packageRoot } from '../../local/package-root.js';
+import { httpRoutes } from '../../local/routes.js';
 import { PipelineError } from '../../shared/core/errors.js';
-import { variablesFromStackOutputs } from '../../shared/runtime/aws-outputs.js';
 import { loadConfig } from '../../shared/runtime/config.js';
-import { packageRoot } from '../../shared/runtime/package-root.js';
 import {
   asArray,
   asObject,

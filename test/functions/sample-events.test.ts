@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler as ingest } from '../../functions/http-ingest.js';
 import { createHandler as status } from '../../functions/http-status.js';
 import { createHandler as token } from '../../functions/http-token.js';
+import { localLambdaContext } from '../../local/lambda-context.js';
 import type { PipelineDeps } from '../../shared/app/pipeline-deps.js';
 import { loadConfig } from '../../shared/runtime/config.js';
 import { buildDeps } from '../../shared/runtime/deps.js';
-import { localLambdaContext } from '../../shared/runtime/local/lambda-context.js';
 
 const event = async (name: string) =>
   JSON.parse(

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { clientAssertion } from '../../shared/client/sign-submission.js';
+import { clientAssertion } from '../../shared/core/auth/sign-client-assertion.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 

@@ -11,10 +11,10 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { expect, type MockInstance, vi } from 'vitest';
+import { type HttpsResponse, httpsRequest } from '../../cli/client/https-request.js';
+import type { PartnerClient } from '../../cli/client/partner-client.js';
+import { contentDigestHeader, signDetached } from '../../cli/client/sign-submission.js';
 import { SqliteQueue } from '../../shared/adapters/embedded/sqlite-queue.js';
-import { type HttpsResponse, httpsRequest } from '../../shared/client/https-request.js';
-import type { PartnerClient } from '../../shared/client/partner-client.js';
-import { contentDigestHeader, signDetached } from '../../shared/client/sign-submission.js';
 import type { TestStack } from './test-stack.js';
 
 export const CANARY = 'CANARY-PHI-7f3a';
@@ -77,7 +77,7 @@ export const ROUTE: Record<Kind, { path: string; contentType: string }> = {
 };
 
 export const fixture = (name: string): Promise<Buffer> =>
-  readFile(path.resolve(import.meta.dirname, '../fixtures', name));
+  readFile(path.resolve(import.meta.dirname, '../../samples', name));
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 

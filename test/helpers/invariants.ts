@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { type LocalWorkers, startLocalWorkers } from '../../functions/local-workers.js';
+import { type LocalWorkers, startLocalWorkers } from '../../local/workers.js';
 import {
   auditDirectory,
   listAuditFiles,
@@ -438,7 +438,7 @@ export async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 
 
 export const FIXTURE_BUNDLE = path.resolve(
   import.meta.dirname,
-  '../fixtures/fhir/Bundle-bundle-transaction.json',
+  '../../samples/fhir/Bundle-bundle-transaction.json',
 );
 
 /** A valid consumer contract (safe-harbor, NDJSON) named `name`. */
@@ -452,7 +452,7 @@ export const validContract = (name: string): object => ({
 
 /**
  * An in-process stack for fault injection: the HTTP API on unfaulted ports, and the real local
- * workers (functions/local-workers.ts) on a copy of the deps whose object store, queue and envelope
+ * workers (local/workers.ts) on a copy of the deps whose object store, queue and envelope
  * pass through `faults`. Workers start only when asked, and the contract set is exactly `consumers`.
  */
 export interface FaultStack {

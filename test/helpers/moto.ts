@@ -9,13 +9,13 @@ import { promisify } from 'node:util';
 import { CreateKeyCommand, type KMS } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { packageRoot } from '../../local/package-root.js';
 import {
   type AwsClientSettings,
   createKmsClient,
   createS3Client,
   createSqsClient,
 } from '../../shared/adapters/aws/clients.js';
-import { packageRoot } from '../../shared/runtime/package-root.js';
 
 const run = promisify(execFile);
 

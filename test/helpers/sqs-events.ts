@@ -1,5 +1,5 @@
 import type { SQSEvent } from 'aws-lambda';
-import { toSqsRecord } from '../../shared/runtime/local/queue-poller.js';
+import { toSqsRecord } from '../../local/queue-poller.js';
 
 /** A first delivery (receive count 1) of these bodies, mapped exactly as the local poller maps messages. */
 export const sqsEvent = (

@@ -3,8 +3,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { JWK } from 'jose';
-import { type LocalStack, startLocalStack } from '../../functions/local-stack.js';
-import { PartnerClient } from '../../shared/client/partner-client.js';
+import { PartnerClient } from '../../cli/client/partner-client.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { type Config, loadConfig } from '../../shared/runtime/config.js';
 
 export interface TestStack {

@@ -3,14 +3,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler as createDeliver } from '../../functions/sqs-deliver.js';
 import { createHandler as createProcess } from '../../functions/sqs-process.js';
+import { localLambdaContext } from '../../local/lambda-context.js';
 import { consumerKeyName } from '../../shared/app/deliver-to-consumer.js';
 import { queueNames } from '../../shared/app/queue-names.js';
 import { ConsumerNotificationSchema, consumerEncryptionContext } from '../../shared/app/submission.js';
-import { localLambdaContext } from '../../shared/runtime/local/lambda-context.js';
 import { sqsEvent } from '../helpers/sqs-events.js';
 import { startTestStack, type TestStack } from '../helpers/test-stack.js';
 
-const fixture = (name: string) => readFile(path.resolve(import.meta.dirname, '../fixtures', name));
+const fixture = (name: string) => readFile(path.resolve(import.meta.dirname, '../../samples', name));
 
 async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -3,18 +3,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler as createDeliver } from '../../functions/sqs-deliver.js';
 import { createHandler as createProcess } from '../../functions/sqs-process.js';
+import { localLambdaContext } from '../../local/lambda-context.js';
 import { readConsumerStatus } from '../../shared/app/consumer-status.js';
 import { deliveryMarkerKey } from '../../shared/app/delivery-marker.js';
 import { failureKey } from '../../shared/app/failures.js';
 import { ensureFhirClientKey } from '../../shared/app/fhir-client-key.js';
 import { queueNames } from '../../shared/app/queue-names.js';
-import { localLambdaContext } from '../../shared/runtime/local/lambda-context.js';
 import { type FhirTestServer, startFhirTestServer } from '../helpers/fhir-server.js';
 import { readAuditRecords } from '../helpers/invariants.js';
 import { sqsEvent } from '../helpers/sqs-events.js';
 import { freePort, startTestStack, type TestStack } from '../helpers/test-stack.js';
 
-const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/fhir/Bundle-bundle-transaction.json');
+const FIXTURE = path.resolve(import.meta.dirname, '../../samples/fhir/Bundle-bundle-transaction.json');
 const CLIENT_ID = 'phi-pipeline';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 /** Ids and names the fixture's Patients carry; none may reach the consumer's server. */

@@ -4,7 +4,7 @@
  * abuse (91; SPEC §3 idempotency-key-reused, and the README's idempotency-key-invalid).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addPartner } from '../../shared/runtime/local/partner-keys.js';
+import { addPartner } from '../../local/partner-keys.js';
 import {
   accessToken,
   DOOR_ONLY,

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentDigestHeader } from '../../shared/client/sign-submission.js';
+import { contentDigestHeader } from '../../cli/client/sign-submission.js';
 import {
   accessToken,
   craftDetachedJws,

@@ -7,7 +7,7 @@
 import { createPublicKey, type JsonWebKey, randomBytes, sign } from 'node:crypto';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addPartner } from '../../shared/runtime/local/partner-keys.js';
+import { addPartner } from '../../local/partner-keys.js';
 import {
   accessToken,
   attackerKey,

@@ -6,7 +6,7 @@
 import tls from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addPartner } from '../../shared/runtime/local/partner-keys.js';
+import { addPartner } from '../../local/partner-keys.js';
 import {
   accessToken,
   DOOR_ONLY,

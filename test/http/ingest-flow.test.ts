@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpsRequest } from '../../cli/client/https-request.js';
+import { addPartner } from '../../local/partner-keys.js';
 import { IngestMessageSchema } from '../../shared/app/submission.js';
-import { httpsRequest } from '../../shared/client/https-request.js';
-import { addPartner } from '../../shared/runtime/local/partner-keys.js';
 import { startTestStack, type TestStack } from '../helpers/test-stack.js';
 
-const fixture = (name: string) => readFile(path.resolve(import.meta.dirname, '../fixtures', name));
+const fixture = (name: string) => readFile(path.resolve(import.meta.dirname, '../../samples', name));
 
 describe('Ingest over HTTPS: the happy path', () => {
   let t: TestStack;

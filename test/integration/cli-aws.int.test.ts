@@ -22,9 +22,9 @@ import { PHI_BIN, REPO_ROOT as ROOT, type Run, spawnPhi } from '../helpers/phi-p
  * over the AWS adapters; the partner, consumer and operator verbs then work on S3, SQS and KMS.
  */
 
-const FHIR = join(ROOT, 'test/fixtures/fhir/Bundle-bundle-transaction.json');
-const FHIR_2 = join(ROOT, 'test/fixtures/fhir/Bundle-10bb101f-a121-4264-a920-67be9cb82c74.json');
-const X12 = join(ROOT, 'test/fixtures/x12/demo.example1.837');
+const FHIR = join(ROOT, 'samples/fhir/Bundle-bundle-transaction.json');
+const FHIR_2 = join(ROOT, 'samples/fhir/Bundle-10bb101f-a121-4264-a920-67be9cb82c74.json');
+const X12 = join(ROOT, 'samples/x12/demo.example1.837');
 /** Identifiers of FHIR's Patient (name, MRNs, full birth date) that no analytics copy may carry. */
 const FHIR_IDENTIFIERS = ['Chalmers', '234234', '456456', '1974-12-25'];
 const MAX_RECEIVE_COUNT = 3;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler as createDeliverHandler } from '../../functions/sqs-deliver.js';
+import { startQueuePoller } from '../../local/queue-poller.js';
 import { queueNames } from '../../shared/app/queue-names.js';
-import { startQueuePoller } from '../../shared/runtime/local/queue-poller.js';
 import { argMatches } from '../helpers/faulty-ports.js';
 import { type FaultStack, peekBodies, startFaultStack, until, validContract } from '../helpers/invariants.js';
 

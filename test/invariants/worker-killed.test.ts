@@ -6,11 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PartnerClient } from '../../cli/client/partner-client.js';
 import { FileObjectStore } from '../../shared/adapters/embedded/file-object-store.js';
 import { LocalKeyProvider } from '../../shared/adapters/embedded/local-key-provider.js';
 import { SqliteQueue } from '../../shared/adapters/embedded/sqlite-queue.js';
 import { queueNames } from '../../shared/app/queue-names.js';
-import { PartnerClient } from '../../shared/client/partner-client.js';
 import { createEnvelope } from '../../shared/crypto/envelope.js';
 import { checkInvariants, FIXTURE_BUNDLE, validContract, waitForQuiescence } from '../helpers/invariants.js';
 import { freePort } from '../helpers/test-stack.js';
@@ -38,7 +38,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * `phi start` as a real process, SIGKILLed at random moments while deliveries are in flight and
  * restarted on the same PHI_HOME. Messages a killed worker held come back after the local poller's
- * visibility timeout (30 s, fixed in shared/runtime/local/queue-poller.ts), which sets this test's pace.
+ * visibility timeout (30 s, fixed in local/queue-poller.ts), which sets this test's pace.
  */
 describe('Invariants: the worker killed mid-batch', () => {
   let home = '';

@@ -12,7 +12,7 @@ import {
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixture = (name: string): unknown =>
-  JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/fhir', name), 'utf8'));
+  JSON.parse(readFileSync(path.join(repoRoot, 'samples/fhir', name), 'utf8'));
 
 const CANARY = 'CANARY-PHI-7f3a';
 const UUID_A = 'urn:uuid:6f1c2a3b-1111-4222-8333-944455556666';

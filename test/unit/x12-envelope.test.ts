@@ -12,7 +12,7 @@ import {
 } from '../../shared/core/x12/tokenize.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fixture = (name: string) => readFileSync(path.join(repoRoot, 'test/fixtures/x12', name));
+const fixture = (name: string) => readFileSync(path.join(repoRoot, 'samples/x12', name));
 
 const CANARY = 'CANARY-PHI-7f3a';
 const P = '005010X222A1';

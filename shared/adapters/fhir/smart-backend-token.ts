@@ -1,4 +1,4 @@
-import { clientAssertion } from '../../client/sign-submission.js';
+import { clientAssertion } from '../../core/auth/sign-client-assertion.js';
 import type { Clock } from '../../ports/clock.js';
 import type { FhirDeliveryConfig } from '../../ports/fhir-delivery.js';
 import { deliveryFailure, unreachable } from './delivery-failure.js';

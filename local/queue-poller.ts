@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import type { Queue, QueueMessage } from '../../ports/index.js';
-import { logFailure } from '../logger.js';
-import type { SqsHandler } from '../sqs-handler.js';
+import type { Queue, QueueMessage } from '../shared/ports/index.js';
+import { logFailure } from '../shared/runtime/logger.js';
+import type { SqsHandler } from '../shared/runtime/sqs-handler.js';
 import { localLambdaContext } from './lambda-context.js';
 
 export interface QueuePollerOptions {

@@ -3,10 +3,10 @@ import { warmRequiredBindings } from '../shared/core/fhir/required-bindings.js';
 import { warmFhirValidator } from '../shared/core/fhir/validate-bundle.js';
 import type { Config } from '../shared/runtime/config.js';
 import { buildDeps } from '../shared/runtime/deps.js';
-import { type RunningHost, startHttpHost } from '../shared/runtime/local/http-host.js';
-import { prepareHome } from '../shared/runtime/local/prepare-home.js';
-import { type LocalWorkers, startLocalWorkers } from './local-workers.js';
+import { type RunningHost, startHttpHost } from './http-host.js';
+import { prepareHome } from './prepare-home.js';
 import { httpRoutes } from './routes.js';
+import { type LocalWorkers, startLocalWorkers } from './workers.js';
 
 export interface LocalStack {
   readonly url: string;

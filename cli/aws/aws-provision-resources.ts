@@ -25,8 +25,8 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { awsErrorName, awsHttpStatus } from '../adapters/aws/aws-errors.js';
-import { PipelineError } from '../core/errors.js';
+import { awsErrorName, awsHttpStatus } from '../../shared/adapters/aws/aws-errors.js';
+import { PipelineError } from '../../shared/core/errors.js';
 
 /**
  * Idempotent "ensure" steps for `phi aws provision`: each finds the resource by its name (a KMS alias,

@@ -1,10 +1,10 @@
+import { createHandler as discovery } from '../functions/http-discovery.js';
+import { createHandler as ingest } from '../functions/http-ingest.js';
+import { createHandler as notFound } from '../functions/http-not-found.js';
+import { createHandler as status } from '../functions/http-status.js';
+import { createHandler as token } from '../functions/http-token.js';
 import type { GetDeps } from '../shared/runtime/http-handler.js';
-import type { HttpRoute } from '../shared/runtime/local/http-host.js';
-import { createHandler as discovery } from './http-discovery.js';
-import { createHandler as ingest } from './http-ingest.js';
-import { createHandler as notFound } from './http-not-found.js';
-import { createHandler as status } from './http-status.js';
-import { createHandler as token } from './http-token.js';
+import type { HttpRoute } from './http-host.js';
 
 /** The HTTP API's routes; serverless.yml declares the same table (a test keeps the two in step). */
 export function httpRoutes(getDeps: GetDeps): { routes: HttpRoute[]; fallback: HttpRoute } {

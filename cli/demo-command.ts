@@ -4,16 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { JWK } from 'jose';
-import { startLocalStack } from '../../functions/local-stack.js';
-import { embeddedAuditLog, verifyAuditLog } from '../app/audit-admin.js';
-import { consumeNotifications } from '../app/consume-notifications.js';
-import { formatAge, listDeadLetters, replayDeadLetters } from '../app/dead-letter-admin.js';
-import { httpsRequest } from '../client/https-request.js';
-import { PartnerClient } from '../client/partner-client.js';
-import { contentDigestHeader, signDetached } from '../client/sign-submission.js';
-import { loadConfig } from '../runtime/config.js';
-import { packageRoot } from '../runtime/package-root.js';
+import { packageRoot } from '../local/package-root.js';
+import { startLocalStack } from '../local/stack.js';
+import { embeddedAuditLog, verifyAuditLog } from '../shared/app/audit-admin.js';
+import { consumeNotifications } from '../shared/app/consume-notifications.js';
+import { formatAge, listDeadLetters, replayDeadLetters } from '../shared/app/dead-letter-admin.js';
+import { loadConfig } from '../shared/runtime/config.js';
 import { CliError } from './cli-error.js';
+import { httpsRequest } from './client/https-request.js';
+import { PartnerClient } from './client/partner-client.js';
+import { contentDigestHeader, signDetached } from './client/sign-submission.js';
 import { directoryOutput } from './output-directory.js';
 
 interface Status {
@@ -81,7 +81,7 @@ export function registerDemoCommand(program: Command): void {
 
 async function tour(home: string): Promise<void> {
   const config = loadConfig({ PHI_HOME: home, PORT: String(await freePort()), PHI_RETRY_BASE_SECONDS: '0' });
-  const fixture = (p: string) => readFile(path.join(packageRoot(), 'test/fixtures', p));
+  const fixture = (p: string) => readFile(path.join(packageRoot(), 'samples', p));
   say(`phi demo: a guided tour of the pipeline on a throwaway PHI_HOME (${home})`);
 
   step(1, 'Start the pipeline');

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { startLocalStack } from '../../functions/local-stack.js';
-import { DEFAULT_PARTNER_SCOPES } from '../core/auth/scopes.js';
-import type { AwsSettings, Config } from '../runtime/config.js';
-import { addPartner } from '../runtime/local/partner-keys.js';
+import { addPartner } from '../local/partner-keys.js';
+import { startLocalStack } from '../local/stack.js';
+import { DEFAULT_PARTNER_SCOPES } from '../shared/core/auth/scopes.js';
+import type { AwsSettings, Config } from '../shared/runtime/config.js';
 import { CliError } from './cli-error.js';
 import { partnerClient } from './partner-session.js';
 import { preparedDeps } from './prepared-deps.js';
@@ -13,7 +13,7 @@ export interface CliContext {
   readonly config: () => Config;
 }
 
-const SAMPLE_BUNDLE = 'test/fixtures/fhir/Bundle-bundle-transaction.json';
+const SAMPLE_BUNDLE = 'samples/fhir/Bundle-bundle-transaction.json';
 
 /**
  * `phi start` with PHI_TARGET=aws: the local host runs the Lambda handlers over the AWS adapters. Tokens

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import { FlattenedSign, importJWK, type JWK, SignJWT } from 'jose';
+import { FlattenedSign, importJWK, type JWK } from 'jose';
+import { signingAlgorithmOf } from '../../shared/core/auth/sign-client-assertion.js';
+
+export { clientAssertion } from '../../shared/core/auth/sign-client-assertion.js';
 
 /** RFC 9530 Content-Digest over the exact bytes. */
 export const contentDigestHeader = (body: Uint8Array): string =>
@@ -14,7 +17,7 @@ export async function signDetached(
   privateJwk: JWK,
   opts: { now?: Date; encoding?: 'unencoded' | 'standard' } = {},
 ): Promise<string> {
-  const alg = requireAlg(privateJwk);
+  const alg = signingAlgorithmOf(privateJwk);
   const key = await importJWK(privateJwk, alg);
   const iat = Math.floor((opts.now ?? new Date()).getTime() / 1000);
   const unencoded = (opts.encoding ?? 'unencoded') === 'unencoded';
@@ -23,30 +26,4 @@ export async function signDetached(
     : { alg, kid: privateJwk.kid, iat };
   const jws = await new FlattenedSign(body).setProtectedHeader(header).sign(key);
   return `${jws.protected}..${jws.signature}`;
-}
-
-/** SMART Backend Services client assertion (RFC 7523), valid for five minutes at most. */
-export async function clientAssertion(
-  partnerId: string,
-  privateJwk: JWK,
-  tokenUrl: string,
-  opts: { now?: Date; jti?: string; lifetimeSeconds?: number } = {},
-): Promise<string> {
-  const alg = requireAlg(privateJwk);
-  const now = Math.floor((opts.now ?? new Date()).getTime() / 1000);
-  return new SignJWT({})
-    .setProtectedHeader({ alg, kid: privateJwk.kid, typ: 'JWT' })
-    .setIssuer(partnerId)
-    .setSubject(partnerId)
-    .setAudience(tokenUrl)
-    .setIssuedAt(now)
-    .setExpirationTime(now + (opts.lifetimeSeconds ?? 240))
-    .setJti(opts.jti ?? crypto.randomUUID())
-    .sign(await importJWK(privateJwk, alg));
-}
-
-function requireAlg(jwk: JWK): string {
-  if (typeof jwk.alg !== 'string' || typeof jwk.kid !== 'string')
-    throw new Error('the private JWK needs alg and kid');
-  return jwk.alg;
 }

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { awsErrorName } from '../adapters/aws/aws-errors.js';
-import { exportLine, variablesFromStackOutputs } from '../runtime/aws-outputs.js';
-import { PROVISION_NAME } from '../runtime/aws-provision-names.js';
-import { loadConfig } from '../runtime/config.js';
-import { packageRoot } from '../runtime/package-root.js';
+import { packageRoot } from '../local/package-root.js';
+import { awsErrorName } from '../shared/adapters/aws/aws-errors.js';
+import { loadConfig } from '../shared/runtime/config.js';
+import { exportLine, variablesFromStackOutputs } from './aws/aws-outputs.js';
+import { PROVISION_NAME } from './aws/aws-provision-names.js';
 import { CliError } from './cli-error.js';
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -118,7 +118,7 @@ export function registerAwsCommands(program: Command): void {
       const publicUrl =
         opts.publicUrl === undefined ? config.publicUrl : httpUrl(opts.publicUrl, '--public-url', ['https:']);
       // The SDK clients load only for this verb, not for every `phi` run.
-      const { provisionAws } = await import('../runtime/aws-provision.js');
+      const { provisionAws } = await import('./aws/aws-provision.js');
       const result = await provisionAws(
         {
           name: opts.name,

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { PartnerClient } from '../client/partner-client.js';
+import type { PartnerClient } from './client/partner-client.js';
 
 export interface SubmitResult {
   readonly file: string;

@@ -1,9 +1,9 @@
 import { access, copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ensureDirectory } from '../../adapters/embedded/durable-fs.js';
-import type { PipelineDeps } from '../../app/pipeline-deps.js';
-import type { Config } from '../config.js';
-import { packageRoot } from '../package-root.js';
+import { ensureDirectory } from '../shared/adapters/embedded/durable-fs.js';
+import type { PipelineDeps } from '../shared/app/pipeline-deps.js';
+import type { Config } from '../shared/runtime/config.js';
+import { packageRoot } from './package-root.js';
 import { addPartner, privateKeyPath } from './partner-keys.js';
 import { ensureTlsFiles, type TlsFiles } from './tls-files.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ensureFhirClientKey } from '../app/fhir-client-key.js';
+import { ensureFhirClientKey } from '../shared/app/fhir-client-key.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './core-commands.js';
 import { preparedDeps } from './prepared-deps.js';

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { getConfig } from '../runtime/config.js';
+import { getConfig } from '../shared/runtime/config.js';
 import { registerAwsCommands } from './aws-commands.js';
 import { CliError } from './cli-error.js';
 import { registerConsumerCommands } from './consumer-commands.js';

@@ -1,4 +1,4 @@
-import { PipelineError } from '../core/errors.js';
+import { PipelineError } from '../../shared/core/errors.js';
 
 /**
  * PHI_* configuration from a deployed stack's CloudFormation outputs, as printed by

@@ -5,10 +5,10 @@ import {
   createKmsClient,
   createS3Client,
   createSqsClient,
-} from '../adapters/aws/clients.js';
-import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
-import { queueNames } from '../app/queue-names.js';
-import { PipelineError } from '../core/errors.js';
+} from '../../shared/adapters/aws/clients.js';
+import { S3ObjectStore } from '../../shared/adapters/aws/s3-object-store.js';
+import { queueNames } from '../../shared/app/queue-names.js';
+import { PipelineError } from '../../shared/core/errors.js';
 import { CONSUMER_ID, PROVISION_NAME, SQS_NAME_MAX } from './aws-provision-names.js';
 import { ensureBucket, ensureKmsKey, ensureQueuePair, type KeyKind } from './aws-provision-resources.js';
 

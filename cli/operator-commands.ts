@@ -2,9 +2,13 @@ import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
-import { writeFileDurably } from '../adapters/embedded/durable-fs.js';
-import { AUDIT_EXPORT_FORMATS, type AuditExportFormat, exportAuditLog } from '../app/audit-admin.js';
-import { CONSUMER_ID, type ConsumeOutcome, consumeNotifications } from '../app/consume-notifications.js';
+import { writeFileDurably } from '../shared/adapters/embedded/durable-fs.js';
+import { AUDIT_EXPORT_FORMATS, type AuditExportFormat, exportAuditLog } from '../shared/app/audit-admin.js';
+import {
+  CONSUMER_ID,
+  type ConsumeOutcome,
+  consumeNotifications,
+} from '../shared/app/consume-notifications.js';
 import {
   type DeadLetterView,
   formatAge,
@@ -12,9 +16,9 @@ import {
   type ReplayResult,
   type ReplaySelection,
   replayDeadLetters,
-} from '../app/dead-letter-admin.js';
-import { queueNames } from '../app/queue-names.js';
-import { auditLogOf } from '../runtime/audit-log.js';
+} from '../shared/app/dead-letter-admin.js';
+import { queueNames } from '../shared/app/queue-names.js';
+import { auditLogOf } from '../shared/runtime/audit-log.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './core-commands.js';
 import { directoryOutput } from './output-directory.js';

@@ -2,15 +2,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { keysDirectory, loadOrCreateKeyFile } from '../adapters/embedded/key-files.js';
-import { deidentifyFiles } from '../app/deidentify-files.js';
+import { keysDirectory, loadOrCreateKeyFile } from '../shared/adapters/embedded/key-files.js';
+import { deidentifyFiles } from '../shared/app/deidentify-files.js';
 import {
   builtInProfile,
   type ConsumerContract,
   isProfileName,
   PROFILES,
   parseContract,
-} from '../core/deid/contract.js';
+} from '../shared/core/deid/contract.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './core-commands.js';
 import { preparedDeps } from './prepared-deps.js';

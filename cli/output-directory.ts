@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { hasErrorCode, writeFileDurably } from '../adapters/embedded/durable-fs.js';
-import type { PlaintextOutput } from '../app/consume-notifications.js';
+import { hasErrorCode, writeFileDurably } from '../shared/adapters/embedded/durable-fs.js';
+import type { PlaintextOutput } from '../shared/app/consume-notifications.js';
 
 /**
  * `phi consume --out DIR`: files of mode 0600 in a directory of mode 0700 (created if missing), each

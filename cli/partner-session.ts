@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JWK } from 'jose';
-import { PartnerClient } from '../client/partner-client.js';
-import type { Config } from '../runtime/config.js';
-import { privateKeyPath } from '../runtime/local/partner-keys.js';
+import { privateKeyPath } from '../local/partner-keys.js';
+import type { Config } from '../shared/runtime/config.js';
 import { CliError } from './cli-error.js';
+import { PartnerClient } from './client/partner-client.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 

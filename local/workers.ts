@@ -1,9 +1,9 @@
+import { createHandler as deliver } from '../functions/sqs-deliver.js';
+import { createHandler as process } from '../functions/sqs-process.js';
 import type { PipelineDeps } from '../shared/app/pipeline-deps.js';
 import { queueNames } from '../shared/app/queue-names.js';
-import { type QueuePoller, startQueuePoller } from '../shared/runtime/local/queue-poller.js';
 import { logFailure } from '../shared/runtime/logger.js';
-import { createHandler as deliver } from './sqs-deliver.js';
-import { createHandler as process } from './sqs-process.js';
+import { type QueuePoller, startQueuePoller } from './queue-poller.js';
 
 export interface LocalWorkers {
   stop(): Promise<void>;

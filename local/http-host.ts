@@ -3,8 +3,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { errorToResponse, type HttpResult, operationOutcome, securityHeaders } from '../http-response.js';
-import { logFailure } from '../logger.js';
+import {
+  errorToResponse,
+  type HttpResult,
+  operationOutcome,
+  securityHeaders,
+} from '../shared/runtime/http-response.js';
+import { logFailure } from '../shared/runtime/logger.js';
 import { localLambdaContext } from './lambda-context.js';
 
 export interface HttpRoute {
