@@ -1,4 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -11,7 +10,7 @@ import {
 import { PipelineError } from '../shared/core/errors.js';
 import { getDeps } from '../shared/runtime/deps.js';
 import type { GetDeps } from '../shared/runtime/http-handler.js';
-import { logger, tracer } from '../shared/runtime/logger.js';
+import { logger, tracer, withInvocationLogger } from '../shared/runtime/logger.js';
 
 /** The same operator alphabet as `phi dlq replay --operator`. */
 const OPERATOR_ID = /^[A-Za-z0-9._@:+-]{1,128}$/;
@@ -105,9 +104,10 @@ export const createHandler = (deps: GetDeps = getDeps): ReplayHandler => {
     });
     return { ...report, operator: request.operator, dryRun, counts };
   };
-  return middy<unknown, ReplayResponse, Error, Context>(core, { timeoutEarlyInMillis: 0 })
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true })) as unknown as ReplayHandler;
+  const handler = middy<unknown, ReplayResponse, Error, Context>(core, { timeoutEarlyInMillis: 0 }).use(
+    captureLambdaHandler(tracer, { captureResponse: false }),
+  ) as unknown as ReplayHandler;
+  return withInvocationLogger(handler);
 };
 
 export const handler = createHandler();

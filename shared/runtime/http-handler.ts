@@ -1,11 +1,10 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { PipelineDeps } from '../app/pipeline-deps.js';
 import type { HttpResult } from './http-response.js';
-import { logger, metrics, tracer } from './logger.js';
+import { metrics, tracer, withInvocationLogger } from './logger.js';
 import { httpEdge } from './middleware/http-edge.js';
 
 export type GetDeps = () => Promise<PipelineDeps>;
@@ -20,9 +19,9 @@ export function createHttpHandler(
   run: (deps: PipelineDeps, event: APIGatewayProxyEventV2) => Promise<HttpResult>,
 ): HttpHandler {
   const core = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => run(await getDeps(), event);
-  return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>(core, { timeoutEarlyInMillis: 0 })
+  const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>(core, { timeoutEarlyInMillis: 0 })
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
     .use(logMetrics(metrics))
     .use(httpEdge()) as unknown as HttpHandler;
+  return withInvocationLogger(handler);
 }

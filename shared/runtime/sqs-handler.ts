@@ -1,5 +1,4 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
@@ -11,7 +10,7 @@ import { queueNames, queueOfArn } from '../app/queue-names.js';
 import { retryBriefly } from '../app/retry-briefly.js';
 import { PipelineError } from '../core/errors.js';
 import type { GetDeps } from './http-handler.js';
-import { logFailure, logger, metrics, tracer } from './logger.js';
+import { logFailure, metrics, tracer, withInvocationLogger } from './logger.js';
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -117,8 +116,8 @@ export function createSqsHandler<M>(getDeps: GetDeps, worker: SqsWorker<M>): Sqs
       throwOnFullBatchFailure: false,
     });
   };
-  return middy<SQSEvent, SQSBatchResponse, Error, Context>(core, { timeoutEarlyInMillis: 0 })
+  const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>(core, { timeoutEarlyInMillis: 0 })
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
     .use(logMetrics(metrics)) as unknown as SqsHandler;
+  return withInvocationLogger(handler);
 }
