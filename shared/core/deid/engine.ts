@@ -2,10 +2,10 @@ import { PipelineError } from '../errors.js';
 import { type CompiledContract, compileSelectors } from './compile.js';
 import { type ConsumerContract, parseContract } from './contract.js';
 import { REFERENCE_DATE } from './dates.js';
+import { createFhirWalk } from './fhir/walker.js';
 import { Pseudonyms } from './pseudonyms.js';
 import { ReportBuilder, type TransformReport } from './report.js';
 import type { PhiContext } from './scrubber.js';
-import { Walker } from './walker.js';
 
 export type { TransformReport } from './report.js';
 export { PhiContext } from './scrubber.js';
@@ -56,16 +56,23 @@ export function createDeidEngine(opts: DeidOptions): DeidEngine {
   if (typeof opts.referenceDate !== 'string' || !REFERENCE_DATE.test(opts.referenceDate)) {
     throw new PipelineError('config-invalid', 'De-identification reference date must be YYYY-MM-DD');
   }
-  const cc: CompiledContract = compileSelectors(contract);
-  const pseudo = new Pseudonyms(opts.secret, opts.keyId, contract.name);
+  const compiled: CompiledContract = compileSelectors(contract);
+  const pseudonyms = new Pseudonyms(opts.secret, opts.keyId, contract.name);
   const head = {
     contract: contract.name,
     contractVersion: contract.version,
-    profile: cc.profile,
+    profile: compiled.profile,
     keyId: opts.keyId,
   };
-  const walker = (report: ReportBuilder, context?: PhiContext) =>
-    new Walker({ cc, pseudo, report, keyId: opts.keyId, referenceDate: opts.referenceDate, context });
+  const walk = (report: ReportBuilder, context?: PhiContext) =>
+    createFhirWalk({
+      contract: compiled,
+      pseudonyms,
+      report,
+      keyId: opts.keyId,
+      referenceDate: opts.referenceDate,
+      context,
+    });
 
   return {
     contract,
@@ -78,25 +85,25 @@ export function createDeidEngine(opts: DeidOptions): DeidEngine {
         throw new PipelineError('content-invalid', 'Input is not a FHIR Bundle');
       }
       const report = new ReportBuilder();
-      const w = walker(report, options?.context);
-      const output = w.bundleTop(bundle as Record<string, unknown>);
-      w.finish();
+      const walker = walk(report, options?.context);
+      const output = walker.bundle(bundle as Record<string, unknown>);
+      walker.finish();
       return { output, report: report.build(head) };
     },
     deidentifyResource(resource, options) {
       const report = new ReportBuilder();
-      const w = walker(report, options?.context);
-      const output = w.topLevel(resource);
-      w.finish();
+      const walker = walk(report, options?.context);
+      const output = walker.resource(resource);
+      walker.finish();
       return { output, report: report.build(head) };
     },
     emptyReport() {
       return new ReportBuilder().build(head);
     },
     collectContext(resources) {
-      const w = walker(new ReportBuilder());
-      for (const resource of resources) w.collect(resource);
-      return w.context();
+      const walker = walk(new ReportBuilder());
+      for (const resource of resources) walker.collect(resource);
+      return walker.identifiers();
     },
   };
 }

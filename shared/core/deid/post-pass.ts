@@ -1,53 +1,53 @@
+import type { DeferKind, Json } from './policies/policy.js';
 import { carriesPhi, type PhiContext, scrubFreeText, textToXhtml, xhtmlToText } from './scrubber.js';
-import type { DeferKind, Frame, Json } from './walk-support.js';
 
-export interface PostPassHooks {
+export interface PostPassHooks<R> {
   /** A kept value was removed because it carries the record's PHI. */
-  removed(fr: Frame, path: string): void;
+  removed(record: R, path: string): void;
   /** A free-text value was replaced by its scrubbed text. */
-  scrubbed(fr: Frame, path: string): void;
+  scrubbed(record: R, path: string): void;
 }
 
 /**
  * Values the walk kept but could only judge once the whole record had been seen: human-readable
  * strings to check against the record's own identifiers, free text to scrub. Stored as parallel
- * arrays (one push per value, no object per value: a large Bundle has tens of thousands).
+ * arrays (one push per value, no object per value: a large Bundle has tens of thousands). `R` is the
+ * record a value belongs to, handed back to the hooks.
  */
-export class PostPass {
+export class PostPass<R> {
   private readonly holders: (Json | unknown[])[] = [];
   private readonly keys: (string | number)[] = [];
   private readonly kinds: DeferKind[] = [];
   private readonly paths: string[] = [];
-  private readonly frames: Frame[] = [];
+  private readonly records: R[] = [];
 
-  add(holder: Json | unknown[], key: string | number, kind: DeferKind, path: string, fr: Frame): void {
+  add(holder: Json | unknown[], key: string | number, kind: DeferKind, path: string, record: R): void {
     this.holders.push(holder);
     this.keys.push(key);
     this.kinds.push(kind);
     this.paths.push(path);
-    this.frames.push(fr);
+    this.records.push(record);
   }
 
-  run(phi: PhiContext, hooks: PostPassHooks): void {
+  run(phi: PhiContext, hooks: PostPassHooks<R>): void {
     const withPatterns = new Map<string, boolean>();
     const contextOnly = new Map<string, boolean>();
     for (let i = 0; i < this.kinds.length; i++) {
       const holder = this.holders[i] as Record<string | number, unknown>;
       const key = this.keys[i] ?? '';
-      const fr = this.frames[i];
+      const record = this.records[i];
       const path = this.paths[i] ?? '';
       const value = holder[key];
       const kind = this.kinds[i];
-      if (fr === undefined) continue;
+      if (record === undefined) continue;
       const remove = () => {
         if (Array.isArray(holder)) holder[key as number] = null;
         else delete holder[key];
-        fr.sc.dirty = true;
-        hooks.removed(fr, path);
+        hooks.removed(record, path);
       };
       const replace = (text: string) => {
         holder[key] = text;
-        hooks.scrubbed(fr, path);
+        hooks.scrubbed(record, path);
       };
       if (kind === 'number') {
         if (typeof value === 'number' && phi.matchesNumber(value)) remove();
@@ -89,6 +89,6 @@ export class PostPass {
     this.keys.length = 0;
     this.kinds.length = 0;
     this.paths.length = 0;
-    this.frames.length = 0;
+    this.records.length = 0;
   }
 }

@@ -1,10 +1,8 @@
-import type { ReferenceMap } from './references.js';
-import type { CompiledRule } from './selectors.js';
+import { isJson, type Json, type Modes } from '../policies/policy.js';
+import type { ReferenceMap } from '../references.js';
+import type { CompiledRule } from '../selectors.js';
 
-/** Types, constants and small helpers shared by the walker's parts. */
-export type Json = Record<string, unknown>;
-
-export const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Constants and small helpers shared by the parts of the FHIR walker. */
 
 export const DATA_ABSENT_REASON = 'http://hl7.org/fhir/StructureDefinition/data-absent-reason';
 export const AGE_CATEGORY_EXTENSION = 'urn:phi-pipeline:extension:age-category';
@@ -32,29 +30,6 @@ export const DIRECTORY_TYPES: ReadonlySet<string> = new Set([
 ]);
 /** Resources about a person: their ids are identifiers of that person (an MRN used as id). */
 export const PERSON_TYPES: ReadonlySet<string> = new Set(['Patient', 'RelatedPerson', 'Person']);
-/** String elements that hold narrative text; scrubbed instead of dropped when the contract says so. */
-export const FREE_TEXT: ReadonlySet<string> = new Set([
-  'text',
-  'description',
-  'comment',
-  'title',
-  'summary',
-  'conclusion',
-  'note',
-  'patientInstruction',
-  'purpose',
-  'value',
-  'detail',
-  'details',
-  'instruction',
-]);
-export const QUANTITY_TYPES: ReadonlySet<string> = new Set([
-  'Quantity',
-  'Age',
-  'Count',
-  'Distance',
-  'Duration',
-]);
 /** LOINC codes whose Observation value is the patient's age. */
 export const AGE_LOINC: ReadonlySet<string> = new Set(['30525-0', '21612-7', '29553-5', '63900-5']);
 export const YEARS_PER_UNIT: Readonly<Record<string, number>> = {
@@ -65,8 +40,6 @@ export const YEARS_PER_UNIT: Readonly<Record<string, number>> = {
   h: 1 / 8766,
   min: 1 / 525_960,
 };
-export const OID_LIKE = /^[0-2](?:\.(?:0|[1-9]\d*))+$/;
-
 /**
  * R4 invariants of the form "one of these SHALL exist" that removing elements can break (pat-1,
  * obs-3, cmp-1, …): an object that no longer has any of them is dropped rather than left invalid.
@@ -89,59 +62,6 @@ export const REQUIRES_ONE_OF: Readonly<Record<string, readonly string[]>> = {
   'ElementDefinition.slicing': ['discriminator', 'description'],
 };
 
-export interface Modes {
-  readonly text: 'drop' | 'scrub';
-  /** A `scrub` rule covers this subtree: every string is scrubbed, not only narrative ones. */
-  readonly scrubAll: boolean;
-  readonly dates: 'year' | 'shift' | 'keep';
-  readonly zip: 'zip3' | 'keep' | 'drop';
-  readonly age90: boolean;
-  /** 0 none; 1 strings and ids of this subtree (rule on a complex element); 2 this primitive. */
-  readonly pseudonymize: 0 | 1 | 2;
-  readonly identifiers: 'drop' | 'pseudonymize';
-}
-
-/** One record: a top-level resource with its contained resources. */
-export interface Scope {
-  readonly input: Json;
-  readonly identity: string | undefined;
-  /** Server base of the entry's fullUrl, for its relative references. */
-  readonly base: string | undefined;
-  shift: number | undefined;
-  contained: Map<string, string> | undefined;
-  usedLocal: Set<string> | undefined;
-  dirty: boolean;
-  output: Json | undefined;
-}
-
-/** One resource, top-level or contained. */
-export interface Frame {
-  readonly sc: Scope;
-  readonly type: string;
-  labels: number;
-  age90: boolean;
-  readonly ageObservation: boolean;
-  readonly localId: string | undefined;
-  /** The output `meta` of a top-level resource, rewritten when a label is earned late. */
-  meta: Json | undefined;
-  inputSecurity: Json[] | undefined;
-}
-
-/**
- * What the post-pass does with a kept value: `display` (a code display or text: checked against the
- * record's identifiers and PHI patterns, and dropped when the record names no person to check against),
- * `check` (the same, without failing closed: units, versions), `check-context` (identifiers only:
- * systems, states), `number`, and the three kinds of scrubbing.
- */
-export type DeferKind =
-  | 'display'
-  | 'check'
-  | 'check-context'
-  | 'number'
-  | 'scrub'
-  | 'scrub-div'
-  | 'scrub-attachment';
-
 export function withRule(modes: Modes, rule: CompiledRule, primitive: boolean): Modes {
   switch (rule.method) {
     case 'scrub':
@@ -157,18 +77,6 @@ export function withRule(modes: Modes, rule: CompiledRule, primitive: boolean): 
     default:
       return modes;
   }
-}
-
-export const normalize = (s: string): string => s.trim().toLowerCase();
-
-export function codingDisplays(value: unknown): ReadonlySet<string> {
-  const displays = new Set<string>();
-  if (!Array.isArray(value)) return displays;
-  for (const item of value) {
-    const coding = isJson(item) && isJson(item.valueCoding) ? item.valueCoding : item;
-    if (isJson(coding) && typeof coding.display === 'string') displays.add(normalize(coding.display));
-  }
-  return displays;
 }
 
 export function hasAgeCode(code: unknown): boolean {

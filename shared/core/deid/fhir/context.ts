@@ -1,0 +1,166 @@
+import type { CompiledContract } from '../compile.js';
+import type { Json, Links, Modes, Place, PolicyRecord, PolicyServices, Subject } from '../policies/policy.js';
+import { PostPass } from '../post-pass.js';
+import type { Pseudonyms } from '../pseudonyms.js';
+import { PSEUDONYM_SYSTEM_PREFIX, ReferenceMap } from '../references.js';
+import { type ReportBuilder, RULE_LABELS, type Rule } from '../report.js';
+import { PhiContext } from '../scrubber.js';
+import type { SelectorNode } from '../selectors.js';
+import { collectIdentifiers } from './collect.js';
+import { CONTRACT_TAG_SYSTEM, LABEL_BIT, PROFILE_TAG_SYSTEM } from './support.js';
+
+export interface WalkOptions {
+  readonly contract: CompiledContract;
+  readonly pseudonyms: Pseudonyms;
+  readonly report: ReportBuilder;
+  readonly keyId: string;
+  readonly referenceDate: string;
+  /** Identifiers found in the other lines of the same file: read, never written. */
+  readonly context?: PhiContext;
+}
+
+/** What one de-identification call (a Bundle, a resource) carries through every step of its walk. */
+export interface WalkContext {
+  readonly contract: CompiledContract;
+  readonly pseudonyms: Pseudonyms;
+  readonly report: ReportBuilder;
+  readonly keyId: string;
+  /** The record's identifiers, gathered as the walk goes, for the post-pass. */
+  readonly identifiers: PhiContext;
+  readonly postPass: PostPass<Frame>;
+  /** The references of the Bundle being walked; a nested Bundle swaps in its own. */
+  references: ReferenceMap;
+  /** The contract and profile tags every top-level resource gets. */
+  readonly tags: readonly Json[];
+  /** The records walked so far, pruned once the post-pass has removed values from them. */
+  readonly scopes: Scope[];
+  readonly baseModes: Modes;
+  /** Provider-directory resources: their identifiers are not the individual's, so they stay pseudonymous. */
+  readonly directoryModes: Modes;
+  /** Displays of the codings beside the sub-extension being walked (race/ethnicity `text`). */
+  neighbourDisplays: ReadonlySet<string> | undefined;
+  readonly services: PolicyServices;
+  /** Interned element paths: the same string object for the same path, cheap to count by. */
+  readonly paths: Map<string, Map<string, string>>;
+}
+
+/** One record: a top-level resource with its contained resources. */
+export interface Scope {
+  readonly input: Json;
+  readonly identity: string | undefined;
+  /** Server base of the entry's fullUrl, for its relative references. */
+  readonly base: string | undefined;
+  /** The patient the record belongs to, for its date shift. */
+  readonly patient: Subject;
+  contained: Map<string, string> | undefined;
+  usedLocal: Set<string> | undefined;
+  dirty: boolean;
+  output: Json | undefined;
+}
+
+/** One resource, top-level or contained. */
+export interface Frame extends PolicyRecord {
+  readonly scope: Scope;
+  readonly type: string;
+  readonly ageObservation: boolean;
+  readonly localId: string | undefined;
+  /** The output `meta` of a top-level resource, rewritten when a label is earned late. */
+  meta: Json | undefined;
+  inputSecurity: Json[] | undefined;
+  readonly links: Links;
+}
+
+/** Where the walk is: the element path, its resource, what the contract asks there and allows below. */
+export interface Site {
+  readonly path: string;
+  readonly frame: Frame;
+  readonly modes: Modes;
+  readonly selector: SelectorNode;
+}
+
+export function createWalkContext(options: WalkOptions): WalkContext {
+  const { contract, pseudonyms, report, keyId, referenceDate } = options;
+  const baseModes: Modes = {
+    text: contract.freeText,
+    scrubAll: false,
+    dates: contract.profile === 'safe-harbor' ? 'year' : contract.dates,
+    zip: contract.zip,
+    age90: contract.profile === 'safe-harbor' || contract.ages90,
+    pseudonymize: 0,
+    identifiers: contract.profile === 'safe-harbor' ? 'drop' : contract.identifiers,
+  };
+  const shifts = new Map<Subject, number>();
+  const context: WalkContext = {
+    contract,
+    pseudonyms,
+    report,
+    keyId,
+    // A shared context (other lines of the same file) is read, never written: output must not
+    // depend on the order lines are processed in.
+    identifiers: new PhiContext(options.context),
+    postPass: new PostPass(),
+    references: newReferenceMap(contract, pseudonyms, keyId, []),
+    tags: [
+      { system: CONTRACT_TAG_SYSTEM, code: `${contract.name}@${contract.version}` },
+      { system: PROFILE_TAG_SYSTEM, code: contract.profile },
+    ],
+    scopes: [],
+    baseModes,
+    directoryModes: { ...baseModes, identifiers: 'pseudonymize' },
+    neighbourDisplays: undefined,
+    paths: new Map(),
+    services: {
+      settings: contract,
+      referenceDate,
+      pseudonyms,
+      pseudonymSystem: `${PSEUDONYM_SYSTEM_PREFIX}${keyId}`,
+      get identifiers() {
+        return context.identifiers;
+      },
+      count: (rule, place) => countRule(context, place.record, rule, place.path),
+      shiftDays(patient) {
+        let days = shifts.get(patient);
+        if (days === undefined) {
+          days = pseudonyms.shiftDays(patient.key, contract.shift.minDays, contract.shift.maxDays);
+          shifts.set(patient, days);
+        }
+        return days;
+      },
+      collect: (value) => collectIdentifiers(context, value),
+    },
+  };
+  return context;
+}
+
+/** The references of a Bundle's entries; a reference to a type the contract drops goes too. */
+export function newReferenceMap(
+  contract: CompiledContract,
+  pseudonyms: Pseudonyms,
+  keyId: string,
+  entries: readonly unknown[],
+): ReferenceMap {
+  return new ReferenceMap(pseudonyms, (type) => contract.selectors.root(type) !== undefined, keyId, entries);
+}
+
+/** The path of an element below `path`, interned. */
+export function childPath(context: WalkContext, path: string, key: string): string {
+  let children = context.paths.get(path);
+  if (children === undefined) {
+    children = new Map();
+    context.paths.set(path, children);
+  }
+  let child = children.get(key);
+  if (child === undefined) {
+    child = `${path}.${key}`;
+    children.set(key, child);
+  }
+  return child;
+}
+
+/** Counts a rule in the report; the record earns the rule's security label. */
+export function countRule(context: WalkContext, record: PolicyRecord, rule: Rule, path: string): void {
+  context.report.count(rule, path);
+  record.labels |= LABEL_BIT[RULE_LABELS[rule]] ?? 0;
+}
+
+export const placeOf = (site: Site): Place => ({ path: site.path, record: site.frame });

@@ -1,0 +1,208 @@
+import { type ElementDef, type TypeDef, typeDef } from '../model.js';
+import { DROP, isJson, type Json } from '../policies/policy.js';
+import { wholePolicyFor } from '../policies/registry.js';
+import { collectIdentifiers } from './collect.js';
+import { childPath, countRule, placeOf, type Site, type WalkContext } from './context.js';
+import { walkExtensions } from './extensions.js';
+import { extensionOnlyPrimitive, walkPrimitiveField } from './primitives.js';
+import { walkResource } from './resource.js';
+import { ageInYears, DATA_ABSENT_REASON, REQUIRES_ONE_OF, UCUM, withRule } from './support.js';
+
+/**
+ * The traversal: one type-directed pass over an object. Every key is looked up in the R4 model
+ * (unknown keys go), then in the contract's selector trie (unlisted elements go), then handed to the
+ * policy registry by its type, where the backstop lives: the profile's treatment of names, addresses,
+ * telecom, identifiers, dates, free text, URLs, attachments and extensions applies wherever those
+ * types occur, whatever the contract allowed.
+ *
+ * `into`: a resource's elements go straight into its output object (after resourceType, id and meta),
+ * so that post-pass replacements of its own primitives land in the object that is returned.
+ */
+export function walkObject(
+  context: WalkContext,
+  input: Json,
+  type: string,
+  site: Site,
+  into?: Json,
+): Json | undefined {
+  const { path, frame, modes, selector } = site;
+  if (type === 'Resource') return undefined;
+  const whole = wholePolicyFor(type);
+  if (whole?.({ value: input, place: placeOf(site), modes }, context.services) === DROP) return undefined;
+  const definition = typeDef(type);
+  if (definition === undefined) {
+    countRule(context, frame, 'unknown-element', path);
+    return undefined;
+  }
+  const resourceLevel = into !== undefined;
+  if (
+    !resourceLevel &&
+    input.modifierExtension !== undefined &&
+    !modifiersAllowed(context, input.modifierExtension)
+  ) {
+    collectIdentifiers(context, input);
+    countRule(context, frame, 'extension-drop', path);
+    return undefined;
+  }
+  const out: Json = into ?? {};
+  let kept = 0;
+  for (const key in input) {
+    const value = input[key];
+    if (key.charCodeAt(0) === 95) {
+      // `_x` without `x`: a primitive that has only extensions.
+      if (!(key.slice(1) in input))
+        kept += extensionOnlyPrimitive(context, out, key, value, definition, site);
+      continue;
+    }
+    if (key === 'extension' || key === 'modifierExtension') {
+      const extensionSite = { ...site, path: childPath(context, path, key) };
+      const extensions = walkExtensions(context, value, extensionSite, type === 'Extension');
+      if (extensions !== undefined) {
+        out[key] = extensions;
+        kept++;
+      }
+      continue;
+    }
+    if (resourceLevel && (key === 'resourceType' || key === 'id' || key === 'meta')) continue;
+    const element = definition.elements.get(key);
+    if (element === undefined) {
+      countRule(context, frame, 'unknown-element', path);
+      collectIdentifiers(context, value);
+      continue;
+    }
+    if (key === 'id') continue; // Element.id: free text a partner may fill with anything
+    const elementPath = childPath(context, path, key);
+    const elementSelector = selector.child(element);
+    if (elementSelector === undefined) {
+      countRule(context, frame, 'deny', elementPath);
+      collectIdentifiers(context, value);
+      continue;
+    }
+    let elementModes = modes;
+    const rule = elementSelector.rule;
+    if (rule !== undefined) {
+      if (rule.method === 'drop') {
+        countRule(context, frame, 'drop', elementPath);
+        collectIdentifiers(context, value);
+        continue;
+      }
+      if (rule.method === 'substitute') {
+        out[key] = structuredClone(rule.value);
+        kept++;
+        countRule(context, frame, 'substitute', elementPath);
+        continue;
+      }
+      elementModes = withRule(modes, rule, element.primitive);
+    }
+    const elementSite: Site = { path: elementPath, frame, modes: elementModes, selector: elementSelector };
+    if (element.primitive) {
+      kept += walkPrimitiveField(context, out, input, key, element, type, elementSite);
+      continue;
+    }
+    if (element.repeats) {
+      if (!Array.isArray(value)) {
+        countRule(context, frame, 'invalid-drop', elementPath);
+        continue;
+      }
+      const items: Json[] = [];
+      for (const item of value) {
+        const walked = isJson(item) ? walkComplex(context, item, element, elementSite) : undefined;
+        if (walked !== undefined) items.push(walked);
+      }
+      if (items.length > 0) {
+        out[key] = items;
+        kept++;
+      }
+      continue;
+    }
+    if (!isJson(value)) {
+      countRule(context, frame, 'invalid-drop', elementPath);
+      continue;
+    }
+    const walked = walkComplex(context, value, element, elementSite);
+    if (walked !== undefined) {
+      out[key] = walked;
+      kept++;
+    }
+  }
+  if (kept > 0) generalizeAge(context, out, input, type, site);
+  const oneOf = REQUIRES_ONE_OF[type];
+  if (kept > 0 && oneOf !== undefined && !oneOf.some((key) => key in out)) {
+    countRule(context, frame, 'backstop-drop', path);
+    return undefined;
+  }
+  if (definition.required.length > 0) kept += addPlaceholders(context, out, input, definition, site);
+  return kept === 0 ? undefined : out;
+}
+
+/** A complex element: a datatype or backbone element, or a contained resource. */
+function walkComplex(context: WalkContext, value: Json, element: ElementDef, site: Site): Json | undefined {
+  if (element.type === 'Resource') {
+    if (element.name !== 'contained') {
+      countRule(context, site.frame, 'deny', site.path);
+      collectIdentifiers(context, value);
+      return undefined;
+    }
+    return walkResource(context, value, { kind: 'contained', container: site.frame });
+  }
+  return walkObject(context, value, element.type, site);
+}
+
+/** An age over 89 (an Age, or the value of an Observation of the patient's age) becomes "90 or more". */
+function generalizeAge(context: WalkContext, out: Json, input: Json, type: string, site: Site): void {
+  const { modes, frame, path } = site;
+  if (!modes.age90 || !(type === 'Age' || (frame.ageObservation && path === 'Observation.valueQuantity'))) {
+    return;
+  }
+  const years = ageInYears(input);
+  if (years !== undefined && years > 89) {
+    for (const key of Object.keys(out)) if (key !== 'extension') delete out[key];
+    Object.assign(out, { value: 90, comparator: '>=', unit: 'years', system: UCUM, code: 'a' });
+    countRule(context, frame, 'generalize-age90', path);
+  }
+}
+
+/** Required elements that were in the input but not in the output get a data-absent-reason. */
+function addPlaceholders(
+  context: WalkContext,
+  out: Json,
+  input: Json,
+  definition: TypeDef,
+  { path, frame }: Site,
+): number {
+  let added = 0;
+  for (const required of definition.required) {
+    const variants = definition.names.get(required.name) ?? [required];
+    let inOutput = false;
+    let inInput: ElementDef | undefined;
+    for (const variant of variants) {
+      if (variant.key in out || `_${variant.key}` in out) inOutput = true;
+      if (inInput === undefined && (variant.key in input || `_${variant.key}` in input)) inInput = variant;
+    }
+    if (inOutput || inInput === undefined) continue;
+    const absent = { extension: [{ url: DATA_ABSENT_REASON, valueCode: 'masked' }] };
+    if (inInput.primitive) {
+      if (inInput.repeats) {
+        out[inInput.key] = [null];
+        out[`_${inInput.key}`] = [absent];
+      } else {
+        out[`_${inInput.key}`] = absent;
+      }
+    } else {
+      out[inInput.key] = inInput.repeats ? [absent] : absent;
+    }
+    countRule(context, frame, 'data-absent', `${path}.${inInput.key}`);
+    added++;
+  }
+  return added;
+}
+
+/** A modifier extension changes the meaning of what holds it: unless allowed, the holder goes. */
+export function modifiersAllowed(context: WalkContext, modifiers: unknown): boolean {
+  if (modifiers === undefined) return true;
+  if (!Array.isArray(modifiers)) return false;
+  return modifiers.every(
+    (modifier) =>
+      isJson(modifier) && typeof modifier.url === 'string' && context.contract.extensions.has(modifier.url),
+  );
+}

@@ -1,0 +1,102 @@
+import { addressElementPolicies, addressPolicy } from './address.js';
+import { attachmentElementPolicies } from './attachment.js';
+import { codeableConceptElementPolicies, codingElementPolicies } from './coding.js';
+import { contactPointPolicy } from './contact-point.js';
+import { DATE_TYPES, datePolicy } from './date.js';
+import { extensionElementPolicies } from './extension.js';
+import { freeTextPolicy } from './free-text.js';
+import { humanNamePolicy } from './human-name.js';
+import { identifierElementPolicies, identifierPolicy } from './identifier.js';
+import { narrativeElementPolicies, narrativePolicy } from './narrative.js';
+import {
+  type ElementPolicy,
+  type Outcome,
+  PASS,
+  type PolicyInput,
+  type PolicyServices,
+  type ValuePolicy,
+  type WholePolicy,
+} from './policy.js';
+import { idPolicy, oidPolicy, pseudonymizeRule, uuidPolicy } from './pseudonymous-id.js';
+import { QUANTITY_TYPES, quantityElementPolicies } from './quantity.js';
+import { referenceElementPolicies } from './reference.js';
+import { booleanPolicy, codePolicy, numberPolicy } from './scalar.js';
+import { withheldValuePolicy, withheldWholePolicy } from './withheld.js';
+
+/**
+ * The policy registry, as data. A data type may have a policy for its values as a whole (run before
+ * its elements are looked at) and policies for some of its primitive elements; every primitive type
+ * has a policy for its values. A format's walker names the data type and the element of each value;
+ * X12 element types join the same table.
+ */
+interface TypePolicies {
+  readonly whole?: WholePolicy;
+  readonly elements?: Readonly<Record<string, ElementPolicy>>;
+}
+
+const TYPE_POLICIES: Readonly<Record<string, TypePolicies>> = {
+  HumanName: { whole: humanNamePolicy },
+  ContactPoint: { whole: contactPointPolicy },
+  Address: { whole: addressPolicy, elements: addressElementPolicies },
+  Identifier: { whole: identifierPolicy, elements: identifierElementPolicies },
+  Attachment: { elements: attachmentElementPolicies },
+  Narrative: { whole: narrativePolicy, elements: narrativeElementPolicies },
+  Annotation: { whole: narrativePolicy },
+  Extension: { elements: extensionElementPolicies },
+  Reference: { elements: referenceElementPolicies },
+  Coding: { elements: codingElementPolicies },
+  CodeableConcept: { elements: codeableConceptElementPolicies },
+  Signature: { whole: withheldWholePolicy },
+  Meta: { whole: withheldWholePolicy },
+  'Location.position': { whole: withheldWholePolicy },
+  ...Object.fromEntries(QUANTITY_TYPES.map((type) => [type, { elements: quantityElementPolicies }])),
+};
+
+const VALUE_POLICIES: Readonly<Record<string, ValuePolicy>> = {
+  boolean: booleanPolicy,
+  integer: numberPolicy,
+  positiveInt: numberPolicy,
+  unsignedInt: numberPolicy,
+  decimal: numberPolicy,
+  code: codePolicy,
+  time: codePolicy,
+  ...Object.fromEntries(DATE_TYPES.map((type) => [type, datePolicy])),
+  id: idPolicy,
+  oid: oidPolicy,
+  uuid: uuidPolicy,
+  string: freeTextPolicy,
+  markdown: freeTextPolicy,
+};
+
+// Maps, not object lookups: an element name such as `constructor` must never find a prototype member.
+const wholePolicies = new Map<string, WholePolicy>();
+const elementPolicies = new Map<string, ReadonlyMap<string, ElementPolicy>>();
+for (const [type, { whole, elements }] of Object.entries(TYPE_POLICIES)) {
+  if (whole !== undefined) wholePolicies.set(type, whole);
+  if (elements !== undefined) elementPolicies.set(type, new Map(Object.entries(elements)));
+}
+const valuePolicies = new Map<string, ValuePolicy>(Object.entries(VALUE_POLICIES));
+
+/** The policy for a whole value of this data type, if it has one. */
+export const wholePolicyFor = (type: string): WholePolicy | undefined => wholePolicies.get(type);
+
+/** The policy for an element of a data type, if the element has one. */
+export const elementPolicyFor = (type: string, element: string): ElementPolicy | undefined =>
+  elementPolicies.get(type)?.get(element);
+
+/** The policy for values of a primitive type; a type without one is withheld. */
+export const valuePolicyFor = (valueType: string): ValuePolicy =>
+  valuePolicies.get(valueType) ?? withheldValuePolicy;
+
+/**
+ * Decides one primitive value: its element's policy first (handling that depends on where the value
+ * is), then a `pseudonymize` rule covering it, then the policy of its type (the backstop).
+ */
+export function decide(input: PolicyInput, services: PolicyServices): Outcome {
+  const byElement = elementPolicyFor(input.type, input.element);
+  if (byElement !== undefined) {
+    const outcome = byElement(input, services);
+    if (outcome !== PASS) return outcome;
+  }
+  return pseudonymizeRule(input, services) ?? valuePolicyFor(input.valueType)(input, services);
+}
