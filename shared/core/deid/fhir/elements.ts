@@ -1,12 +1,12 @@
 import { type ElementDef, type TypeDef, typeDef } from '../model.js';
 import { DROP, isJson, type Json } from '../policies/policy.js';
-import { wholePolicyFor } from '../policies/registry.js';
+import { afterPolicyFor, wholePolicyFor } from '../policies/registry.js';
 import { collectIdentifiers } from './collect.js';
 import { childPath, countRule, placeOf, type Site, type WalkContext } from './context.js';
 import { walkExtensions } from './extensions.js';
 import { extensionOnlyPrimitive, walkPrimitiveField } from './primitives.js';
 import { walkResource } from './resource.js';
-import { ageInYears, DATA_ABSENT_REASON, REQUIRES_ONE_OF, UCUM, withRule } from './support.js';
+import { DATA_ABSENT_REASON, REQUIRES_ONE_OF, withRule } from './support.js';
 
 /**
  * The traversal: one type-directed pass over an object. Every key is looked up in the R4 model
@@ -125,7 +125,11 @@ export function walkObject(
       kept++;
     }
   }
-  if (kept > 0) generalizeAge(context, out, input, type, site);
+  if (kept > 0) {
+    // An Observation of the patient's age holds an Age in its Quantity.
+    const valueType = frame.ageObservation && path === 'Observation.valueQuantity' ? 'Age' : type;
+    afterPolicyFor(valueType)?.({ value: input, output: out, place: placeOf(site), modes }, context.services);
+  }
   const oneOf = REQUIRES_ONE_OF[type];
   if (kept > 0 && oneOf !== undefined && !oneOf.some((key) => key in out)) {
     countRule(context, frame, 'backstop-drop', path);
@@ -146,20 +150,6 @@ function walkComplex(context: WalkContext, value: Json, element: ElementDef, sit
     return walkResource(context, value, { kind: 'contained', container: site.frame });
   }
   return walkObject(context, value, element.type, site);
-}
-
-/** An age over 89 (an Age, or the value of an Observation of the patient's age) becomes "90 or more". */
-function generalizeAge(context: WalkContext, out: Json, input: Json, type: string, site: Site): void {
-  const { modes, frame, path } = site;
-  if (!modes.age90 || !(type === 'Age' || (frame.ageObservation && path === 'Observation.valueQuantity'))) {
-    return;
-  }
-  const years = ageInYears(input);
-  if (years !== undefined && years > 89) {
-    for (const key of Object.keys(out)) if (key !== 'extension') delete out[key];
-    Object.assign(out, { value: 90, comparator: '>=', unit: 'years', system: UCUM, code: 'a' });
-    countRule(context, frame, 'generalize-age90', path);
-  }
 }
 
 /** Required elements that were in the input but not in the output get a data-absent-reason. */

@@ -9,7 +9,6 @@ export const AGE_CATEGORY_EXTENSION = 'urn:phi-pipeline:extension:age-category';
 export const SECURITY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue';
 export const CONTRACT_TAG_SYSTEM = 'urn:phi-pipeline:deid-contract';
 export const PROFILE_TAG_SYSTEM = 'urn:phi-pipeline:deid-profile';
-export const UCUM = 'http://unitsofmeasure.org';
 
 export const LABELS = [
   ['PSEUDED', 'pseudonymized'],
@@ -32,14 +31,6 @@ export const DIRECTORY_TYPES: ReadonlySet<string> = new Set([
 export const PERSON_TYPES: ReadonlySet<string> = new Set(['Patient', 'RelatedPerson', 'Person']);
 /** LOINC codes whose Observation value is the patient's age. */
 export const AGE_LOINC: ReadonlySet<string> = new Set(['30525-0', '21612-7', '29553-5', '63900-5']);
-export const YEARS_PER_UNIT: Readonly<Record<string, number>> = {
-  a: 1,
-  mo: 1 / 12,
-  wk: 7 / 365.25,
-  d: 1 / 365.25,
-  h: 1 / 8766,
-  min: 1 / 525_960,
-};
 /**
  * R4 invariants of the form "one of these SHALL exist" that removing elements can break (pat-1,
  * obs-3, cmp-1, …): an object that no longer has any of them is dropped rather than left invalid.
@@ -85,13 +76,6 @@ export function hasAgeCode(code: unknown): boolean {
     (c) =>
       isJson(c) && c.system === 'http://loinc.org' && typeof c.code === 'string' && AGE_LOINC.has(c.code),
   );
-}
-
-export function ageInYears(q: Json): number | undefined {
-  if (typeof q.value !== 'number') return undefined;
-  const code = typeof q.code === 'string' ? q.code : typeof q.unit === 'string' ? q.unit : 'a';
-  const factor = YEARS_PER_UNIT[code] ?? (/^(y|yr|yrs|year|years)$/i.test(code) ? 1 : 1);
-  return q.value * factor;
 }
 
 export function securityLabel(code: string): Json {

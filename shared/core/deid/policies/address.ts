@@ -9,6 +9,7 @@ import {
   type WholePolicy,
   withheld,
 } from './policy.js';
+import { withheldValuePolicy } from './withheld.js';
 
 /**
  * Address: the parts that locate a person more precisely than a state go (lines, district, text);
@@ -47,14 +48,12 @@ const postalCode: ElementPolicy = ({ value, place, modes }, services) => {
   return keep(zip);
 };
 
-const street: ElementPolicy = ({ place }, services) => withheld(place, services);
-
 export const addressElementPolicies: Readonly<Record<string, ElementPolicy>> = {
   state: region,
   country: region,
   city,
   postalCode,
-  line: street,
-  text: street,
-  district: street,
+  line: withheldValuePolicy,
+  text: withheldValuePolicy,
+  district: withheldValuePolicy,
 };

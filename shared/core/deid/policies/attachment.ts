@@ -1,4 +1,5 @@
-import { type ElementPolicy, keep, PASS, withheld } from './policy.js';
+import { type ElementPolicy, keep, withheld, withheldUnlessScrubRule } from './policy.js';
+import { withheldValuePolicy } from './withheld.js';
 
 /**
  * Attachment: its content is the individual's record. Text content is scrubbed when free text is,
@@ -12,16 +13,11 @@ const data: ElementPolicy = ({ value, siblings, place, modes }, services) => {
   return withheld(place, services);
 };
 
-const fileDetail: ElementPolicy = ({ place }, services) => withheld(place, services);
-
-/** A title is usually a file name, often made of the patient's name: never free text. */
-const title: ElementPolicy = ({ place, modes }, services) =>
-  modes.scrubAll ? PASS : withheld(place, services);
-
 export const attachmentElementPolicies: Readonly<Record<string, ElementPolicy>> = {
   data,
-  hash: fileDetail,
-  size: fileDetail,
-  url: fileDetail,
-  title,
+  hash: withheldValuePolicy,
+  size: withheldValuePolicy,
+  url: withheldValuePolicy,
+  // A title is usually a file name, often made of the patient's name: never free text.
+  title: withheldUnlessScrubRule,
 };

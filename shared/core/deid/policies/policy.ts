@@ -114,6 +114,14 @@ export interface WholeInput {
   readonly modes: Modes;
 }
 
+/** A complex value once its elements are decided: `output` is what the walk kept of `value`. */
+export interface AfterInput {
+  readonly value: Json;
+  readonly output: Json;
+  readonly place: Place;
+  readonly modes: Modes;
+}
+
 export type PolicySettings = Pick<CompiledContract, 'profile' | 'dates' | 'shift' | 'restrictedZip'>;
 
 /** What policies may use: keys, settings, the report, the record's identifiers. No clock, no I/O. */
@@ -141,6 +149,9 @@ export type ValuePolicy = (input: PolicyInput, services: PolicyServices) => Outc
 /** A policy for a whole complex value: drop it, or walk its elements. */
 export type WholePolicy = (input: WholeInput, services: PolicyServices) => 'walk' | typeof DROP;
 
+/** A fix-up of a whole value after its elements, rewriting `output` in place. */
+export type AfterPolicy = (input: AfterInput, services: PolicyServices) => void;
+
 /** Drops a value, counted under `rule`. */
 export function dropAs(rule: Rule, place: Place, services: PolicyServices): typeof DROP {
   services.count(rule, place);
@@ -154,6 +165,13 @@ export const invalid = (place: Place, services: PolicyServices): typeof DROP =>
 /** The backstop: drops what the profile never lets through, whatever the contract allowed. */
 export const withheld = (place: Place, services: PolicyServices): typeof DROP =>
   dropAs('backstop-drop', place, services);
+
+/**
+ * Words about a person that are not meant as free text (a reference's display, an attachment's
+ * title): dropped, unless a `scrub` rule covers them; then they are free text like any string.
+ */
+export const withheldUnlessScrubRule: ElementPolicy = ({ place, modes }, services) =>
+  modes.scrubAll ? PASS : withheld(place, services);
 
 /** A string kept as it is, subject to a check once the whole record has been seen. */
 export function keptString(input: PolicyInput, services: PolicyServices, check: DeferKind): Outcome {

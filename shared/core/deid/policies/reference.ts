@@ -1,5 +1,5 @@
 import { isResourceType } from '../model.js';
-import { dropAs, type ElementPolicy, invalid, keep, PASS, withheld } from './policy.js';
+import { dropAs, type ElementPolicy, invalid, keep, withheldUnlessScrubRule } from './policy.js';
 
 /**
  * Reference: the link survives as a pseudonym, so de-identified records still point at each other;
@@ -26,11 +26,8 @@ const reference: ElementPolicy = ({ value, place }, services) => {
 const type: ElementPolicy = ({ value, place }, services) =>
   typeof value === 'string' && isResourceType(value) ? keep(value) : invalid(place, services);
 
-const display: ElementPolicy = ({ place, modes }, services) =>
-  modes.scrubAll ? PASS : withheld(place, services);
-
 export const referenceElementPolicies: Readonly<Record<string, ElementPolicy>> = {
   reference,
   type,
-  display,
+  display: withheldUnlessScrubRule,
 };

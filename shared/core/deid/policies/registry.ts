@@ -1,4 +1,5 @@
 import { addressElementPolicies, addressPolicy } from './address.js';
+import { agePolicy } from './age.js';
 import { attachmentElementPolicies } from './attachment.js';
 import { codeableConceptElementPolicies, codingElementPolicies } from './coding.js';
 import { contactPointPolicy } from './contact-point.js';
@@ -9,6 +10,7 @@ import { humanNamePolicy } from './human-name.js';
 import { identifierElementPolicies, identifierPolicy } from './identifier.js';
 import { narrativeElementPolicies, narrativePolicy } from './narrative.js';
 import {
+  type AfterPolicy,
   type ElementPolicy,
   type Outcome,
   PASS,
@@ -32,9 +34,11 @@ import { withheldValuePolicy, withheldWholePolicy } from './withheld.js';
 interface TypePolicies {
   readonly whole?: WholePolicy;
   readonly elements?: Readonly<Record<string, ElementPolicy>>;
+  readonly after?: AfterPolicy;
 }
 
 const TYPE_POLICIES: Readonly<Record<string, TypePolicies>> = {
+  Age: { elements: quantityElementPolicies, after: agePolicy },
   HumanName: { whole: humanNamePolicy },
   ContactPoint: { whole: contactPointPolicy },
   Address: { whole: addressPolicy, elements: addressElementPolicies },
@@ -49,7 +53,12 @@ const TYPE_POLICIES: Readonly<Record<string, TypePolicies>> = {
   Signature: { whole: withheldWholePolicy },
   Meta: { whole: withheldWholePolicy },
   'Location.position': { whole: withheldWholePolicy },
-  ...Object.fromEntries(QUANTITY_TYPES.map((type) => [type, { elements: quantityElementPolicies }])),
+  ...Object.fromEntries(
+    QUANTITY_TYPES.filter((type) => type !== 'Age').map((type) => [
+      type,
+      { elements: quantityElementPolicies },
+    ]),
+  ),
 };
 
 const VALUE_POLICIES: Readonly<Record<string, ValuePolicy>> = {
@@ -70,15 +79,20 @@ const VALUE_POLICIES: Readonly<Record<string, ValuePolicy>> = {
 
 // Maps, not object lookups: an element name such as `constructor` must never find a prototype member.
 const wholePolicies = new Map<string, WholePolicy>();
+const afterPolicies = new Map<string, AfterPolicy>();
 const elementPolicies = new Map<string, ReadonlyMap<string, ElementPolicy>>();
-for (const [type, { whole, elements }] of Object.entries(TYPE_POLICIES)) {
+for (const [type, { whole, elements, after }] of Object.entries(TYPE_POLICIES)) {
   if (whole !== undefined) wholePolicies.set(type, whole);
+  if (after !== undefined) afterPolicies.set(type, after);
   if (elements !== undefined) elementPolicies.set(type, new Map(Object.entries(elements)));
 }
 const valuePolicies = new Map<string, ValuePolicy>(Object.entries(VALUE_POLICIES));
 
 /** The policy for a whole value of this data type, if it has one. */
 export const wholePolicyFor = (type: string): WholePolicy | undefined => wholePolicies.get(type);
+
+/** The fix-up for a value of this data type once its elements are decided, if it has one. */
+export const afterPolicyFor = (type: string): AfterPolicy | undefined => afterPolicies.get(type);
 
 /** The policy for an element of a data type, if the element has one. */
 export const elementPolicyFor = (type: string, element: string): ElementPolicy | undefined =>
