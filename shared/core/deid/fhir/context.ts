@@ -90,14 +90,15 @@ export function createWalkContext(options: WalkOptions): WalkContext {
     identifiers: contract.profile === 'safe-harbor' ? 'drop' : contract.identifiers,
   };
   const shifts = new Map<Subject, number>();
+  // A shared context (other lines of the same file) is read, never written: output must not
+  // depend on the order lines are processed in.
+  const identifiers = new PhiContext(options.context);
   const context: WalkContext = {
     contract,
     pseudonyms,
     report,
     keyId,
-    // A shared context (other lines of the same file) is read, never written: output must not
-    // depend on the order lines are processed in.
-    identifiers: new PhiContext(options.context),
+    identifiers,
     postPass: new PostPass(),
     references: newReferenceMap(contract, pseudonyms, keyId, []),
     tags: [
@@ -114,9 +115,7 @@ export function createWalkContext(options: WalkOptions): WalkContext {
       referenceDate,
       pseudonyms,
       pseudonymSystem: `${PSEUDONYM_SYSTEM_PREFIX}${keyId}`,
-      get identifiers() {
-        return context.identifiers;
-      },
+      identifiers,
       count: (rule, place) => countRule(context, place.record, rule, place.path),
       shiftDays(patient) {
         let days = shifts.get(patient);

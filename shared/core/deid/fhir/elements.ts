@@ -25,7 +25,7 @@ export function walkObject(
   site: Site,
   into?: Json,
 ): Json | undefined {
-  const { path, frame, modes, selector } = site;
+  const { path, frame, modes } = site;
   if (type === 'Resource') return undefined;
   const whole = wholePolicyFor(type);
   if (whole?.({ value: input, place: placeOf(site), modes }, context.services) === DROP) return undefined;
@@ -71,59 +71,7 @@ export function walkObject(
       continue;
     }
     if (key === 'id') continue; // Element.id: free text a partner may fill with anything
-    const elementPath = childPath(context, path, key);
-    const elementSelector = selector.child(element);
-    if (elementSelector === undefined) {
-      countRule(context, frame, 'deny', elementPath);
-      collectIdentifiers(context, value);
-      continue;
-    }
-    let elementModes = modes;
-    const rule = elementSelector.rule;
-    if (rule !== undefined) {
-      if (rule.method === 'drop') {
-        countRule(context, frame, 'drop', elementPath);
-        collectIdentifiers(context, value);
-        continue;
-      }
-      if (rule.method === 'substitute') {
-        out[key] = structuredClone(rule.value);
-        kept++;
-        countRule(context, frame, 'substitute', elementPath);
-        continue;
-      }
-      elementModes = withRule(modes, rule, element.primitive);
-    }
-    const elementSite: Site = { path: elementPath, frame, modes: elementModes, selector: elementSelector };
-    if (element.primitive) {
-      kept += walkPrimitiveField(context, out, input, key, element, type, elementSite);
-      continue;
-    }
-    if (element.repeats) {
-      if (!Array.isArray(value)) {
-        countRule(context, frame, 'invalid-drop', elementPath);
-        continue;
-      }
-      const items: Json[] = [];
-      for (const item of value) {
-        const walked = isJson(item) ? walkComplex(context, item, element, elementSite) : undefined;
-        if (walked !== undefined) items.push(walked);
-      }
-      if (items.length > 0) {
-        out[key] = items;
-        kept++;
-      }
-      continue;
-    }
-    if (!isJson(value)) {
-      countRule(context, frame, 'invalid-drop', elementPath);
-      continue;
-    }
-    const walked = walkComplex(context, value, element, elementSite);
-    if (walked !== undefined) {
-      out[key] = walked;
-      kept++;
-    }
+    kept += walkElement(context, out, input, type, element, site);
   }
   if (kept > 0) {
     // An Observation of the patient's age holds an Age in its Quantity.
@@ -137,6 +85,70 @@ export function walkObject(
   }
   if (definition.required.length > 0) kept += addPlaceholders(context, out, input, definition, site);
   return kept === 0 ? undefined : out;
+}
+
+/**
+ * One element of `holder` into `out`, as the contract's selector and rule for it say; 1 when
+ * something was written.
+ */
+function walkElement(
+  context: WalkContext,
+  out: Json,
+  holder: Json,
+  holderType: string,
+  element: ElementDef,
+  site: Site,
+): number {
+  const { frame, modes } = site;
+  const key = element.key;
+  const value = holder[key];
+  const elementPath = childPath(context, site.path, key);
+  const elementSelector = site.selector.child(element);
+  if (elementSelector === undefined) {
+    countRule(context, frame, 'deny', elementPath);
+    collectIdentifiers(context, value);
+    return 0;
+  }
+  let elementModes = modes;
+  const rule = elementSelector.rule;
+  if (rule !== undefined) {
+    if (rule.method === 'drop') {
+      countRule(context, frame, 'drop', elementPath);
+      collectIdentifiers(context, value);
+      return 0;
+    }
+    if (rule.method === 'substitute') {
+      out[key] = structuredClone(rule.value);
+      countRule(context, frame, 'substitute', elementPath);
+      return 1;
+    }
+    elementModes = withRule(modes, rule, element.primitive);
+  }
+  const elementSite: Site = { path: elementPath, frame, modes: elementModes, selector: elementSelector };
+  if (element.primitive)
+    return walkPrimitiveField(context, out, holder, key, element, holderType, elementSite);
+  if (element.repeats) {
+    if (!Array.isArray(value)) {
+      countRule(context, frame, 'invalid-drop', elementPath);
+      return 0;
+    }
+    const items: Json[] = [];
+    for (const item of value) {
+      const walked = isJson(item) ? walkComplex(context, item, element, elementSite) : undefined;
+      if (walked !== undefined) items.push(walked);
+    }
+    if (items.length === 0) return 0;
+    out[key] = items;
+    return 1;
+  }
+  if (!isJson(value)) {
+    countRule(context, frame, 'invalid-drop', elementPath);
+    return 0;
+  }
+  const walked = walkComplex(context, value, element, elementSite);
+  if (walked === undefined) return 0;
+  out[key] = walked;
+  return 1;
 }
 
 /** A complex element: a datatype or backbone element, or a contained resource. */

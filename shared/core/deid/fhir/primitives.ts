@@ -81,7 +81,7 @@ export function walkPrimitiveField(
   if (values.length === 0) return 0;
   out[key] = values;
   for (const [i, kind] of deferred) context.postPass.add(values, i, kind, path, frame);
-  if (extensionsOut.some((e) => e !== null)) out[extensionKey] = extensionsOut;
+  if (extensionsOut.some((item) => item !== null)) out[extensionKey] = extensionsOut;
   return 1;
 }
 

@@ -1,6 +1,6 @@
 import { isJson, type Json, type Subject } from '../policies/policy.js';
+import type { ReferenceMap } from '../references.js';
 import type { Frame, Scope, WalkContext } from './context.js';
-import { findPatientReference } from './support.js';
 
 /** A new record (a top-level resource or Bundle), remembered for pruning after the post-pass. */
 export function newScope(
@@ -91,4 +91,29 @@ function patientOf(context: WalkContext, scope: Scope): string {
   if (anyPatient !== undefined) return anyPatient;
   if (references.patients.length === 1) return references.patients[0] ?? 'record';
   return identity ?? 'record';
+}
+
+/** The first reference to a Patient anywhere in a resource, outside its contained resources. */
+function findPatientReference(value: unknown, references: ReferenceMap, depth: number): string | undefined {
+  if (depth > 8 || typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = findPatientReference(item, references, depth + 1);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  const node = value as Json;
+  if (typeof node.reference === 'string') {
+    const target = references.resolve(node.reference);
+    if (target !== undefined && (target.type === 'Patient' || target.identity.startsWith('Patient/'))) {
+      return target.identity;
+    }
+  }
+  for (const key in node) {
+    if (key === 'contained') continue;
+    const found = findPatientReference(node[key], references, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

@@ -1,5 +1,4 @@
 import { isJson, type Json, type Modes } from '../policies/policy.js';
-import type { ReferenceMap } from '../references.js';
 import type { CompiledRule } from '../selectors.js';
 
 /** Constants and small helpers shared by the parts of the FHIR walker. */
@@ -81,30 +80,6 @@ export function hasAgeCode(code: unknown): boolean {
 export function securityLabel(code: string): Json {
   const display = LABELS.find(([c]) => c === code)?.[1] ?? code;
   return { system: SECURITY_SYSTEM, code, display };
-}
-
-export function findPatientReference(value: unknown, refs: ReferenceMap, depth: number): string | undefined {
-  if (depth > 8 || typeof value !== 'object' || value === null) return undefined;
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      const found = findPatientReference(item, refs, depth + 1);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  const o = value as Json;
-  if (typeof o.reference === 'string') {
-    const target = refs.resolve(o.reference);
-    if (target !== undefined && (target.type === 'Patient' || target.identity.startsWith('Patient/'))) {
-      return target.identity;
-    }
-  }
-  for (const key in o) {
-    if (key === 'contained') continue;
-    const found = findPatientReference(o[key], refs, depth + 1);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }
 
 /** Removes empty objects and arrays (and unpaired nulls) left by post-pass removals. */
