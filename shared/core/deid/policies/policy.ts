@@ -183,4 +183,4 @@ export function plainString(input: PolicyInput, services: PolicyServices): Outco
   return typeof input.value === 'string' ? keep(input.value) : invalid(input.place, services);
 }
 
-export const normalize = (s: string): string => s.trim().toLowerCase();
+export const normalize = (text: string): string => text.trim().toLowerCase();
