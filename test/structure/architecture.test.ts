@@ -134,8 +134,6 @@ describe('architecture drawn from the imports', () => {
   });
 
   it('has no import cycle', () => {
-    // TODO(house-in-order): the de-identification rebuild removes this one.
-    const pending = ['shared/core/deid/compile.ts,shared/core/deid/contract.ts'];
-    expect(importCycles().filter((c) => !pending.includes(c.join(',')))).toEqual([]);
+    expect(importCycles()).toEqual([]);
   });
 });

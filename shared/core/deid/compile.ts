@@ -1,4 +1,4 @@
-import type { ConsumerContract, ContractRule } from './contract.js';
+import type { ConsumerContract, ContractRule } from './contract-schema.js';
 import { type RestrictedZipList, restrictedZip3 } from './data/restricted-zip3.js';
 import { type ElementDef, isPrimitiveType } from './model.js';
 import { ContractFieldError, firstMissingRequired, ResourceSelectors } from './selectors.js';

@@ -1,11 +1,18 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { PipelineError } from '../errors.js';
 import { compileSelectors } from './compile.js';
-import { RESTRICTED_ZIP_LISTS } from './data/restricted-zip3.js';
+import {
+  type ConsumerContract,
+  ConsumerContractSchema,
+  PROFILES,
+  type ProfileName,
+} from './contract-schema.js';
 import { isResourceType } from './model.js';
 import limitedDataSetProfile from './profiles/limited-data-set.json' with { type: 'json' };
 import safeHarborProfile from './profiles/safe-harbor.json' with { type: 'json' };
 import { ContractFieldError } from './selectors.js';
+
+export * from './contract-schema.js';
 
 /**
  * Consumer contracts: what one consumer may receive, as a versioned JSON file (docs/contracts.md).
@@ -13,123 +20,6 @@ import { ContractFieldError } from './selectors.js';
  * compiles every path against the R4 model, so each mistake is reported once, naming the file and the
  * field. Built-in profiles are contract files of the same schema.
  */
-export const PROFILES = ['safe-harbor', 'limited-data-set'] as const;
-export type ProfileName = (typeof PROFILES)[number];
-
-const ELEMENT_PATH = /^[a-z][A-Za-z0-9]*(\.[a-z][A-Za-z0-9]*)*$/;
-const RULE_PATH = /^[A-Z][A-Za-z]+(\.[a-z][A-Za-z0-9]*)+$/;
-const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
-
-const rulePath = z.string().regex(RULE_PATH);
-
-const RuleSchema = z.discriminatedUnion('method', [
-  z.strictObject({ path: rulePath, method: z.literal('keep') }),
-  z.strictObject({ path: rulePath, method: z.literal('drop') }),
-  z.strictObject({ path: rulePath, method: z.literal('generalize'), to: z.enum(['year', 'zip3', 'age90']) }),
-  z.strictObject({ path: rulePath, method: z.literal('dateShift') }),
-  z.strictObject({ path: rulePath, method: z.literal('pseudonymize') }),
-  z.strictObject({
-    path: rulePath,
-    method: z.literal('substitute'),
-    value: z.union([
-      z.string(),
-      z.number(),
-      z.boolean(),
-      z.record(z.string(), z.unknown()),
-      z.array(z.unknown()),
-    ]),
-  }),
-  z.strictObject({ path: rulePath, method: z.literal('scrub') }),
-]);
-
-const ResourceAllowSchema = z.union([
-  z.literal('drop'),
-  z.strictObject({ elements: z.array(z.string().regex(ELEMENT_PATH)).max(1000) }),
-]);
-
-/** `http:` only for loopback hosts (tests, a local server); anything else must be `https:`. */
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-const isDeliveryUrl = (value: string): boolean => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.username !== '' || url.password !== '' || url.hash !== '' || url.search !== '') return false;
-  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
-};
-const deliveryUrl = z
-  .string()
-  .max(2048)
-  .refine(isDeliveryUrl, { message: 'must be an https URL (http only for a loopback host)' });
-
-/**
- * Where a consumer's copy goes: an encrypted object plus a notification (the default), or a FHIR
- * server that receives it as `transaction` Bundles, authenticated with SMART Backend Services. The
- * client's private key is never in the contract: it is a pipeline secret (`phi consumer fhir-key`).
- */
-const DeliverySchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('object') }),
-  z.strictObject({
-    type: z.literal('fhir'),
-    baseUrl: deliveryUrl,
-    tokenUrl: deliveryUrl,
-    clientId: z.string().regex(/^[\x21-\x7e]{1,255}$/),
-    keyId: z
-      .string()
-      .regex(/^[\x21-\x7e]{1,128}$/)
-      .optional(),
-    scope: z
-      .string()
-      .regex(/^[\x21-\x7e]+( [\x21-\x7e]+)*$/)
-      .max(1024),
-    maxEntriesPerTransaction: z.int().min(1).max(10_000).optional(),
-  }),
-]);
-export type ContractDelivery = z.infer<typeof DeliverySchema>;
-export type FhirDeliverySettings = Extract<ContractDelivery, { type: 'fhir' }>;
-
-export const ConsumerContractSchema = z.strictObject({
-  $schema: z.string().optional(),
-  schemaVersion: z.literal(1),
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/),
-  version: z.string().regex(/^\d{1,6}\.\d{1,6}\.\d{1,6}$/),
-  description: z.string().max(4000).optional(),
-  extends: z.enum(PROFILES).optional(),
-  profile: z.enum(PROFILES).optional(),
-  output: z.strictObject({ format: z.enum(['ndjson', 'bundle', 'same']) }).optional(),
-  resources: z.record(z.string().regex(/^[A-Z][A-Za-z]{1,63}$/), ResourceAllowSchema).optional(),
-  extensions: z.array(z.string().regex(ABSOLUTE_URI).max(1024)).max(1000).optional(),
-  rules: z.array(RuleSchema).max(1000).optional(),
-  dates: z
-    .strictObject({
-      method: z.enum(['year', 'shift', 'keep']),
-      shift: z
-        .strictObject({
-          minDays: z.int().min(-3650).max(3650),
-          maxDays: z.int().min(-3650).max(3650),
-          timeOfDay: z.enum(['keep', 'drop']),
-        })
-        .optional(),
-    })
-    .optional(),
-  zip: z
-    .strictObject({
-      method: z.enum(['zip3', 'keep', 'drop']),
-      restrictedPrefixes: z.enum(RESTRICTED_ZIP_LISTS),
-    })
-    .optional(),
-  ages: z.strictObject({ over89: z.enum(['aggregate', 'keep']) }).optional(),
-  freeText: z.enum(['drop', 'scrub']).optional(),
-  identifiers: z.enum(['drop', 'pseudonymize']).optional(),
-  delivery: DeliverySchema.optional(),
-});
-
-/** A contract as written or resolved; resolved contracts have `profile` and every setting filled in. */
-export type ConsumerContract = z.infer<typeof ConsumerContractSchema>;
-export type ContractRule = z.infer<typeof RuleSchema>;
-
 /** Settings a contract may leave out: the strictest choice, whatever the profile. */
 const SAFE_DEFAULTS = {
   dates: { method: 'year' },

@@ -3,10 +3,8 @@ import { decide } from '../policies/registry.js';
 import { allowAll } from '../selectors.js';
 import { collectIdentifiers } from './collect.js';
 import { countRule, type Frame, newReferenceMap, type WalkContext } from './context.js';
-import { walkObject } from './elements.js';
 import { writeMeta } from './labels.js';
 import { newFrame, newScope } from './records.js';
-import { walkResource } from './resource.js';
 
 /**
  * A Bundle: its entries are walked as records of their own, against the Bundle's references
@@ -56,7 +54,7 @@ export function walkBundle(context: WalkContext, input: Json): Json {
             modes: context.directoryModes,
             selector: allowAll('Identifier'),
           };
-          const identifier = walkObject(context, value, 'Identifier', site);
+          const identifier = context.steps.object(context, value, 'Identifier', site);
           if (identifier !== undefined) out[key] = identifier;
         }
         break;
@@ -68,7 +66,7 @@ export function walkBundle(context: WalkContext, input: Json): Json {
       default: {
         const structural = key.startsWith('_') || key === 'link' || key === 'signature';
         countRule(context, frame, structural ? 'backstop-drop' : 'unknown-element', 'Bundle');
-        collectIdentifiers(context, value);
+        collectIdentifiers(context.identifiers, value);
       }
     }
   }
@@ -101,7 +99,11 @@ function walkEntries(context: WalkContext, entries: readonly unknown[], bundleFr
     const input = isJson(entry.resource) ? entry.resource : undefined;
     let resource: Json | undefined;
     if (input !== undefined) {
-      resource = walkResource(context, input, { kind: 'top', identity: info?.identity, base: info?.base });
+      resource = context.steps.resource(context, input, {
+        kind: 'top',
+        identity: info?.identity,
+        base: info?.base,
+      });
       if (resource === undefined) return;
       context.report.resourceOut(String(resource.resourceType));
     }
@@ -171,7 +173,7 @@ function walkResponse(context: WalkContext, input: Json, frame: Frame): Json | u
     countRule(context, frame, rule, 'Bundle.entry.response.location');
   }
   if (isJson(input.outcome)) {
-    const outcome = walkResource(context, input.outcome, { kind: 'top' });
+    const outcome = context.steps.resource(context, input.outcome, { kind: 'top' });
     if (outcome !== undefined) out.outcome = outcome;
   }
   for (const key of ['etag', 'lastModified']) {

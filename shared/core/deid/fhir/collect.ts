@@ -1,7 +1,7 @@
 import { collectAddress } from '../policies/address.js';
 import { collectHumanName } from '../policies/human-name.js';
 import type { Json } from '../policies/policy.js';
-import type { WalkContext } from './context.js';
+import type { PhiContext } from '../scrubber.js';
 import { PERSON_TYPES } from './support.js';
 
 /**
@@ -9,13 +9,12 @@ import { PERSON_TYPES } from './support.js';
  * not list, an extension it does not allow, a resource of a type it drops), so that they are still
  * scrubbed from the free text the record keeps. Recognizes values by their shape, whatever their type.
  */
-export function collectIdentifiers(context: WalkContext, value: unknown, depth = 0): void {
+export function collectIdentifiers(identifiers: PhiContext, value: unknown, depth = 0): void {
   if (depth > 64 || typeof value !== 'object' || value === null) return;
   if (Array.isArray(value)) {
-    for (const item of value) collectIdentifiers(context, item, depth + 1);
+    for (const item of value) collectIdentifiers(identifiers, item, depth + 1);
     return;
   }
-  const identifiers = context.identifiers;
   const node = value as Json;
   if (typeof node.family === 'string' || Array.isArray(node.given)) collectHumanName(node, identifiers);
   else if (Array.isArray(node.line) || typeof node.city === 'string') collectAddress(node, identifiers);
@@ -34,6 +33,6 @@ export function collectIdentifiers(context: WalkContext, value: unknown, depth =
   }
   for (const key in node) {
     const child = node[key];
-    if (typeof child === 'object' && child !== null) collectIdentifiers(context, child, depth + 1);
+    if (typeof child === 'object' && child !== null) collectIdentifiers(identifiers, child, depth + 1);
   }
 }

@@ -21,6 +21,7 @@ export interface WalkOptions {
 
 /** What one de-identification call (a Bundle, a resource) carries through every step of its walk. */
 export interface WalkContext {
+  readonly steps: WalkSteps;
   readonly contract: CompiledContract;
   readonly pseudonyms: Pseudonyms;
   readonly report: ReportBuilder;
@@ -70,6 +71,22 @@ export interface Frame extends PolicyRecord {
   readonly links: Links;
 }
 
+/** A resource at the top (an NDJSON line, a Bundle entry, with what its entry says about it) or contained. */
+export type Placement =
+  | { readonly kind: 'top'; readonly identity?: string | undefined; readonly base?: string | undefined }
+  | { readonly kind: 'contained'; readonly container: Frame };
+
+/**
+ * The walk's recursive steps. A Bundle holds resources, a resource holds elements, an element holds
+ * extensions and contained resources, which hold elements again: the steps reach each other through
+ * the context (wired once in walker.ts) rather than through a circle of imports.
+ */
+export interface WalkSteps {
+  object(context: WalkContext, input: Json, type: string, site: Site, into?: Json): Json | undefined;
+  resource(context: WalkContext, input: Json, placement: Placement): Json | undefined;
+  bundle(context: WalkContext, input: Json): Json;
+}
+
 /** Where the walk is: the element path, its resource, what the contract asks there and allows below. */
 export interface Site {
   readonly path: string;
@@ -78,7 +95,7 @@ export interface Site {
   readonly selector: SelectorNode;
 }
 
-export function createWalkContext(options: WalkOptions): WalkContext {
+export function createWalkContext(options: WalkOptions, steps: WalkSteps): WalkContext {
   const { contract, pseudonyms, report, keyId, referenceDate } = options;
   const baseModes: Modes = {
     text: contract.freeText,
@@ -94,6 +111,7 @@ export function createWalkContext(options: WalkOptions): WalkContext {
   // depend on the order lines are processed in.
   const identifiers = new PhiContext(options.context);
   const context: WalkContext = {
+    steps,
     contract,
     pseudonyms,
     report,
@@ -125,7 +143,7 @@ export function createWalkContext(options: WalkOptions): WalkContext {
         }
         return days;
       },
-      collect: (value) => collectIdentifiers(context, value),
+      collect: (value) => collectIdentifiers(identifiers, value),
     },
   };
   return context;

@@ -5,7 +5,6 @@ import { collectIdentifiers } from './collect.js';
 import { childPath, countRule, placeOf, type Site, type WalkContext } from './context.js';
 import { walkExtensions } from './extensions.js';
 import { extensionOnlyPrimitive, walkPrimitiveField } from './primitives.js';
-import { walkResource } from './resource.js';
 import { DATA_ABSENT_REASON, REQUIRES_ONE_OF, withRule } from './support.js';
 
 /**
@@ -40,7 +39,7 @@ export function walkObject(
     input.modifierExtension !== undefined &&
     !modifiersAllowed(context, input.modifierExtension)
   ) {
-    collectIdentifiers(context, input);
+    collectIdentifiers(context.identifiers, input);
     countRule(context, frame, 'extension-drop', path);
     return undefined;
   }
@@ -67,7 +66,7 @@ export function walkObject(
     const element = definition.elements.get(key);
     if (element === undefined) {
       countRule(context, frame, 'unknown-element', path);
-      collectIdentifiers(context, value);
+      collectIdentifiers(context.identifiers, value);
       continue;
     }
     if (key === 'id') continue; // Element.id: free text a partner may fill with anything
@@ -106,7 +105,7 @@ function walkElement(
   const elementSelector = site.selector.child(element);
   if (elementSelector === undefined) {
     countRule(context, frame, 'deny', elementPath);
-    collectIdentifiers(context, value);
+    collectIdentifiers(context.identifiers, value);
     return 0;
   }
   let elementModes = modes;
@@ -114,7 +113,7 @@ function walkElement(
   if (rule !== undefined) {
     if (rule.method === 'drop') {
       countRule(context, frame, 'drop', elementPath);
-      collectIdentifiers(context, value);
+      collectIdentifiers(context.identifiers, value);
       return 0;
     }
     if (rule.method === 'substitute') {
@@ -156,10 +155,10 @@ function walkComplex(context: WalkContext, value: Json, element: ElementDef, sit
   if (element.type === 'Resource') {
     if (element.name !== 'contained') {
       countRule(context, site.frame, 'deny', site.path);
-      collectIdentifiers(context, value);
+      collectIdentifiers(context.identifiers, value);
       return undefined;
     }
-    return walkResource(context, value, { kind: 'contained', container: site.frame });
+    return context.steps.resource(context, value, { kind: 'contained', container: site.frame });
   }
   return walkObject(context, value, element.type, site);
 }

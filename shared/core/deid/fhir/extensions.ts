@@ -3,7 +3,6 @@ import { isJson, type Json } from '../policies/policy.js';
 import { allowAll } from '../selectors.js';
 import { collectIdentifiers } from './collect.js';
 import { countRule, type Site, type WalkContext } from './context.js';
-import { walkObject } from './elements.js';
 import { DATA_ABSENT_REASON } from './support.js';
 
 /**
@@ -38,10 +37,10 @@ export function walkExtensions(
       extension.url !== DATA_ABSENT_REASON
     ) {
       countRule(context, frame, 'extension-drop', path);
-      collectIdentifiers(context, extension);
+      collectIdentifiers(context.identifiers, extension);
       continue;
     }
-    const walked = walkObject(context, extension, 'Extension', extensionSite);
+    const walked = context.steps.object(context, extension, 'Extension', extensionSite);
     // An extension left with only its URL says nothing: it goes.
     if (walked !== undefined && (Object.keys(walked).length > 1 || !('url' in walked))) out.push(walked);
   }

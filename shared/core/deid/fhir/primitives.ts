@@ -46,7 +46,7 @@ export function walkPrimitiveField(
   if (!element.repeats) {
     const outcome = decideValue(value);
     if (outcome === DROP) {
-      if (extension !== undefined) collectIdentifiers(context, extension);
+      if (extension !== undefined) collectIdentifiers(context.identifiers, extension);
       return 0;
     }
     out[key] = outcome.value;
@@ -96,7 +96,7 @@ export function extensionOnlyPrimitive(
 ): number {
   const element = definition.elements.get(key.slice(1));
   if (element === undefined || !element.primitive || site.selector.child(element) === undefined) {
-    collectIdentifiers(context, value);
+    collectIdentifiers(context.identifiers, value);
     return 0;
   }
   const elementSite = { ...site, path: childPath(context, site.path, element.key) };

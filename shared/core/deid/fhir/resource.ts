@@ -1,17 +1,11 @@
 import { isResourceType } from '../model.js';
 import { isJson, type Json } from '../policies/policy.js';
-import { walkBundle } from './bundle.js';
 import { collectIdentifiers } from './collect.js';
-import { countRule, type Frame, type WalkContext } from './context.js';
+import { countRule, type Placement, type WalkContext } from './context.js';
 import { modifiersAllowed, walkObject } from './elements.js';
 import { writeMeta } from './labels.js';
 import { newFrame, newScope } from './records.js';
 import { AGE_CATEGORY_EXTENSION, DIRECTORY_TYPES, hasAgeCode, PERSON_TYPES } from './support.js';
-
-/** A resource at the top (an NDJSON line, a Bundle entry, with what its entry says about it) or contained. */
-export type Placement =
-  | { readonly kind: 'top'; readonly identity?: string | undefined; readonly base?: string | undefined }
-  | { readonly kind: 'contained'; readonly container: Frame };
 
 /**
  * One resource: dropped whole if the contract does not list its type, otherwise walked with a
@@ -23,14 +17,14 @@ export function walkResource(context: WalkContext, input: Json, placement: Place
   const top = placement.kind === 'top';
   if (!isResourceType(type)) {
     context.report.resourceDropped('(unknown)');
-    collectIdentifiers(context, input);
+    collectIdentifiers(context.identifiers, input);
     return undefined;
   }
-  if (type === 'Bundle') return top ? walkBundle(context, input) : undefined;
+  if (type === 'Bundle') return top ? context.steps.bundle(context, input) : undefined;
   const root = context.contract.selectors.root(type);
   if (root === undefined || !modifiersAllowed(context, input.modifierExtension)) {
     context.report.resourceDropped(type);
-    collectIdentifiers(context, input);
+    collectIdentifiers(context.identifiers, input);
     return undefined;
   }
   const rawId = typeof input.id === 'string' ? input.id : undefined;
@@ -39,7 +33,7 @@ export function walkResource(context: WalkContext, input: Json, placement: Place
   const scope = top ? newScope(context, input, identity, placement.base) : placement.container.scope;
   const localId = !top && rawId !== undefined ? scope.contained?.get(rawId) : undefined;
   if (!top && localId === undefined) {
-    collectIdentifiers(context, input);
+    collectIdentifiers(context.identifiers, input);
     return undefined;
   }
   const ageObservation = type === 'Observation' && hasAgeCode(input.code);

@@ -3,6 +3,7 @@ import type { PhiContext } from '../scrubber.js';
 import { walkBundle } from './bundle.js';
 import { collectIdentifiers } from './collect.js';
 import { countRule, createWalkContext, type WalkOptions } from './context.js';
+import { walkObject } from './elements.js';
 import { ensureLabel } from './labels.js';
 import { walkResource } from './resource.js';
 import { prune } from './support.js';
@@ -26,7 +27,11 @@ export interface FhirWalk {
 }
 
 export function createFhirWalk(options: WalkOptions): FhirWalk {
-  const context = createWalkContext(options);
+  const context = createWalkContext(options, {
+    object: walkObject,
+    resource: walkResource,
+    bundle: walkBundle,
+  });
   return {
     resource(input) {
       if (!isJson(input)) {
@@ -38,7 +43,7 @@ export function createFhirWalk(options: WalkOptions): FhirWalk {
       return out;
     },
     bundle: (input) => walkBundle(context, input),
-    collect: (resource) => collectIdentifiers(context, resource),
+    collect: (resource) => collectIdentifiers(context.identifiers, resource),
     identifiers: () => context.identifiers,
     finish() {
       context.postPass.run(context.identifiers, {
