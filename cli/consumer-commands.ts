@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import { ensureFhirClientKey } from '../shared/app/fhir-client-key.js';
+import { CONSUMER_ID, CONSUMER_ID_RULE } from '../shared/core/ids.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './core-commands.js';
 import { preparedDeps } from './prepared-deps.js';
-
-/** A contract name, which is the consumer id (shared/core/deid/contract.ts). */
-const CONSUMER = /^[a-z][a-z0-9-]{0,62}$/;
 
 /** `phi consumer …`: per-consumer setup an operator does once. */
 export function registerConsumerCommands(program: Command, ctx: CliContext): void {
@@ -19,7 +17,7 @@ export function registerConsumerCommands(program: Command, ctx: CliContext): voi
     .usage('CONSUMER [--jwks]')
     .option('--jwks', 'print a JWK Set ({"keys": [...]}) instead of the bare JWK')
     .action(async (id: string, opts: { jwks?: boolean }) => {
-      if (!CONSUMER.test(id)) throw new CliError('consumer id must match [a-z][a-z0-9-]{0,62}', 2);
+      if (!CONSUMER_ID.test(id)) throw new CliError(`consumer id must match ${CONSUMER_ID_RULE}`, 2);
       const deps = await preparedDeps(ctx.config());
       const { publicJwk, created } = await ensureFhirClientKey(deps, id);
       const shown = opts.jwks === true ? { keys: [publicJwk] } : publicJwk;

@@ -4,11 +4,7 @@ import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { writeFileDurably } from '../shared/adapters/embedded/durable-fs.js';
 import { AUDIT_EXPORT_FORMATS, type AuditExportFormat, exportAuditLog } from '../shared/app/audit-admin.js';
-import {
-  CONSUMER_ID,
-  type ConsumeOutcome,
-  consumeNotifications,
-} from '../shared/app/consume-notifications.js';
+import { type ConsumeOutcome, consumeNotifications } from '../shared/app/consume-notifications.js';
 import {
   type DeadLetterView,
   formatAge,
@@ -18,13 +14,12 @@ import {
   replayDeadLetters,
 } from '../shared/app/dead-letter-admin.js';
 import { queueNames } from '../shared/app/queue-names.js';
+import { CONSUMER_ID, CONSUMER_ID_RULE, OPERATOR_ID } from '../shared/core/ids.js';
 import { auditLogOf } from '../shared/runtime/audit-log.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './core-commands.js';
 import { directoryOutput } from './output-directory.js';
 import { preparedDeps } from './prepared-deps.js';
-
-const OPERATOR_ID = /^[A-Za-z0-9._@:+-]{1,128}$/;
 
 /** `user@host` of whoever runs the CLI; `--operator` overrides it (e.g. with a ticketed identity). */
 export function defaultOperatorId(): string {
@@ -97,7 +92,7 @@ function registerConsume(program: Command, ctx: CliContext): void {
       'drain the notifications available now, then exit (default: wait for more until Ctrl-C)',
     )
     .action(async (consumer: string, opts: { out?: string; once?: boolean }) => {
-      if (!CONSUMER_ID.test(consumer)) throw new CliError('consumer id must be 1-64 of a-z, 0-9 and -', 2);
+      if (!CONSUMER_ID.test(consumer)) throw new CliError(`consumer id must match ${CONSUMER_ID_RULE}`, 2);
       const deps = await preparedDeps(ctx.config());
       const dir = path.resolve(opts.out ?? path.join('out', consumer));
       const controller = new AbortController();

@@ -6,8 +6,11 @@
  * message naming the setting instead of failing a CloudFormation update half-way.
  */
 
-/** Consumer ids become key names, queue names and S3 prefixes (shared/app/consume-notifications.ts). */
-const CONSUMER_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/**
+ * Consumer ids become key names, queue names and S3 prefixes: shared/core/ids.ts `CONSUMER_ID`, which
+ * test/unit/ids.test.ts keeps equal to this copy (a consumer id is its contract's name).
+ */
+const CONSUMER_ID = /^[a-z][a-z0-9-]{0,62}$/;
 /** config.ts: PHI_QUEUE_PREFIX. */
 const QUEUE_PREFIX = /^[A-Za-z0-9_-]{0,40}$/;
 const SQS_NAME_MAX = 80;

@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { PARTNER_ID } from '../shared/core/auth/partner-id.js';
 import { DEFAULT_PARTNER_SCOPES } from '../shared/core/auth/scopes.js';
 import { PipelineError } from '../shared/core/errors.js';
+import { PARTNER_ID } from '../shared/core/ids.js';
 import type { Clock, PartnerRegistry } from '../shared/ports/index.js';
 
-export { PARTNER_ID } from '../shared/core/auth/partner-id.js';
+export { PARTNER_ID } from '../shared/core/ids.js';
 
 export const privateKeyPath = (home: string, partnerId: string): string =>
   path.join(home, 'partners', partnerId, 'private.jwk');

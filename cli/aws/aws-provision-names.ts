@@ -3,7 +3,4 @@
 /** Prefix of every provisioned resource name: buckets, KMS aliases, SQS queues. */
 export const PROVISION_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 
-/** The S3 contract store's rule for consumer ids. */
-export const CONSUMER_ID = /^[a-z][a-z0-9-]{0,62}$/;
-
 export const SQS_NAME_MAX = 80;

@@ -9,7 +9,8 @@ import {
 import { S3ObjectStore } from '../../shared/adapters/aws/s3-object-store.js';
 import { queueNames } from '../../shared/app/queue-names.js';
 import { PipelineError } from '../../shared/core/errors.js';
-import { CONSUMER_ID, PROVISION_NAME, SQS_NAME_MAX } from './aws-provision-names.js';
+import { CONSUMER_ID, CONSUMER_ID_RULE } from '../../shared/core/ids.js';
+import { PROVISION_NAME, SQS_NAME_MAX } from './aws-provision-names.js';
 import { ensureBucket, ensureKmsKey, ensureQueuePair, type KeyKind } from './aws-provision-resources.js';
 
 /** What `phi aws provision` makes: names derive from `name`, so a second run finds the first run's resources. */
@@ -68,7 +69,7 @@ function checkNames(request: ProvisionRequest, consumers: readonly string[]): vo
   }
   for (const consumer of consumers) {
     if (!CONSUMER_ID.test(consumer)) {
-      throw new PipelineError('config-invalid', `consumer id ${consumer} must match [a-z][a-z0-9-]{0,62}`, {
+      throw new PipelineError('config-invalid', `consumer id ${consumer} must match ${CONSUMER_ID_RULE}`, {
         details: { rule: 'consumer-id' },
       });
     }

@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
 import { z } from 'zod';
-import { PARTNER_ID } from '../core/auth/partner-id.js';
 import { PipelineError } from '../core/errors.js';
+import { PARTNER_ID } from '../core/ids.js';
 import type { PartnerRecord } from '../ports/partner-registry.js';
 
 /**

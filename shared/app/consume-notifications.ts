@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PipelineError } from '../core/errors.js';
+import { FILE_SAFE_ID } from '../core/ids.js';
 import type { QueueMessage } from '../ports/index.js';
 import { recordAudit } from './audit-events.js';
 import { consumerKeyName } from './deliver-to-consumer.js';
@@ -59,10 +60,6 @@ export type ConsumeOutcome =
 
 export type ConsumeDeps = Pick<PipelineDeps, 'objects' | 'queue' | 'envelope' | 'audit' | 'clock'>;
 
-/** Consumer ids as key names allow them (shared/adapters/embedded/local-key-provider.ts). */
-export const CONSUMER_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
-/** Submission ids become file names: letters, digits and `-` only, so no path can be smuggled in. */
-const FILE_ID = /^[A-Za-z0-9-]{1,128}$/;
 const CONSUMER_KEY = /^consumers\/([^/]+)\/([^/]+)\.([a-z0-9]{1,16})$/;
 
 class Refusal extends Error {
@@ -86,7 +83,7 @@ function parseNotification(body: string): ConsumerNotification {
 /** The file name the copy gets in DIR, once the notification is proven to be this consumer's own. */
 function fileNameOf(deps: ConsumeDeps, consumer: string, note: ConsumerNotification): string {
   if (note.consumer !== consumer) throw new Refusal('consumer-mismatch');
-  if (!FILE_ID.test(note.submissionId)) throw new Refusal('notification-invalid');
+  if (!FILE_SAFE_ID.test(note.submissionId)) throw new Refusal('notification-invalid');
   const match = CONSUMER_KEY.exec(note.key);
   if (!match || match[1] !== consumer || match[2] !== note.submissionId)
     throw new Refusal('key-outside-consumer');

@@ -1,9 +1,10 @@
 import { PipelineError, reject } from '../core/errors.js';
+import { SUBMISSION_ID } from '../core/ids.js';
 import { recordAudit } from './audit-events.js';
 import { authenticate } from './authenticate.js';
 import { readOptionalJsonRecord } from './json-records.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import { SUBMISSION_ID, storageKeys } from './storage-keys.js';
+import { storageKeys } from './storage-keys.js';
 import {
   type ConsumerStatus,
   ConsumerStatusSchema,

@@ -12,5 +12,3 @@ export const storageKeys = {
 
 export const sha256Hex = (value: string | Uint8Array): string =>
   createHash('sha256').update(value).digest('hex');
-
-export const SUBMISSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -1,8 +1,8 @@
 import { PipelineError } from '../../core/errors.js';
+import { CONSUMER_ID, CONSUMER_ID_RULE } from '../../core/ids.js';
 import type { ContractStore, StoredContract } from '../../ports/contract-store.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 
-const CONSUMER = /^[a-z][a-z0-9-]{0,62}$/;
 const DIR = 'contracts/';
 
 /**
@@ -17,14 +17,14 @@ export class S3ContractStore implements ContractStore {
       .map((key) => key.slice(DIR.length))
       .filter((name) => name.endsWith('.json'))
       .map((name) => name.slice(0, -'.json'.length))
-      .filter((consumer) => CONSUMER.test(consumer))
+      .filter((consumer) => CONSUMER_ID.test(consumer))
       .sort();
     const stored = await Promise.all(consumers.map((consumer) => this.get(consumer)));
     return stored.filter((contract): contract is StoredContract => contract !== undefined);
   }
 
   async get(consumer: string): Promise<StoredContract | undefined> {
-    if (!CONSUMER.test(consumer)) return undefined;
+    if (!CONSUMER_ID.test(consumer)) return undefined;
     const source = `${DIR}${consumer}.json`;
     const object = await this.store.get(source);
     if (object === undefined) return undefined;
@@ -39,8 +39,8 @@ export class S3ContractStore implements ContractStore {
 
   /** Writes a contract document as is; validating it is the caller's job (as for contract files). */
   async put(consumer: string, json: unknown): Promise<void> {
-    if (!CONSUMER.test(consumer)) {
-      throw new PipelineError('config-invalid', 'consumer id must be [a-z][a-z0-9-]{0,62}', {
+    if (!CONSUMER_ID.test(consumer)) {
+      throw new PipelineError('config-invalid', `consumer id must be ${CONSUMER_ID_RULE}`, {
         details: { rule: 'consumer-id' },
       });
     }

@@ -1,9 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PipelineError } from '../../core/errors.js';
+import { CONSUMER_ID } from '../../core/ids.js';
 import type { ContractStore, StoredContract } from '../../ports/index.js';
-
-const CONSUMER = /^[a-z][a-z0-9-]{0,62}$/;
 
 /** Contracts as `${home}/contracts/<consumer>.json`; the file name is the consumer id. */
 export class FileContractStore implements ContractStore {
@@ -15,7 +14,7 @@ export class FileContractStore implements ContractStore {
   async list(): Promise<StoredContract[]> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     const consumers = names
-      .filter((n) => n.endsWith('.json') && CONSUMER.test(n.slice(0, -5)))
+      .filter((n) => n.endsWith('.json') && CONSUMER_ID.test(n.slice(0, -5)))
       .map((n) => n.slice(0, -5))
       .sort();
     const out: StoredContract[] = [];
@@ -27,7 +26,7 @@ export class FileContractStore implements ContractStore {
   }
 
   async get(consumer: string): Promise<StoredContract | undefined> {
-    if (!CONSUMER.test(consumer)) return undefined;
+    if (!CONSUMER_ID.test(consumer)) return undefined;
     const file = path.join(this.dir, `${consumer}.json`);
     const text = await readFile(file, 'utf8').catch(() => undefined);
     if (text === undefined) return undefined;

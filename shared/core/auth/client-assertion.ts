@@ -1,7 +1,7 @@
 import { importJWK, type JWK, errors as joseErrors, jwtVerify } from 'jose';
 import { OAuthError } from '../errors.js';
+import { PARTNER_ID } from '../ids.js';
 import { EMBEDDED_KEY_MEMBERS, isPartnerAlgorithm, peekProtectedHeader } from './jose-header.js';
-import { PARTNER_ID } from './partner-id.js';
 
 /** SMART Backend Services: an assertion may live at most five minutes. */
 export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
