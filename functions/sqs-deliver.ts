@@ -1,6 +1,6 @@
 import { consumerShareDeadLettered } from '../shared/app/dead-letters.js';
 import { deliverToConsumer } from '../shared/app/deliver-to-consumer.js';
-import { DeliverMessageSchema } from '../shared/app/submission.js';
+import { DeliverMessageSchema } from '../shared/app/queue-messages.js';
 import { getDeps } from '../shared/runtime/deps.js';
 import { createSqsHandler } from '../shared/runtime/sqs-handler.js';
 

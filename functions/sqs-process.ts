@@ -1,6 +1,6 @@
 import { submissionDeadLettered } from '../shared/app/dead-letters.js';
 import { processSubmission } from '../shared/app/process-submission.js';
-import { IngestMessageSchema } from '../shared/app/submission.js';
+import { IngestMessageSchema } from '../shared/app/queue-messages.js';
 import { getDeps } from '../shared/runtime/deps.js';
 import { createSqsHandler } from '../shared/runtime/sqs-handler.js';
 

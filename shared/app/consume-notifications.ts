@@ -1,16 +1,12 @@
-import { createHash } from 'node:crypto';
 import { PipelineError } from '../core/errors.js';
 import { FILE_SAFE_ID } from '../core/ids.js';
 import type { QueueMessage } from '../ports/index.js';
 import { recordAudit } from './audit-events.js';
-import { consumerKeyName } from './deliver-to-consumer.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import { type ConsumerNotification, ConsumerNotificationSchema } from './queue-messages.js';
 import { queueNames } from './queue-names.js';
-import {
-  type ConsumerNotification,
-  ConsumerNotificationSchema,
-  consumerEncryptionContext,
-} from './submission.js';
+import { parseConsumerCopyKey, sha256Hex } from './storage-keys.js';
+import { consumerEncryptionContext, consumerKeyName } from './submission.js';
 
 /** Where decrypted copies land: a local directory for `phi consume`. */
 export interface PlaintextOutput {
@@ -60,8 +56,6 @@ export type ConsumeOutcome =
 
 export type ConsumeDeps = Pick<PipelineDeps, 'objects' | 'queue' | 'envelope' | 'audit' | 'clock'>;
 
-const CONSUMER_KEY = /^consumers\/([^/]+)\/([^/]+)\.([a-z0-9]{1,16})$/;
-
 class Refusal extends Error {
   constructor(readonly code: ConsumeRefusalCode) {
     super(code);
@@ -84,11 +78,11 @@ function parseNotification(body: string): ConsumerNotification {
 function fileNameOf(deps: ConsumeDeps, consumer: string, note: ConsumerNotification): string {
   if (note.consumer !== consumer) throw new Refusal('consumer-mismatch');
   if (!FILE_SAFE_ID.test(note.submissionId)) throw new Refusal('notification-invalid');
-  const match = CONSUMER_KEY.exec(note.key);
-  if (!match || match[1] !== consumer || match[2] !== note.submissionId)
+  const copy = parseConsumerCopyKey(note.key);
+  if (!copy || copy.consumer !== consumer || copy.submissionId !== note.submissionId)
     throw new Refusal('key-outside-consumer');
   if (note.bucket !== deps.objects.bucket) throw new Refusal('bucket-mismatch');
-  return `${note.submissionId}.${match[3]}`;
+  return `${note.submissionId}.${copy.ext}`;
 }
 
 async function decryptCopy(
@@ -123,8 +117,6 @@ async function decryptCopy(
   }
   return plaintext;
 }
-
-const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /**
  * One notification: check that it is this consumer's, fetch and decrypt the object with the

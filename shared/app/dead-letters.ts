@@ -2,7 +2,7 @@ import { recordAudit } from './audit-events.js';
 import { readConsumerStatus, writeConsumerStatus } from './consumer-status.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { markSubmissionDeadLettered } from './process-submission.js';
-import type { DeliverMessage, IngestMessage } from './submission.js';
+import type { DeliverMessage, IngestMessage } from './queue-messages.js';
 
 /** A consumer's share could not be delivered: its status says so, with the reason code, and the audit log. */
 export async function consumerShareDeadLettered(

@@ -10,25 +10,26 @@ import {
   claimDelivery,
   completeDelivery,
   type DeliveryMarker,
-  DeliveryMarkerSchema,
   deliveredAt,
   deliveryMarkerKey,
   markDelivered,
+  readDeliveryMarker,
 } from './delivery-marker.js';
-import { readOptionalJsonRecord } from './json-records.js';
 import { contractAccepts, loadContract } from './load-contract.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import type { ConsumerNotification, DeliverMessage } from './queue-messages.js';
 import { queueNames } from './queue-names.js';
 import { decryptRaw } from './raw-submission.js';
 import { loadOrCreateSecret } from './secrets.js';
-import { type ConsumerNotification, consumerEncryptionContext, type DeliverMessage } from './submission.js';
+import { storageKeys } from './storage-keys.js';
+import { consumerEncryptionContext, consumerKeyName } from './submission.js';
 
 export interface DeliveryAttempt {
   /** Id of the queue message carrying this work; stable across its retries. */
   readonly messageId: string;
 }
 
-export const consumerKeyName = (consumer: string) => `consumer:${consumer}`;
+export { consumerKeyName };
 
 export interface ConsumerCopy {
   readonly bytes: Uint8Array;
@@ -86,7 +87,7 @@ export async function deliverToConsumer(
 ): Promise<{ outcome: 'delivered' | 'duplicate' | 'not-subscribed'; key?: string }> {
   const { consumer, submissionId } = msg;
   const markerKey = deliveryMarkerKey(consumer, submissionId);
-  const marker = await readOptionalJsonRecord(deps.objects, markerKey, DeliveryMarkerSchema);
+  const marker = await readDeliveryMarker(deps.objects, consumer, submissionId);
   if (marker?.state === 'sent') {
     await markDelivered(deps, msg, deliveredAt(marker) ?? deps.clock.now().toISOString());
     return {
@@ -100,7 +101,7 @@ export async function deliverToConsumer(
   const plaintext = await decryptRaw(deps, msg);
   const keyName = consumerKeyName(consumer);
   const keyId = `deid-${consumer}`;
-  const secret = await loadOrCreateSecret(deps.objects, deps.envelope, keyName, keyId);
+  const secret = await loadOrCreateSecret(deps, keyName, keyId);
   if (contract.delivery?.type === 'fhir') {
     await deliverToFhir(deps, msg, {
       contract,
@@ -114,7 +115,7 @@ export async function deliverToConsumer(
     return { outcome: 'delivered' };
   }
   const copy = renderConsumerCopy(contract, plaintext, secret, keyId, msg.receivedAt.slice(0, 10));
-  const key = `consumers/${consumer}/${submissionId}.${copy.ext}`;
+  const key = storageKeys.consumerCopy(consumer, submissionId, copy.ext);
   if (!(await deps.objects.exists(key))) {
     const ciphertext = await deps.envelope.encrypt(
       keyName,

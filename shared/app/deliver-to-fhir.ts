@@ -11,11 +11,11 @@ import {
   completeDelivery,
   type DeliveryMarker,
   deliveryMarkerKey,
-  encodeJson,
+  releaseDelivery,
 } from './delivery-marker.js';
 import { requireFhirClientKey } from './fhir-client-key.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import type { DeliverMessage } from './submission.js';
+import type { DeliverMessage } from './queue-messages.js';
 
 export interface FhirShare {
   readonly contract: ConsumerContract;
@@ -80,9 +80,7 @@ export async function deliverToFhir(
     for (const bundle of bundles) await deps.fhir.postTransaction(config, bundle);
   } catch (error) {
     // Give the claim up at once: a retry or a replayed copy may post again (PUTs are idempotent).
-    await deps.objects
-      .put(markerKey, encodeJson({ ...claim, leaseUntil: 0 }), { contentType: 'application/json' })
-      .catch(() => undefined);
+    await releaseDelivery(deps, markerKey, claim).catch(() => undefined);
     throw error;
   }
   await recordDelivery(deps.audit, deps.clock, submissionId, {

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { PipelineError } from '../core/errors.js';
+import type { ObjectStore } from '../ports/index.js';
 import { writeConsumerStatus } from './consumer-status.js';
+import { jsonRecord } from './json-records.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import { ConsumerNotificationSchema, type DeliverMessage } from './queue-messages.js';
 import { retryBriefly } from './retry-briefly.js';
-import { ConsumerNotificationSchema, type DeliverMessage } from './submission.js';
+import { storageKeys } from './storage-keys.js';
 
 /**
  * `deliveries/{c}/{id}.json`: who is delivering one consumer's share, and whether it went out. Claimed
@@ -22,11 +25,19 @@ export const DeliveryMarkerSchema = z.object({
 });
 export type DeliveryMarker = z.infer<typeof DeliveryMarkerSchema>;
 
+export const deliveryMarkerRecord = jsonRecord('delivery-marker', DeliveryMarkerSchema);
+
 /** Longer than one delivery takes; a crashed owner's claim is taken over after it. */
 export const CLAIM_LEASE_MS = 120_000;
 
-export const deliveryMarkerKey = (consumer: string, submissionId: string): string =>
-  `deliveries/${consumer}/${submissionId}.json`;
+export const deliveryMarkerKey = storageKeys.deliveryMarker;
+
+export const readDeliveryMarker = (
+  objects: ObjectStore,
+  consumer: string,
+  submissionId: string,
+): Promise<DeliveryMarker | undefined> =>
+  deliveryMarkerRecord.read(objects, storageKeys.deliveryMarker(consumer, submissionId));
 
 /** When the share was delivered, as recorded in its marker. */
 export const deliveredAt = (marker: DeliveryMarker): string | undefined =>
@@ -48,12 +59,12 @@ export async function claimDelivery(
   now: number,
 ): Promise<void> {
   if (existing === undefined) {
-    const { created } = await deps.objects.put(key, encodeJson(claim), { ifAbsent: true });
+    const { created } = await deliveryMarkerRecord.write(deps.objects, key, claim, { ifAbsent: true });
     if (!created) throw busy();
   } else if (existing.owner !== claim.owner && (existing.leaseUntil ?? 0) > now) {
     throw busy();
   } else {
-    await deps.objects.put(key, encodeJson(claim), { contentType: 'application/json' });
+    await deliveryMarkerRecord.write(deps.objects, key, claim);
   }
 }
 
@@ -65,9 +76,7 @@ export async function completeDelivery(
   claim: DeliveryMarker,
   at: string,
 ): Promise<void> {
-  await retryBriefly(() =>
-    deps.objects.put(key, encodeJson({ ...claim, state: 'sent' }), { contentType: 'application/json' }),
-  );
+  await retryBriefly(() => deliveryMarkerRecord.write(deps.objects, key, { ...claim, state: 'sent' }));
   await retryBriefly(() => markDelivered(deps, msg, at));
 }
 
@@ -79,4 +88,11 @@ export function markDelivered(deps: PipelineDeps, msg: DeliverMessage, at: strin
   });
 }
 
-export const encodeJson = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+/** Gives a claim up at once (its lease ends now), so a retry or a replayed copy may take the work over. */
+export async function releaseDelivery(
+  deps: Pick<PipelineDeps, 'objects'>,
+  key: string,
+  claim: DeliveryMarker,
+): Promise<void> {
+  await deliveryMarkerRecord.write(deps.objects, key, { ...claim, leaseUntil: 0 });
+}

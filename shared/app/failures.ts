@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ObjectStore } from '../ports/index.js';
-import { readOptionalJsonRecord } from './json-records.js';
+import { jsonRecord } from './json-records.js';
+import { storageKeys } from './storage-keys.js';
 
 /** Why a message failed, kept beside the queues so `phi dlq list` can say it: codes and counts only. */
 export const FailureRecordSchema = z.object({
@@ -14,7 +15,9 @@ export const FailureRecordSchema = z.object({
 });
 export type FailureRecord = z.infer<typeof FailureRecordSchema>;
 
-export const failureKey = (queue: string, messageId: string) => `failures/${queue}/${messageId}.json`;
+export const failureRecord = jsonRecord('failure', FailureRecordSchema);
+
+export const failureKey = storageKeys.failure;
 
 export async function recordFailure(
   objects: ObjectStore,
@@ -24,7 +27,7 @@ export async function recordFailure(
   at: string,
 ): Promise<FailureRecord> {
   const key = failureKey(queue, messageId);
-  const previous = await readOptionalJsonRecord(objects, key, FailureRecordSchema);
+  const previous = await failureRecord.read(objects, key);
   const record: FailureRecord = {
     queue,
     messageId,
@@ -34,11 +37,9 @@ export async function recordFailure(
     firstAt: previous?.firstAt ?? at,
     lastAt: at,
   };
-  await objects.put(key, new TextEncoder().encode(JSON.stringify(record)), {
-    contentType: 'application/json',
-  });
+  await failureRecord.write(objects, key, record);
   return record;
 }
 
 export const readFailure = (objects: ObjectStore, queue: string, messageId: string) =>
-  readOptionalJsonRecord(objects, failureKey(queue, messageId), FailureRecordSchema);
+  failureRecord.read(objects, failureKey(queue, messageId));

@@ -1,7 +1,11 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { z } from 'zod';
 import { PipelineError } from '../core/errors.js';
+import { encodeJson } from './json-records.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import { openSealed, type SealedObject, sealOnce } from './secrets.js';
+import { storageKeys } from './storage-keys.js';
+import { consumerKeyName } from './submission.js';
 
 /** SMART Backend Services servers must accept ES384 (and RS384); ES384 keys are small. */
 const ALG = 'ES384';
@@ -18,9 +22,21 @@ const PrivateJwkSchema = z.looseObject({
 
 type KeyDeps = Pick<PipelineDeps, 'objects' | 'envelope'>;
 
-const secretKey = (consumer: string) => `secrets/fhir-client-${consumer}`;
-const keyName = (consumer: string) => `consumer:${consumer}`;
-const context = (consumer: string) => ({ purpose: 'fhir-client-key', consumer });
+const sealedKey = (consumer: string): SealedObject => ({
+  key: storageKeys.fhirClientKey(consumer),
+  keyName: consumerKeyName(consumer),
+  context: { purpose: 'fhir-client-key', consumer },
+});
+
+function decodeKey(consumer: string, plaintext: Uint8Array): JWK {
+  const parsed = PrivateJwkSchema.safeParse(JSON.parse(new TextDecoder().decode(plaintext)));
+  if (!parsed.success) {
+    throw new PipelineError('config-invalid', `the FHIR client key of consumer ${consumer} is not usable`, {
+      details: { consumer },
+    });
+  }
+  return parsed.data;
+}
 
 /**
  * The private JWK the pipeline signs SMART client assertions with for one consumer's FHIR server.
@@ -29,16 +45,8 @@ const context = (consumer: string) => ({ purpose: 'fhir-client-key', consumer })
  * and the key never sits in a contract, a message or a log. Undefined when none was made yet.
  */
 export async function loadFhirClientKey(deps: KeyDeps, consumer: string): Promise<JWK | undefined> {
-  const stored = await deps.objects.get(secretKey(consumer));
-  if (!stored) return undefined;
-  const plaintext = await deps.envelope.decrypt(keyName(consumer), stored.body, context(consumer));
-  const parsed = PrivateJwkSchema.safeParse(JSON.parse(new TextDecoder().decode(plaintext)));
-  if (!parsed.success) {
-    throw new PipelineError('config-invalid', `the FHIR client key of consumer ${consumer} is not usable`, {
-      details: { consumer },
-    });
-  }
-  return parsed.data;
+  const plaintext = await openSealed(deps, sealedKey(consumer));
+  return plaintext === undefined ? undefined : decodeKey(consumer, plaintext);
 }
 
 /** The key the deliver worker needs; a consumer without one is a configuration error, not a retry. */
@@ -69,18 +77,9 @@ export async function ensureFhirClientKey(
   const jwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(publicJwkOf(jwk));
   const full: JWK = { ...jwk, alg: ALG, use: 'sig', kid };
-  const ciphertext = await deps.envelope.encrypt(
-    keyName(consumer),
-    new TextEncoder().encode(JSON.stringify(full)),
-    context(consumer),
-  );
-  const { created } = await deps.objects.put(secretKey(consumer), ciphertext, {
-    ifAbsent: true,
-    contentType: 'application/octet-stream',
-  });
+  const { plaintext, created } = await sealOnce(deps, sealedKey(consumer), encodeJson(full));
   if (created) return { publicJwk: publicJwkOf(full), created: true };
-  const winner = await loadFhirClientKey(deps, consumer);
-  if (!winner)
+  if (!plaintext)
     throw new PipelineError('store-conflict', 'the FHIR client key vanished after a create conflict');
-  return { publicJwk: publicJwkOf(winner), created: false };
+  return { publicJwk: publicJwkOf(decodeKey(consumer, plaintext)), created: false };
 }

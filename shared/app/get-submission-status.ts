@@ -2,15 +2,10 @@ import { PipelineError, reject } from '../core/errors.js';
 import { SUBMISSION_ID } from '../core/ids.js';
 import { recordAudit } from './audit-events.js';
 import { authenticate } from './authenticate.js';
-import { readOptionalJsonRecord } from './json-records.js';
+import { listConsumerStatuses } from './consumer-status.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import { storageKeys } from './storage-keys.js';
-import {
-  type ConsumerStatus,
-  ConsumerStatusSchema,
-  type SubmissionRecord,
-  SubmissionRecordSchema,
-} from './submission.js';
+import type { ConsumerStatus, SubmissionRecord } from './submission.js';
+import { submissionRecords } from './submission-records.js';
 
 export interface SubmissionStatus {
   readonly id: string;
@@ -28,18 +23,9 @@ export async function readSubmissionStatus(
   submissionId: string,
 ): Promise<SubmissionStatus | undefined> {
   if (!SUBMISSION_ID.test(submissionId)) return undefined;
-  const record = await readOptionalJsonRecord(
-    deps.objects,
-    storageKeys.submission(partnerId, submissionId),
-    SubmissionRecordSchema,
-  );
+  const record = await submissionRecords.read(deps.objects, partnerId, submissionId);
   if (!record) return undefined;
-  const prefix = storageKeys.consumerStatusPrefix(partnerId, submissionId);
-  const consumers: ConsumerStatus[] = [];
-  for (const key of await deps.objects.list(prefix)) {
-    const status = await readOptionalJsonRecord(deps.objects, key, ConsumerStatusSchema);
-    if (status) consumers.push(status);
-  }
+  const consumers = await listConsumerStatuses(deps.objects, partnerId, submissionId);
   return {
     id: record.id,
     kind: record.kind,

@@ -8,17 +8,16 @@ import { verifyDetachedJws } from '../core/jws/detached-jws.js';
 import { validateX12Envelope } from '../core/x12/envelope.js';
 import { recordAudit } from './audit-events.js';
 import { authenticate } from './authenticate.js';
-import { readJsonRecord } from './json-records.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import type { IngestMessage } from './queue-messages.js';
 import { storageKeys } from './storage-keys.js';
 import {
   type IdempotencyRecord,
-  IdempotencyRecordSchema,
-  type IngestMessage,
   rawEncryptionContext,
   type SubmissionKind,
   type SubmissionRecord,
 } from './submission.js';
+import { idempotencyClaims, submissionRecords } from './submission-records.js';
 
 export interface SubmissionRequest {
   readonly kind: SubmissionKind;
@@ -167,20 +166,16 @@ interface NewSubmission {
  * or idempotent downstream, so a crash between steps loses nothing and duplicates nothing.
  */
 async function persist(deps: PipelineDeps, sub: NewSubmission): Promise<SubmissionAccepted> {
-  const claimKey = storageKeys.idempotency(sub.partnerId, sub.idempotencyKey);
   const fresh: IdempotencyRecord = {
     submissionId: randomUUID(),
     contentDigest: sub.contentDigest,
     receivedAt: deps.clock.now().toISOString(),
     state: 'pending',
   };
-  const claimed = await deps.objects.put(claimKey, encodeJson(fresh), {
-    ifAbsent: true,
-    contentType: 'application/json',
-  });
+  const claimed = await idempotencyClaims.claim(deps.objects, sub.partnerId, sub.idempotencyKey, fresh);
   let claim = fresh;
   if (!claimed.created) {
-    claim = await readJsonRecord(deps.objects, claimKey, IdempotencyRecordSchema);
+    claim = await idempotencyClaims.require(deps.objects, sub.partnerId, sub.idempotencyKey);
     if (claim.contentDigest !== sub.contentDigest) {
       throw reject('idempotency-key-reused', 'this Idempotency-Key was used with different content');
     }
@@ -209,10 +204,7 @@ async function persist(deps: PipelineDeps, sub: NewSubmission): Promise<Submissi
     resourceCounts: sub.resourceCounts,
     requestId: sub.requestId,
   };
-  await deps.objects.put(storageKeys.submission(sub.partnerId, submissionId), encodeJson(record), {
-    ifAbsent: true,
-    contentType: 'application/json',
-  });
+  await submissionRecords.create(deps.objects, sub.partnerId, submissionId, record);
   const message: IngestMessage = {
     version: 1,
     type: 'submission.accepted',
@@ -225,10 +217,6 @@ async function persist(deps: PipelineDeps, sub: NewSubmission): Promise<Submissi
     receivedAt,
   };
   await deps.queue.send(deps.settings.ingestQueue, JSON.stringify(message));
-  await deps.objects.put(claimKey, encodeJson({ ...claim, state: 'complete' }), {
-    contentType: 'application/json',
-  });
+  await idempotencyClaims.complete(deps.objects, sub.partnerId, sub.idempotencyKey, claim);
   return { httpStatus: claimed.created ? 202 : 200, submissionId, contentDigest: sub.contentDigest };
 }
-
-const encodeJson = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));

@@ -1,10 +1,15 @@
+import { z } from 'zod';
 import { issueAccessToken } from '../core/auth/access-token.js';
 import { claimedIssuer, verifyClientAssertion } from '../core/auth/client-assertion.js';
 import { grantScopes } from '../core/auth/scopes.js';
 import { OAuthError, PipelineError } from '../core/errors.js';
 import { recordAudit } from './audit-events.js';
+import { jsonRecord } from './json-records.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { storageKeys } from './storage-keys.js';
+
+/** `replay/jti/{partner}/{sha256(jti)}`: a client assertion's jti, kept until the assertion expires. */
+const assertionJtiRecord = jsonRecord('assertion-jti', z.object({ exp: z.number() }));
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
@@ -39,10 +44,11 @@ export async function issueToken(deps: PipelineDeps, req: TokenRequest): Promise
       tokenUrl: deps.settings.tokenUrl,
       now,
     });
-    const fresh = await deps.objects.put(
+    const fresh = await assertionJtiRecord.write(
+      deps.objects,
       storageKeys.assertionJti(partnerId, assertion.jti),
-      new TextEncoder().encode(JSON.stringify({ exp: assertion.exp })),
-      { ifAbsent: true, contentType: 'application/json' },
+      { exp: assertion.exp },
+      { ifAbsent: true },
     );
     if (!fresh.created) throw new OAuthError('invalid_client', 'client_assertion jti was already used');
 

@@ -28,6 +28,9 @@ export interface PipelineSettings {
   readonly retryBaseSeconds: number;
 }
 
+/** Secrets already loaded (shared/app/secrets.ts): `${bucket}:${keyName}:${secretName}` → the secret. */
+export type SecretCache = Map<string, Promise<Uint8Array>>;
+
 /** Everything a use case may touch, each behind a port. */
 export interface PipelineDeps {
   readonly settings: PipelineSettings;
@@ -43,4 +46,6 @@ export interface PipelineDeps {
   readonly rateLimiter: RateLimiter;
   /** Consumers whose contract says `delivery: fhir` receive their share through it. */
   readonly fhir: FhirDeliveryTarget;
+  /** Kept for the life of this composition root; `createSecretCache()` makes an empty one. */
+  readonly secrets: SecretCache;
 }

@@ -1,12 +1,12 @@
 import { parseContract } from '../core/deid/contract.js';
 import { recordAudit } from './audit-events.js';
-import { readJsonRecord } from './json-records.js';
+import { writeConsumerStatus } from './consumer-status.js';
 import { contractAccepts } from './load-contract.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import type { DeliverMessage, IngestMessage } from './queue-messages.js';
 import { queueNames } from './queue-names.js';
 import { decryptRaw } from './raw-submission.js';
-import { storageKeys } from './storage-keys.js';
-import { type DeliverMessage, type IngestMessage, SubmissionRecordSchema } from './submission.js';
+import { submissionRecords } from './submission-records.js';
 
 /**
  * The ingest worker: proves the stored original decrypts under its own context and matches its
@@ -32,11 +32,12 @@ export async function processSubmission(
   await recordExpectedConsumers(deps, msg, consumers);
   const at = deps.clock.now().toISOString();
   for (const consumer of consumers) {
-    const statusKey = `${storageKeys.consumerStatusPrefix(msg.partner, msg.submissionId)}${consumer}.json`;
-    await deps.objects.put(
-      statusKey,
-      new TextEncoder().encode(JSON.stringify({ id: consumer, status: 'processing', at })),
-      { ifAbsent: true, contentType: 'application/json' },
+    await writeConsumerStatus(
+      deps.objects,
+      msg.partner,
+      msg.submissionId,
+      { id: consumer, status: 'processing', at },
+      { ifAbsent: true },
     );
     const deliver: DeliverMessage = {
       version: 1,
@@ -68,11 +69,8 @@ async function markSubmission(
   msg: IngestMessage,
   status: 'accepted' | 'delivered' | 'dead-lettered',
 ): Promise<void> {
-  const key = storageKeys.submission(msg.partner, msg.submissionId);
-  const record = await readJsonRecord(deps.objects, key, SubmissionRecordSchema);
-  await deps.objects.put(key, new TextEncoder().encode(JSON.stringify({ ...record, status })), {
-    contentType: 'application/json',
-  });
+  const record = await submissionRecords.require(deps.objects, msg.partner, msg.submissionId);
+  await submissionRecords.replace(deps.objects, msg.partner, msg.submissionId, { ...record, status });
 }
 
 /**
@@ -84,22 +82,17 @@ async function recordExpectedConsumers(
   msg: IngestMessage,
   consumers: string[],
 ): Promise<void> {
-  const key = storageKeys.submission(msg.partner, msg.submissionId);
-  const record = await readJsonRecord(deps.objects, key, SubmissionRecordSchema);
+  const record = await submissionRecords.require(deps.objects, msg.partner, msg.submissionId);
   if (record.expectedConsumers !== undefined) return;
-  await deps.objects.put(
-    key,
-    new TextEncoder().encode(JSON.stringify({ ...record, expectedConsumers: consumers })),
-    {
-      contentType: 'application/json',
-    },
-  );
+  await submissionRecords.replace(deps.objects, msg.partner, msg.submissionId, {
+    ...record,
+    expectedConsumers: consumers,
+  });
 }
 
 /** A replayed ingest message that now succeeds: its consumers' statuses speak for it again. */
 async function clearDeadLettered(deps: PipelineDeps, msg: IngestMessage): Promise<void> {
-  const key = storageKeys.submission(msg.partner, msg.submissionId);
-  const record = await readJsonRecord(deps.objects, key, SubmissionRecordSchema);
+  const record = await submissionRecords.require(deps.objects, msg.partner, msg.submissionId);
   if (record.status === 'dead-lettered') await markSubmission(deps, msg, 'accepted');
 }
 

@@ -1,14 +1,34 @@
 import { createHash } from 'node:crypto';
 
-/** Object keys: ids and digests only, never content (SPEC §4). */
+/** Object keys, all of them in one place: ids and digests only, never content (SPEC §4). */
 export const storageKeys = {
   raw: (partner: string, submissionId: string) => `raw/${partner}/${submissionId}`,
   submission: (partner: string, submissionId: string) => `submissions/${partner}/${submissionId}.json`,
   consumerStatusPrefix: (partner: string, submissionId: string) =>
     `submissions/${partner}/${submissionId}/consumers/`,
+  consumerStatus: (partner: string, submissionId: string, consumer: string) =>
+    `${storageKeys.consumerStatusPrefix(partner, submissionId)}${consumer}.json`,
   idempotency: (partner: string, key: string) => `idempotency/${partner}/${sha256Hex(key)}.json`,
   assertionJti: (partner: string, jti: string) => `replay/jti/${partner}/${sha256Hex(jti)}`,
+  /** The encrypted, de-identified copy a consumer is notified of (SPEC §4). */
+  consumerCopy: (consumer: string, submissionId: string, ext: string) =>
+    `consumers/${consumer}/${submissionId}.${ext}`,
+  deliveryMarker: (consumer: string, submissionId: string) => `deliveries/${consumer}/${submissionId}.json`,
+  failure: (queue: string, messageId: string) => `failures/${queue}/${messageId}.json`,
+  /** A de-identification secret (pseudonym and date-shift HMAC key). */
+  secret: (secretName: string) => `secrets/${secretName}`,
+  fhirClientKey: (consumer: string) => `secrets/fhir-client-${consumer}`,
 };
+
+/** A consumer copy's key taken apart; undefined when `key` is not one (it is read from a message). */
+export function parseConsumerCopyKey(
+  key: string,
+): { consumer: string; submissionId: string; ext: string } | undefined {
+  const match = /^consumers\/([^/]+)\/([^/]+)\.([a-z0-9]{1,16})$/.exec(key);
+  if (!match) return undefined;
+  const [, consumer = '', submissionId = '', ext = ''] = match;
+  return { consumer, submissionId, ext };
+}
 
 export const sha256Hex = (value: string | Uint8Array): string =>
   createHash('sha256').update(value).digest('hex');

@@ -42,22 +42,6 @@ export const IdempotencyRecordSchema = z.object({
 });
 export type IdempotencyRecord = z.infer<typeof IdempotencyRecordSchema>;
 
-/** The ingest queue's message: a pointer and a digest, never content. */
-export const IngestMessageSchema = z
-  .object({
-    version: z.literal(1),
-    type: z.literal('submission.accepted'),
-    submissionId: z.string(),
-    partner: z.string(),
-    kind: z.enum(['bundle', 'claim']),
-    bucket: z.string(),
-    key: z.string(),
-    contentDigest: z.string(),
-    receivedAt: z.string(),
-  })
-  .strict();
-export type IngestMessage = z.infer<typeof IngestMessageSchema>;
-
 /** Binds a raw ciphertext to its submission: decrypting it under any other context fails. */
 export const rawEncryptionContext = (partner: string, submissionId: string): Record<string, string> => ({
   purpose: 'raw-submission',
@@ -65,40 +49,8 @@ export const rawEncryptionContext = (partner: string, submissionId: string): Rec
   partner,
 });
 
-/** One consumer's share of a submission, on that consumer's own deliver queue. */
-export const DeliverMessageSchema = z
-  .object({
-    version: z.literal(1),
-    type: z.literal('submission.deliver'),
-    submissionId: z.string(),
-    partner: z.string(),
-    consumer: z.string(),
-    kind: z.enum(['bundle', 'claim']),
-    key: z.string(),
-    contentDigest: z.string(),
-    receivedAt: z.string(),
-  })
-  .strict();
-export type DeliverMessage = z.infer<typeof DeliverMessageSchema>;
-
-/** SPEC §4 consumer notification: ids, a digest and counts, no PHI. */
-export const ConsumerNotificationSchema = z
-  .object({
-    version: z.literal(1),
-    type: z.literal('submission.delivered'),
-    submissionId: z.string(),
-    consumer: z.string(),
-    bucket: z.string(),
-    key: z.string(),
-    contentType: z.string(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    bytes: z.number().int().nonnegative(),
-    resourceCounts: z.record(z.string(), z.number().int()),
-    profile: z.string(),
-    createdAt: z.string(),
-  })
-  .strict();
-export type ConsumerNotification = z.infer<typeof ConsumerNotificationSchema>;
+/** The pipeline key a consumer's copies and secrets are encrypted under. */
+export const consumerKeyName = (consumer: string): string => `consumer:${consumer}`;
 
 export const consumerEncryptionContext = (
   consumer: string,
@@ -108,3 +60,13 @@ export const consumerEncryptionContext = (
   submissionId,
   consumer,
 });
+
+/** The queue messages, kept in queue-messages.ts; re-exported for the modules that import them from here. */
+export {
+  type ConsumerNotification,
+  ConsumerNotificationSchema,
+  type DeliverMessage,
+  DeliverMessageSchema,
+  type IngestMessage,
+  IngestMessageSchema,
+} from './queue-messages.js';

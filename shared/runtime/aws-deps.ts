@@ -9,6 +9,7 @@ import { SqsQueue } from '../adapters/aws/sqs-queue.js';
 import { FhirKitDelivery } from '../adapters/fhir/fhir-kit-delivery.js';
 import { TokenBucketRateLimiter } from '../adapters/memory/token-bucket-rate-limiter.js';
 import type { PipelineDeps } from '../app/pipeline-deps.js';
+import { createSecretCache } from '../app/secrets.js';
 import { PipelineError } from '../core/errors.js';
 import { createEnvelope } from '../crypto/envelope.js';
 import { systemClock } from '../ports/clock.js';
@@ -66,5 +67,6 @@ export function createAwsDeps(
     // Per container: with N warm containers a partner gets up to N times the budget.
     rateLimiter: new TokenBucketRateLimiter(config.PHI_RATE_LIMIT_RPS, config.PHI_RATE_LIMIT_BURST, clock),
     fhir: new FhirKitDelivery({ clock }),
+    secrets: createSecretCache(),
   };
 }

@@ -8,6 +8,7 @@ import { SqliteQueue } from '../adapters/embedded/sqlite-queue.js';
 import { FhirKitDelivery } from '../adapters/fhir/fhir-kit-delivery.js';
 import { TokenBucketRateLimiter } from '../adapters/memory/token-bucket-rate-limiter.js';
 import type { PipelineDeps } from '../app/pipeline-deps.js';
+import { createSecretCache } from '../app/secrets.js';
 import { createEnvelope } from '../crypto/envelope.js';
 import { systemClock } from '../ports/clock.js';
 import type { Config } from './config.js';
@@ -30,5 +31,6 @@ export function createEmbeddedDeps(config: Config): PipelineDeps {
     clock,
     rateLimiter: new TokenBucketRateLimiter(config.PHI_RATE_LIMIT_RPS, config.PHI_RATE_LIMIT_BURST, clock),
     fhir: new FhirKitDelivery({ clock }),
+    secrets: createSecretCache(),
   };
 }
