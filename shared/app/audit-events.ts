@@ -1,3 +1,4 @@
+import { PipelineError } from '../core/errors.js';
 import type { AuditEvent, AuditSink, Clock } from '../ports/index.js';
 
 type Draft = Omit<AuditEvent, 'time'>;
@@ -21,3 +22,41 @@ export const recordDelivery = (
     submissionId,
     details,
   });
+
+/** What the audit record of a refused request says besides its actor and code. */
+export interface RefusalAudit {
+  readonly action: string;
+  readonly requestId: string;
+  readonly sourceIp: string;
+  readonly details?: NonNullable<AuditEvent['details']>;
+}
+
+/**
+ * Runs a partner request; when it fails, writes exactly one `failure` audit record carrying the error's
+ * code (`internal` for anything uncoded) and rethrows. `identify` names the partner once it is known;
+ * until then the actor is anonymous. Success records are the request's own business.
+ */
+export async function auditRefusal<T>(
+  audit: AuditSink,
+  clock: Clock,
+  refusal: RefusalAudit,
+  work: (identify: (partnerId: string | undefined) => void) => Promise<T>,
+): Promise<T> {
+  let partnerId: string | undefined;
+  try {
+    return await work((id) => {
+      partnerId = id;
+    });
+  } catch (error) {
+    await recordAudit(audit, clock, {
+      actor: partnerId ? { type: 'partner', id: partnerId } : { type: 'anonymous', id: 'unknown' },
+      action: refusal.action,
+      outcome: 'failure',
+      code: error instanceof PipelineError ? error.code : 'internal',
+      requestId: refusal.requestId,
+      sourceIp: refusal.sourceIp,
+      ...(refusal.details === undefined ? {} : { details: refusal.details }),
+    });
+    throw error;
+  }
+}

@@ -1,6 +1,6 @@
-import { PipelineError, reject } from '../core/errors.js';
+import { reject } from '../core/errors.js';
 import { SUBMISSION_ID } from '../core/ids.js';
-import { recordAudit } from './audit-events.js';
+import { auditRefusal, recordAudit } from './audit-events.js';
 import { authenticate } from './authenticate.js';
 import { listConsumerStatuses } from './consumer-status.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -59,10 +59,10 @@ export async function getSubmissionStatus(
   deps: PipelineDeps,
   req: { authorization: string | undefined; submissionId: string; requestId: string; sourceIp: string },
 ): Promise<SubmissionStatus> {
-  let partnerId: string | undefined;
-  try {
+  const refusal = { action: 'submission.read', requestId: req.requestId, sourceIp: req.sourceIp };
+  return auditRefusal(deps.audit, deps.clock, refusal, async (identify) => {
     const { partner } = await authenticate(deps, req.authorization);
-    partnerId = partner.id;
+    identify(partner.id);
     const status = await readSubmissionStatus(deps, partner.id, req.submissionId);
     if (!status) throw reject('not-found', 'no such submission');
     await recordAudit(deps.audit, deps.clock, {
@@ -74,15 +74,5 @@ export async function getSubmissionStatus(
       sourceIp: req.sourceIp,
     });
     return status;
-  } catch (error) {
-    await recordAudit(deps.audit, deps.clock, {
-      actor: partnerId ? { type: 'partner', id: partnerId } : { type: 'anonymous', id: 'unknown' },
-      action: 'submission.read',
-      outcome: 'failure',
-      code: error instanceof PipelineError ? error.code : 'internal',
-      requestId: req.requestId,
-      sourceIp: req.sourceIp,
-    });
-    throw error;
-  }
+  });
 }

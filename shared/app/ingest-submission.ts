@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type Interaction, scopeAllows } from '../core/auth/scopes.js';
-import { PipelineError, reject } from '../core/errors.js';
+import { reject } from '../core/errors.js';
 import { validateBundle } from '../core/fhir/validate-bundle.js';
 import { verifyContentDigest } from '../core/integrity/content-digest.js';
 import { parseSafeJson } from '../core/json/safe-json.js';
 import { verifyDetachedJws } from '../core/jws/detached-jws.js';
 import { validateX12Envelope } from '../core/x12/envelope.js';
-import { recordAudit } from './audit-events.js';
+import { auditRefusal, recordAudit } from './audit-events.js';
 import { authenticate } from './authenticate.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import type { IngestMessage } from './queue-messages.js';
@@ -53,10 +53,15 @@ export async function ingestSubmission(
   deps: PipelineDeps,
   req: SubmissionRequest,
 ): Promise<SubmissionAccepted> {
-  let partnerId: string | undefined;
-  try {
+  const refusal = {
+    action: 'submission.rejected',
+    requestId: req.requestId,
+    sourceIp: req.sourceIp,
+    details: { kind: req.kind, bytes: req.body.byteLength },
+  };
+  return auditRefusal(deps.audit, deps.clock, refusal, async (identify) => {
     const { partner, scopes } = await authenticate(deps, req.authorization);
-    partnerId = partner.id;
+    identify(partner.id);
 
     const limit = await deps.rateLimiter.take(partner.id);
     if (!limit.allowed) {
@@ -96,18 +101,7 @@ export async function ingestSubmission(
       details: { kind: req.kind, bytes: req.body.byteLength, contentDigest },
     });
     return accepted;
-  } catch (error) {
-    await recordAudit(deps.audit, deps.clock, {
-      actor: partnerId ? { type: 'partner', id: partnerId } : { type: 'anonymous', id: 'unknown' },
-      action: 'submission.rejected',
-      outcome: 'failure',
-      code: error instanceof PipelineError ? error.code : 'internal',
-      requestId: req.requestId,
-      sourceIp: req.sourceIp,
-      details: { kind: req.kind, bytes: req.body.byteLength },
-    });
-    throw error;
-  }
+  });
 }
 
 function checkMediaType(

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { issueAccessToken } from '../core/auth/access-token.js';
 import { claimedIssuer, verifyClientAssertion } from '../core/auth/client-assertion.js';
 import { grantScopes } from '../core/auth/scopes.js';
-import { OAuthError, PipelineError } from '../core/errors.js';
-import { recordAudit } from './audit-events.js';
+import { OAuthError } from '../core/errors.js';
+import { auditRefusal, recordAudit } from './audit-events.js';
 import { jsonRecord } from './json-records.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { storageKeys } from './storage-keys.js';
@@ -29,10 +29,11 @@ export interface TokenResponse {
 
 /** SMART Backend Services token endpoint (RFC 6749 client_credentials + RFC 7523 private_key_jwt). */
 export async function issueToken(deps: PipelineDeps, req: TokenRequest): Promise<TokenResponse> {
-  let partnerId: string | undefined;
-  try {
+  const refusal = { action: 'token.refused', requestId: req.requestId, sourceIp: req.sourceIp };
+  return auditRefusal(deps.audit, deps.clock, refusal, async (identify) => {
     const form = parseForm(req);
-    partnerId = claimedIssuer(form.client_assertion);
+    const partnerId = claimedIssuer(form.client_assertion);
+    identify(partnerId);
     const partner = partnerId ? await deps.partners.get(partnerId) : undefined;
     if (!partnerId || !partner || partner.status !== 'active') {
       throw new OAuthError('invalid_client', 'client is not registered');
@@ -74,17 +75,7 @@ export async function issueToken(deps: PipelineDeps, req: TokenRequest): Promise
       details: { scopes: granted.length },
     });
     return { access_token: token, token_type: 'bearer', expires_in: expiresIn, scope: granted.join(' ') };
-  } catch (error) {
-    await recordAudit(deps.audit, deps.clock, {
-      actor: partnerId ? { type: 'partner', id: partnerId } : { type: 'anonymous', id: 'unknown' },
-      action: 'token.refused',
-      outcome: 'failure',
-      code: error instanceof PipelineError ? error.code : 'internal',
-      requestId: req.requestId,
-      sourceIp: req.sourceIp,
-    });
-    throw error;
-  }
+  });
 }
 
 function parseForm(req: TokenRequest): { client_assertion: string; scope: string[] } {
