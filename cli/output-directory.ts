@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { hasErrorCode, writeFileDurably } from '../shared/adapters/embedded/durable-fs.js';
 import type { PlaintextOutput } from '../shared/app/consume-notifications.js';
+import { CliError } from './cli-error.js';
 
 /**
  * `phi consume --out DIR`: files of mode 0600 in a directory of mode 0700 (created if missing), each
@@ -12,7 +13,7 @@ import type { PlaintextOutput } from '../shared/app/consume-notifications.js';
 export function directoryOutput(dir: string): PlaintextOutput {
   const pathOf = (name: string): string => {
     if (basename(name) !== name || name.startsWith('.'))
-      throw new Error('output file name is not a plain name');
+      throw new CliError('output file name is not a plain name');
     return join(dir, name);
   };
   return {

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { getConfig } from '../shared/runtime/config.js';
 import { registerAwsCommands } from './aws-commands.js';
-import { CliError } from './cli-error.js';
+import { failureExitCode } from './cli-error.js';
 import { registerConsumerCommands } from './consumer-commands.js';
 import { registerCoreCommands } from './core-commands.js';
 import { registerDeidCommand } from './deid-command.js';
@@ -52,5 +52,5 @@ function exitCodeOf(error: unknown, verbose: boolean): number {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`phi: ${message.split('\n')[0]}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  return error instanceof CliError ? error.exitCode : 1;
+  return failureExitCode(error);
 }

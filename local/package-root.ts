@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PipelineError } from '../shared/core/errors.js';
 
 /**
  * The repository root (the folder holding package.json), found by walking up from this module, so
@@ -11,7 +12,7 @@ export function packageRoot(from: string = path.dirname(fileURLToPath(import.met
   for (;;) {
     if (existsSync(path.join(dir, 'package.json')) && path.basename(dir) !== 'dist') return dir;
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above this module');
+    if (parent === dir) throw new PipelineError('config-invalid', 'package.json not found above this module');
     dir = parent;
   }
 }

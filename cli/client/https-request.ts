@@ -1,4 +1,5 @@
 import https from 'node:https';
+import { CliError } from '../cli-error.js';
 
 export interface HttpsResponse {
   readonly status: number;
@@ -38,7 +39,7 @@ export function httpsRequest(url: string, req: HttpsRequest): Promise<HttpsRespo
         res.on('error', reject);
       },
     );
-    r.on('timeout', () => r.destroy(new Error('request timed out')));
+    r.on('timeout', () => r.destroy(new CliError('request timed out')));
     r.on('error', reject);
     r.end(req.body);
   });

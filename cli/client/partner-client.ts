@@ -1,5 +1,6 @@
 import https from 'node:https';
 import type { JWK } from 'jose';
+import { CliError } from '../cli-error.js';
 import { type HttpsResponse, httpsRequest } from './https-request.js';
 import { clientAssertion, contentDigestHeader, signDetached } from './sign-submission.js';
 
@@ -55,7 +56,7 @@ export class PartnerClient {
     });
     const json = parseJson(res.body) as { access_token?: string; expires_in?: number; error?: string };
     if (res.status !== 200 || !json.access_token) {
-      throw new Error(`token request failed: HTTP ${res.status}${json.error ? ` ${json.error}` : ''}`);
+      throw new CliError(`token request failed: HTTP ${res.status}${json.error ? ` ${json.error}` : ''}`);
     }
     this.token = { value: json.access_token, until: Date.now() + ((json.expires_in ?? 60) - 30) * 1000 };
     return json.access_token;
@@ -66,7 +67,7 @@ export class PartnerClient {
     opts: { kind?: SubmissionKind; idempotencyKey?: string; encoding?: 'unencoded' | 'standard' } = {},
   ): Promise<HttpsResponse & { json: unknown }> {
     const kind = opts.kind ?? detectKind(body);
-    if (!kind) throw new Error('the file is neither FHIR JSON nor X12');
+    if (!kind) throw new CliError('the file is neither FHIR JSON nor X12');
     const route = ROUTE[kind];
     const res = await this.request(`${this.opts.baseUrl}${route.path}`, {
       method: 'POST',

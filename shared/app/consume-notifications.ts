@@ -1,4 +1,4 @@
-import { PipelineError } from '../core/errors.js';
+import { type ConsumeRefusalCode, PipelineError } from '../core/errors.js';
 import { FILE_SAFE_ID } from '../core/ids.js';
 import type { QueueMessage } from '../ports/index.js';
 import { recordAudit } from './audit-events.js';
@@ -17,22 +17,7 @@ export interface PlaintextOutput {
 }
 
 /** Why a notification was not taken; it stays on the queue and reaches its DLQ after maxReceiveCount. */
-export type ConsumeRefusalCode =
-  /** Not JSON, not the SPEC §4 notification, or ids that are not plain ids. */
-  | 'notification-invalid'
-  | 'consumer-mismatch'
-  /** The key is not `consumers/<consumer>/<submissionId>.<ext>`. */
-  | 'key-outside-consumer'
-  | 'bucket-mismatch'
-  | 'object-missing'
-  | 'crypto-failed'
-  | 'crypto-context-mismatch'
-  | 'size-mismatch'
-  | 'sha256-mismatch'
-  /** DIR already holds a different file of that name. */
-  | 'file-conflict'
-  | 'write-failed'
-  | 'internal';
+export type { ConsumeRefusalCode };
 
 export type ConsumeOutcome =
   | {
@@ -56,9 +41,12 @@ export type ConsumeOutcome =
 
 export type ConsumeDeps = Pick<PipelineDeps, 'objects' | 'queue' | 'envelope' | 'audit' | 'clock'>;
 
-class Refusal extends Error {
-  constructor(readonly code: ConsumeRefusalCode) {
-    super(code);
+/** A notification refused with one of the refusal codes; the message is the code, nothing else. */
+class Refusal extends PipelineError {
+  override readonly name = 'Refusal';
+  declare readonly code: ConsumeRefusalCode;
+  constructor(code: ConsumeRefusalCode) {
+    super(code, code);
   }
 }
 

@@ -1,7 +1,10 @@
 /**
- * One error base with stable codes. Codes are the external contract of SPEC §3; the mapping to HTTP
- * happens only at the edge (shared/runtime/http-response.ts). Messages and details are PHI-free by
- * rule: they name headers, paths and limits, never submitted values.
+ * One error base with stable codes. Every failure the pipeline raises on purpose is a `PipelineError`
+ * (or a subclass) whose code is one of `AnyErrorCode`; the edges map codes to outcomes and nothing else
+ * does: HTTP in shared/runtime/http-response.ts (SPEC §3 codes exposed, anything else a bare 500), SQS
+ * in shared/runtime/sqs-handler.ts (`retryable` retries, anything else is dead-lettered with its code),
+ * and the CLI's exit codes in cli/cli-error.ts (`usage` is 2, anything else 1). Messages and details are
+ * PHI-free by rule: they name headers, paths and limits, never submitted values.
  */
 export const ERROR_CODES = {
   unauthenticated: { status: 401, issue: 'login' },
@@ -64,7 +67,31 @@ export type OAuthErrorCode =
   | 'invalid_scope'
   | 'unsupported_grant_type';
 
-export type AnyErrorCode = ErrorCode | InternalCode | OAuthErrorCode;
+/**
+ * Why `phi consume` refused a notification: reported per message, audited (`consumer.decrypt`), and
+ * the message is left on its queue for the dead-letter queue.
+ */
+export type ConsumeRefusalCode =
+  /** Not JSON, not the SPEC §4 notification, or ids that are not plain ids. */
+  | 'notification-invalid'
+  | 'consumer-mismatch'
+  /** The key is not `consumers/<consumer>/<submissionId>.<ext>`. */
+  | 'key-outside-consumer'
+  | 'bucket-mismatch'
+  | 'object-missing'
+  | 'crypto-failed'
+  | 'crypto-context-mismatch'
+  | 'size-mismatch'
+  | 'sha256-mismatch'
+  /** DIR already holds a different file of that name. */
+  | 'file-conflict'
+  | 'write-failed'
+  | 'internal';
+
+/** The `phi` CLI's own failures: `usage` (exit code 2) and a failed operation (exit code 1). */
+export type CliCode = 'usage' | 'cli-failed';
+
+export type AnyErrorCode = ErrorCode | InternalCode | OAuthErrorCode | ConsumeRefusalCode | CliCode;
 
 export class PipelineError extends Error {
   override readonly name: string = 'PipelineError';

@@ -106,7 +106,8 @@ export class KmsTokenSigner implements TokenSigner {
       throw kmsFailure('sign', error);
     }
     try {
-      if (signature === undefined) throw new Error('KMS Sign answered without a signature');
+      if (signature === undefined)
+        throw new PipelineError('crypto-failed', 'KMS Sign answered without a signature');
       return derToP1363(signature);
     } catch (error) {
       throw new PipelineError('crypto-failed', 'KMS returned an unusable signature', { cause: error });

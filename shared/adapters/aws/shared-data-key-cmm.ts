@@ -9,6 +9,7 @@ import {
   NodeEncryptionMaterial,
   type NodeMaterialsManager,
 } from '@aws-crypto/client-node';
+import { PipelineError } from '../../core/errors.js';
 import { classifyKmsFailures } from './kms-faults.js';
 
 export type DataKeyCache = ReturnType<typeof getLocalCryptographicMaterialsCache<NodeAlgorithmSuite>>;
@@ -45,12 +46,13 @@ function withMessageContext(
 ): NodeEncryptionMaterial {
   const material = new NodeEncryptionMaterial(shared.suite, context);
   const [setTrace, ...edkTraces] = shared.keyringTrace;
-  if (setTrace === undefined) throw new Error('encryption materials without a data key trace');
+  if (setTrace === undefined)
+    throw new PipelineError('crypto-failed', 'encryption materials without a data key trace');
   const dataKey = shared.getUnencryptedDataKey();
   material.setUnencryptedDataKey(dataKey instanceof Uint8Array ? new Uint8Array(dataKey) : dataKey, setTrace);
   shared.encryptedDataKeys.forEach((edk, i) => {
     const trace = edkTraces[i];
-    if (trace === undefined) throw new Error('encrypted data key without a trace');
+    if (trace === undefined) throw new PipelineError('crypto-failed', 'encrypted data key without a trace');
     material.addEncryptedDataKey(edk, trace.flags);
   });
   shared.zeroUnencryptedDataKey();

@@ -31,7 +31,7 @@ function parseIssuerJwk(file: Buffer): { kty: 'EC'; crv: 'P-256'; x: string; y: 
       return { kty, crv, x, y, d };
     }
   }
-  throw new Error('issuer key file is not a P-256 private JWK');
+  throw new PipelineError('config-invalid', 'issuer key file is not a P-256 private JWK');
 }
 
 /**
