@@ -12,19 +12,19 @@ class MemoryAudit implements AuditSink {
 }
 
 const clock: Clock = { now: () => new Date('2026-01-02T03:04:05.000Z') };
+/** What a request does on success: names its partner and writes its own success record. */
+async function succeed(audit: AuditSink, identify: (partnerId: string) => void): Promise<void> {
+  identify('demo');
+  await audit.append({ time: 't', actor: { type: 'partner', id: 'demo' }, action: 'ok', outcome: 'success' });
+}
+
 const refusal = { action: 'submission.rejected', requestId: 'req-1', sourceIp: '192.0.2.1' };
 
 describe('Function: auditRefusal', () => {
   it('writes no audit record of its own when the work succeeds, and returns its result', async () => {
     const audit = new MemoryAudit();
     const result = await auditRefusal(audit, clock, refusal, async (identify) => {
-      identify('demo');
-      await audit.append({
-        time: 't',
-        actor: { type: 'partner', id: 'demo' },
-        action: 'ok',
-        outcome: 'success',
-      });
+      await succeed(audit, identify);
       return 42;
     });
     expect(result).toBe(42);
@@ -81,13 +81,7 @@ describe('Function: auditRefusal', () => {
     const audit = new MemoryAudit();
     await expect(
       auditRefusal(audit, clock, refusal, async (identify) => {
-        identify('demo');
-        await audit.append({
-          time: 't',
-          actor: { type: 'partner', id: 'demo' },
-          action: 'ok',
-          outcome: 'success',
-        });
+        await succeed(audit, identify);
         throw reject('not-found', 'no such submission');
       }),
     ).rejects.toMatchObject({ code: 'not-found' });
