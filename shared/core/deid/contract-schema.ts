@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONSUMER_ID } from '../ids.js';
 import { RESTRICTED_ZIP_LISTS } from './data/restricted-zip3.js';
 
 /**
@@ -85,7 +86,7 @@ export type FhirDeliverySettings = Extract<ContractDelivery, { type: 'fhir' }>;
 export const ConsumerContractSchema = z.strictObject({
   $schema: z.string().optional(),
   schemaVersion: z.literal(1),
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/),
+  name: z.string().regex(CONSUMER_ID),
   version: z.string().regex(/^\d{1,6}\.\d{1,6}\.\d{1,6}$/),
   description: z.string().max(4000).optional(),
   extends: z.enum(PROFILES).optional(),

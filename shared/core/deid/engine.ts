@@ -1,4 +1,5 @@
 import { PipelineError } from '../errors.js';
+import { isConsumerId } from '../ids.js';
 import { type CompiledContract, compileSelectors } from './compile.js';
 import { type ConsumerContract, parseContract } from './contract.js';
 import { REFERENCE_DATE } from './dates.js';
@@ -111,5 +112,5 @@ export function createDeidEngine(opts: DeidOptions): DeidEngine {
 function safeName(contract: unknown): string {
   const name =
     typeof contract === 'object' && contract !== null ? (contract as { name?: unknown }).name : undefined;
-  return typeof name === 'string' && /^[a-z][a-z0-9-]{0,62}$/.test(name) ? name : '(unnamed)';
+  return isConsumerId(name) ? name : '(unnamed)';
 }

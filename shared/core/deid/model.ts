@@ -1,3 +1,4 @@
+import { PipelineError } from '../errors.js';
 import rawModel from './data/fhir-r4-model.json' with { type: 'json' };
 
 /**
@@ -63,7 +64,8 @@ for (const [typeKey, rows] of Object.entries(rawModel.types)) {
       typeof type !== 'string' ||
       typeof min !== 'number'
     ) {
-      throw new Error(`fhir-r4-model.json: malformed row in ${typeKey}`);
+      // The model is a data file shipped with the code: a malformed row is a build defect, found at load.
+      throw new PipelineError('config-invalid', `fhir-r4-model.json: malformed row in ${typeKey}`);
     }
     const def: ElementDef = {
       key,

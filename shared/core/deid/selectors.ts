@@ -1,3 +1,4 @@
+import { PipelineError } from '../errors.js';
 import { type ElementDef, isPrimitiveType, typeDef } from './model.js';
 
 /**
@@ -54,13 +55,17 @@ export function allowAll(typeKey: string): SelectorNode {
   return node;
 }
 
-/** A problem in a contract, located by the field path of the contract file. */
-export class ContractFieldError extends Error {
+/**
+ * A problem in a contract, located by the field path of the contract file. parseContract adds the
+ * file's name to field and problem; compiling a contract without a file reports it as it is.
+ */
+export class ContractFieldError extends PipelineError {
+  override readonly name = 'ContractFieldError';
   constructor(
     readonly field: string,
     readonly problem: string,
   ) {
-    super(`${field}: ${problem}`);
+    super('contract-invalid', `${field}: ${problem}`, { details: { field } });
   }
 }
 
