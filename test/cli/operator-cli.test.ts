@@ -14,6 +14,7 @@ import { type ConsumerNotification, consumerEncryptionContext } from '../../shar
 import { loadConfig } from '../../shared/runtime/config.js';
 import { createEmbeddedDeps } from '../../shared/runtime/embedded-deps.js';
 import { PHI_BIN, REPO_ROOT as ROOT, type Run, spawnPhi } from '../helpers/phi-process.js';
+import { until } from '../helpers/until.js';
 
 /** The environment of a user with PHI_HOME set: nothing else of ours leaks in from the test runner. */
 const envFor = (home: string): NodeJS.ProcessEnv => ({
@@ -25,15 +26,8 @@ const start = (home: string, args: readonly string[]) => spawnPhi(args, envFor(h
 
 const phi = (home: string, ...args: string[]): Promise<Run> => start(home, args).done;
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Poll every 100 ms, for up to 20 s. */
+const POLL = { timeoutMs: 20_000, intervalMs: 100 };
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -186,7 +180,7 @@ describe('CLI: phi consume', () => {
     const note = await storeCopy(deps, 'live', '{"d":4}\n');
     await deps.queue.send(queueNames.notify('live'), JSON.stringify(note));
     const file = join(out, `${note.submissionId}.ndjson`);
-    await until(async () => (existsSync(file) ? true : undefined));
+    await until(async () => (existsSync(file) ? true : undefined), POLL);
     child.kill('SIGTERM');
 
     const run = await done;

@@ -426,16 +426,6 @@ export async function waitForQuiescence(
   }
 }
 
-export async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export const FIXTURE_BUNDLE = path.resolve(
   import.meta.dirname,
   '../../samples/fhir/Bundle-bundle-transaction.json',

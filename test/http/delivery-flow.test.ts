@@ -9,18 +9,12 @@ import { queueNames } from '../../shared/app/queue-names.js';
 import { ConsumerNotificationSchema, consumerEncryptionContext } from '../../shared/app/submission.js';
 import { sqsEvent } from '../helpers/sqs-events.js';
 import { startTestStack, type TestStack } from '../helpers/test-stack.js';
+import { until } from '../helpers/until.js';
 
 const fixture = (name: string) => readFile(path.resolve(import.meta.dirname, '../../samples', name));
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** A submission crosses the whole pipeline: poll every 100 ms, for up to a minute. */
+const POLL = { timeoutMs: 60_000, intervalMs: 100 };
 
 describe('Delivery: a submission travels to each consumer', () => {
   let t: TestStack;
@@ -45,7 +39,7 @@ describe('Delivery: a submission travels to each consumer', () => {
         consumers: { id: string; status: string }[];
       };
       return s.status === 'delivered' ? s : undefined;
-    });
+    }, POLL);
     expect(status.consumers.map((c) => c.id).sort()).toEqual(['analytics', 'billing', 'research']);
 
     const [note] = await t.stack.deps.queue.receive(queueNames.notify('analytics'), { maxMessages: 10 });

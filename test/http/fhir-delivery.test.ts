@@ -13,6 +13,7 @@ import { type FhirTestServer, startFhirTestServer } from '../helpers/fhir-server
 import { readAuditRecords } from '../helpers/invariants.js';
 import { sqsEvent } from '../helpers/sqs-events.js';
 import { freePort, startTestStack, type TestStack } from '../helpers/test-stack.js';
+import { until } from '../helpers/until.js';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../../samples/fhir/Bundle-bundle-transaction.json');
 const CLIENT_ID = 'phi-pipeline';
@@ -25,15 +26,8 @@ const INPUT_IDS = [
   '88f151c0-a954-468a-88bd-5ae15c08e059',
 ];
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Delivery goes through the FHIR server too: poll every 100 ms, for up to a minute. */
+const POLL = { timeoutMs: 60_000, intervalMs: 100 };
 
 /** A Safe Harbor consumer whose share goes to a FHIR server instead of an object and a notification. */
 async function writeFhirContract(home: string, name: string, baseUrl: string, tokenUrl: string) {
@@ -97,7 +91,7 @@ describe('FHIR delivery: a consumer whose contract says delivery: fhir', () => {
         consumers: { id: string; status: string }[];
       };
       return s.status === 'delivered' ? s : undefined;
-    });
+    }, POLL);
     expect(status.consumers.map((c) => c.id).sort()).toEqual(['analytics', 'billing', 'ehr', 'research']);
     expect((await statusOf(t, id, 'ehr'))?.status).toBe('delivered');
 
@@ -132,11 +126,12 @@ describe('FHIR delivery: a consumer whose contract says delivery: fhir', () => {
       const ehr = await until(async () => {
         const s = await statusOf(t, id, 'ehr');
         return s?.status === 'dead-lettered' ? s : undefined;
-      });
+      }, POLL);
       expect(ehr.reason).toBe('delivery-rejected');
       for (const consumer of ['analytics', 'billing', 'research']) {
-        await until(async () =>
-          (await statusOf(t, id, consumer))?.status === 'delivered' ? true : undefined,
+        await until(
+          async () => ((await statusOf(t, id, consumer))?.status === 'delivered' ? true : undefined),
+          POLL,
         );
       }
       const [dead] = await t.stack.deps.queue.receive(queueNames.deadLetter(queueNames.deliver('ehr')), {
@@ -172,14 +167,17 @@ describe('FHIR delivery: a consumer whose contract says delivery: fhir', () => {
         if (record.lastReason === 'delivery-unavailable') return record;
       }
       return undefined;
-    });
+    }, POLL);
     expect(failure.lastReason).toBe('delivery-unavailable');
     expect((await statusOf(t, id, 'ehr'))?.status).toBe('processing');
 
     // The same address again, with an empty store and no memory of tokens it issued before.
     server = await startFhirTestServer({ port });
     await server.register(CLIENT_ID, publicJwk);
-    await until(async () => ((await statusOf(t, id, 'ehr'))?.status === 'delivered' ? true : undefined));
+    await until(
+      async () => ((await statusOf(t, id, 'ehr'))?.status === 'delivered' ? true : undefined),
+      POLL,
+    );
     expect(await server.stats()).toMatchObject({ transactions: 1 });
     expect(await patients(server)).toHaveLength(5);
   });

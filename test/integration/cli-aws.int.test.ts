@@ -15,6 +15,7 @@ import { S3ContractStore } from '../../shared/adapters/aws/s3-contract-store.js'
 import { S3ObjectStore } from '../../shared/adapters/aws/s3-object-store.js';
 import { type Moto, type MotoClients, motoClients, startMoto } from '../helpers/moto.js';
 import { PHI_BIN, REPO_ROOT as ROOT, type Run, spawnPhi } from '../helpers/phi-process.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Every `phi` verb with PHI_TARGET=aws against moto_server, as child processes of the built CLI:
@@ -68,15 +69,8 @@ function envWith(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 const phi = (...args: string[]): Promise<Run> => spawnPhi(args, envWith(variables)).done;
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** Each probe may run a `phi` child process: poll every 250 ms, for up to 30 s. */
+const POLL = { timeoutMs: 30_000, intervalMs: 250 };
 
 /** `export NAME='value'` lines as printed (single quotes, `'\''` for a quote); any other line fails. */
 function parseExports(text: string): Record<string, string> {
@@ -231,7 +225,7 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
 
   it('phi start runs the local host over the AWS adapters; phi submit and phi status talk to it', async () => {
     server = spawnPhi(['start'], envWith({ ...variables, PHI_RETRY_BASE_SECONDS: '0' }));
-    await until(async () => (server?.output().includes('listening on') ? true : undefined));
+    await until(async () => (server?.output().includes('listening on') ? true : undefined), POLL);
     expect(server.output()).toContain(`https://127.0.0.1:${port} (PHI_TARGET=aws)`);
     expect(existsSync(join(home, 'tls', 'ca.pem'))).toBe(true);
 
@@ -249,7 +243,7 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
       until(async () => {
         const s = await statusOf(id);
         return s.status === 'delivered' ? s : undefined;
-      });
+      }, POLL);
     const bundle = await delivered(fhirId);
     expect(bundle.consumers.map((c) => c.id)).toEqual(expect.arrayContaining(['analytics', 'research']));
     expect(bundle.consumers.every((c) => c.status === 'delivered')).toBe(true);
@@ -293,7 +287,7 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
       return quality?.status === 'dead-lettered' && s.consumers.every((c) => c.status !== 'processing')
         ? s
         : undefined;
-    });
+    }, POLL);
 
     const listed = await phi('dlq', 'list');
     expect(listed.code).toBe(0);
@@ -306,7 +300,7 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
     const replay = await phi('dlq', 'replay', '--all', '--operator', 'ops@example');
     expect(replay.code).toBe(0);
     expect(replay.stdout).toMatch(/^replayed \S+ deliver-quality-dlq -> deliver-quality /);
-    await until(async () => ((await statusOf(id)).status === 'delivered' ? true : undefined));
+    await until(async () => ((await statusOf(id)).status === 'delivered' ? true : undefined), POLL);
 
     const twice = await phi('dlq', 'replay', '--all');
     expect(twice).toMatchObject({ code: 0, stdout: '' });

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { queueNames } from '../../shared/app/queue-names.js';
 import { storageKeys } from '../../shared/app/storage-keys.js';
 import { argMatches, type FaultCall, firstArg } from '../helpers/faulty-ports.js';
-import { type FaultStack, peekBodies, startFaultStack, until } from '../helpers/invariants.js';
+import { type FaultStack, peekBodies, startFaultStack } from '../helpers/invariants.js';
+import { until } from '../helpers/until.js';
 
 /** Matches writes of one consumer's status record for one submission. */
 const statusOf =

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readFailure } from '../../shared/app/failures.js';
 import { queueNames } from '../../shared/app/queue-names.js';
 import { argMatches } from '../helpers/faulty-ports.js';
-import { consumerStatus, type FaultStack, startFaultStack, until } from '../helpers/invariants.js';
+import { consumerStatus, type FaultStack, startFaultStack } from '../helpers/invariants.js';
+import { until } from '../helpers/until.js';
 
 /** A consumer that fails, alone or while others work, must never hold up, lose or duplicate anything. */
 describe('Invariants: a consumer failing and recovering', () => {

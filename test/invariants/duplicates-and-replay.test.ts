@@ -3,7 +3,8 @@ import { createHandler as createDeliverHandler } from '../../functions/sqs-deliv
 import { startQueuePoller } from '../../local/queue-poller.js';
 import { queueNames } from '../../shared/app/queue-names.js';
 import { argMatches } from '../helpers/faulty-ports.js';
-import { type FaultStack, peekBodies, startFaultStack, until, validContract } from '../helpers/invariants.js';
+import { type FaultStack, peekBodies, startFaultStack, validContract } from '../helpers/invariants.js';
+import { until } from '../helpers/until.js';
 
 /** At-least-once queues deliver copies; replays move dead letters back. Neither may duplicate an effect. */
 describe('Invariants: duplicate deliveries and replays', () => {
