@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { CreateKeyCommand, type KMS } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll } from 'vitest';
 import { packageRoot } from '../../local/package-root.js';
 import {
   type AwsClientSettings,
@@ -187,6 +188,33 @@ export const uniqueName = (prefix: string): string => `${prefix}-${randomBytes(5
 export async function createBucket(s3: S3Client, name = uniqueName('phi-test')): Promise<string> {
   await s3.send(new CreateBucketCommand({ Bucket: name }));
   return name;
+}
+
+/** What `setUpMoto` hands a test file: its server, fresh clients and a bucket of its own. */
+export interface MotoSetup {
+  readonly moto: Moto;
+  readonly clients: MotoClients;
+  readonly bucket: string;
+}
+
+/**
+ * A test file's moto_server: before its tests, starts one, makes fresh clients (with `overrides`) and
+ * a bucket, and hands them to `ready`, which keeps what the file uses and creates anything else it
+ * needs; after its tests, stops the server.
+ */
+export function setUpMoto(
+  ready: (setup: MotoSetup) => void | Promise<void>,
+  overrides: Partial<AwsClientSettings> = {},
+): void {
+  let moto: Moto | undefined;
+  beforeAll(async () => {
+    moto = await startMoto();
+    const clients = motoClients(moto.endpoint, overrides);
+    await ready({ moto, clients, bucket: await createBucket(clients.s3) });
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
 }
 
 /** A symmetric KMS key; its full ARN. */

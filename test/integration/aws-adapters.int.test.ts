@@ -2,7 +2,7 @@ import { generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'nod
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { calculateJwkThumbprint, compactVerify, importJWK } from 'jose';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { derToP1363 } from '../../shared/adapters/aws/ecdsa-signature.js';
 import { KmsTokenSigner } from '../../shared/adapters/aws/kms-token-signer.js';
 import {
@@ -21,14 +21,12 @@ import { loadConfig } from '../../shared/runtime/config.js';
 import { buildDeps } from '../../shared/runtime/deps.js';
 import { auditEvent } from '../contract/audit-sink.contract.js';
 import {
-  createBucket,
   createDataKey,
   createSigningKey,
   type Moto,
   type MotoClients,
-  motoClients,
   provisioningResolver,
-  startMoto,
+  setUpMoto,
   uniqueName,
 } from '../helpers/moto.js';
 
@@ -36,14 +34,8 @@ let moto: Moto | undefined;
 let clients: MotoClients;
 let bucket: string;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  clients = motoClients(moto.endpoint);
-  bucket = await createBucket(clients.s3);
-});
-
-afterAll(async () => {
-  await moto?.stop();
+setUpMoto((aws) => {
+  ({ moto, clients, bucket } = aws);
 });
 
 const freshStore = (name: string): S3ObjectStore =>

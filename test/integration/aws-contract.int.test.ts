@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll } from 'vitest';
 import { KmsKeyProvider } from '../../shared/adapters/aws/kms-key-provider.js';
 import { readS3AuditChain, S3AuditSink } from '../../shared/adapters/aws/s3-audit-sink.js';
 import { S3ObjectStore } from '../../shared/adapters/aws/s3-object-store.js';
@@ -9,35 +8,25 @@ import { describeKeyProviderContract } from '../contract/key-provider.contract.j
 import { describeObjectStoreContract } from '../contract/object-store.contract.js';
 import { describeQueueContract } from '../contract/queue.contract.js';
 import {
-  createBucket,
   createDataKey,
-  type Moto,
   type MotoClients,
-  motoClients,
   provisioningResolver,
-  startMoto,
+  setUpMoto,
   uniqueName,
 } from '../helpers/moto.js';
 
 /** The same contract suites as test/adapters/embedded.test.ts, over the AWS adapters on moto_server. */
-let moto: Moto | undefined;
 let clients: MotoClients;
 let bucket: string;
 let keyArns: { data: string; analytics: string; research: string };
 
-beforeAll(async () => {
-  moto = await startMoto();
-  clients = motoClients(moto.endpoint);
-  bucket = await createBucket(clients.s3);
+setUpMoto(async (aws) => {
+  ({ clients, bucket } = aws);
   keyArns = {
     data: await createDataKey(clients.kms),
     analytics: await createDataKey(clients.kms),
     research: await createDataKey(clients.kms),
   };
-});
-
-afterAll(async () => {
-  await moto?.stop();
 });
 
 const nothingToClean = async (): Promise<void> => {};

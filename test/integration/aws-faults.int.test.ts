@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildClient, CommitmentPolicy } from '@aws-crypto/client-node';
 import type { KMS } from '@aws-sdk/client-kms';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSqsClient } from '../../shared/adapters/aws/clients.js';
 import { KmsKeyProvider } from '../../shared/adapters/aws/kms-key-provider.js';
 import { KmsTokenSigner } from '../../shared/adapters/aws/kms-token-signer.js';
@@ -16,7 +16,6 @@ import { PipelineError } from '../../shared/core/errors.js';
 import { createEnvelope } from '../../shared/crypto/envelope.js';
 import { auditEvent } from '../contract/audit-sink.contract.js';
 import {
-  createBucket,
   createDataKey,
   createSigningKey,
   type Moto,
@@ -24,7 +23,7 @@ import {
   motoClients,
   motoSettings,
   provisioningResolver,
-  startMoto,
+  setUpMoto,
   uniqueName,
 } from '../helpers/moto.js';
 
@@ -39,16 +38,13 @@ let clients: MotoClients;
 let bucket: string;
 let dataKey: string;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  clients = motoClients(moto.endpoint, { maxAttempts: MAX_ATTEMPTS });
-  bucket = await createBucket(clients.s3);
-  dataKey = await createDataKey(clients.kms);
-});
-
-afterAll(async () => {
-  await moto?.stop();
-});
+setUpMoto(
+  async (aws) => {
+    ({ moto, clients, bucket } = aws);
+    dataKey = await createDataKey(clients.kms);
+  },
+  { maxAttempts: MAX_ATTEMPTS },
+);
 
 type AnyClient = S3Client | KMS | ReturnType<typeof createSqsClient>;
 
