@@ -1,6 +1,7 @@
 import { AlgorithmSuiteIdentifier, buildClient, CommitmentPolicy } from '@aws-crypto/client-node';
 import { PipelineError } from '../core/errors.js';
 import type { KeyProvider } from '../ports/key-provider.js';
+import { encryptionMaterials } from './key-materials.js';
 
 export type EncryptionContext = Readonly<Record<string, string>>;
 
@@ -59,7 +60,7 @@ export function createEnvelope(keys: KeyProvider): Envelope {
   return {
     async encrypt(keyName, plaintext, context) {
       assertContext(context);
-      const materials = await keys.materials(keyName);
+      const materials = encryptionMaterials(await keys.materials(keyName));
       try {
         const { result } = await client.encrypt(materials, plaintext, {
           suiteId: ENVELOPE_SUITE,
@@ -74,7 +75,7 @@ export function createEnvelope(keys: KeyProvider): Envelope {
 
     async decrypt(keyName, ciphertext, expectedContext) {
       assertContext(expectedContext);
-      const materials = await keys.materials(keyName);
+      const materials = encryptionMaterials(await keys.materials(keyName));
       let decrypted: Awaited<ReturnType<typeof client.decrypt>>;
       try {
         decrypted = await client.decrypt(materials, ciphertext);

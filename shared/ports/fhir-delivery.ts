@@ -1,4 +1,4 @@
-import type { JWK } from 'jose';
+import type { Jwk } from './jwk.js';
 
 /** One consumer's FHIR server and SMART Backend Services client, from its contract and its secret key. */
 export interface FhirDeliveryConfig {
@@ -13,7 +13,7 @@ export interface FhirDeliveryConfig {
   /** `kid` to put in the assertion header when the server knows the key by another id than its own. */
   readonly keyId?: string;
   /** The client's private signing key (with `alg` and `kid`); never in a contract or a log. */
-  readonly privateJwk: JWK;
+  readonly privateJwk: Jwk;
 }
 
 export interface FhirTransactionResult {

@@ -1,11 +1,11 @@
-import type { JWK } from 'jose';
+import type { Jwk } from './jwk.js';
 
 export interface PartnerRecord {
   readonly id: string;
   /** Scopes the partner may be granted (SMART v1 `.write` or v2 `.c` forms). */
   readonly scopes: readonly string[];
   /** Public keys; each has `kid` and `alg` (the alg is pinned per key). */
-  readonly keys: readonly JWK[];
+  readonly keys: readonly Jwk[];
   readonly status: 'active' | 'disabled';
   readonly createdAt: string;
 }

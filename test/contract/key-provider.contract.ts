@@ -1,6 +1,7 @@
 import { AlgorithmSuiteIdentifier, buildClient, CommitmentPolicy } from '@aws-crypto/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEnvelope, type Envelope } from '../../shared/crypto/envelope.js';
+import { encryptionMaterials } from '../../shared/crypto/key-materials.js';
 import type { KeyProvider } from '../../shared/ports/key-provider.js';
 
 export interface KeyProviderFixture {
@@ -83,10 +84,14 @@ export function describeKeyProviderContract(name: string, make: () => Promise<Ke
 
     it('refuses a message made with another algorithm suite even if key and context match', async () => {
       const signingClient = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
-      const { result } = await signingClient.encrypt(await fixture.keys.materials('data'), plaintext(), {
-        suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
-        encryptionContext: { ...CONTEXT },
-      });
+      const { result } = await signingClient.encrypt(
+        encryptionMaterials(await fixture.keys.materials('data')),
+        plaintext(),
+        {
+          suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
+          encryptionContext: { ...CONTEXT },
+        },
+      );
       await expect(envelope.decrypt('data', result, CONTEXT)).rejects.toMatchObject({
         code: 'crypto-context-mismatch',
       });

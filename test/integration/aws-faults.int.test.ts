@@ -14,6 +14,7 @@ import { KMS_CONTEXT_KEY_NAME } from '../../shared/adapters/aws/shared-data-key-
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.js';
 import { PipelineError } from '../../shared/core/errors.js';
 import { createEnvelope } from '../../shared/crypto/envelope.js';
+import { encryptionMaterials } from '../../shared/crypto/key-materials.js';
 import { auditEvent } from '../contract/audit-sink.contract.js';
 import {
   createDataKey,
@@ -152,7 +153,7 @@ describe('Refusals the stores and KMS make on their own', () => {
     );
     // The wrapped data key in the message is bound by KMS itself to the key name, purpose and partner.
     const { messageHeader } = await buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT).decrypt(
-      await keys.materials('data'),
+      encryptionMaterials(await keys.materials('data')),
       ciphertext,
     );
     const [edk] = messageHeader.encryptedDataKeys;

@@ -9,6 +9,7 @@ import type { KMS } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KmsKeyProvider, type KmsKeyProviderOptions } from '../../shared/adapters/aws/kms-key-provider.js';
 import { createEnvelope } from '../../shared/crypto/envelope.js';
+import { asKeyMaterials } from '../../shared/crypto/key-materials.js';
 import type { KeyProvider } from '../../shared/ports/key-provider.js';
 import { createDataKey, type Moto, motoClients, startMoto } from '../helpers/moto.js';
 
@@ -158,13 +159,15 @@ describe('KMS calls per object with data-key caching', () => {
     const keyring = new KmsKeyringNode({ generatorKeyId: dataKey, clientProvider: () => kms });
     const naive: KeyProvider = {
       materials: async () =>
-        new NodeCachingMaterialsManager({
-          backingMaterials: keyring,
-          cache: cache,
-          partition: 'naive',
-          maxAge: 300_000,
-          maxMessagesEncrypted: 1000,
-        }),
+        asKeyMaterials(
+          new NodeCachingMaterialsManager({
+            backingMaterials: keyring,
+            cache: cache,
+            partition: 'naive',
+            maxAge: 300_000,
+            maxMessagesEncrypted: 1000,
+          }),
+        ),
     };
     const cache = getLocalCryptographicMaterialsCache<NodeAlgorithmSuite>(1000);
     let ciphertexts: Uint8Array[] = [];

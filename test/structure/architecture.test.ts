@@ -133,6 +133,14 @@ describe('architecture drawn from the imports', () => {
     expect(offending).toEqual([]);
   });
 
+  it('shared/ports imports no package: a port speaks in its own types', () => {
+    const offending = [...graph]
+      .filter(([file]) => file.startsWith('shared/ports/'))
+      .filter(([, { packages }]) => packages.length > 0)
+      .map(([file, { packages }]) => `${file} -> ${packages.join(', ')}`);
+    expect(offending).toEqual([]);
+  });
+
   it('has no import cycle', () => {
     expect(importCycles()).toEqual([]);
   });

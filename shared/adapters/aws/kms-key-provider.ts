@@ -6,7 +6,8 @@ import {
 } from '@aws-crypto/client-node';
 import type { KMS } from '@aws-sdk/client-kms';
 import { PipelineError } from '../../core/errors.js';
-import type { KeyProvider } from '../../ports/key-provider.js';
+import { asKeyMaterials } from '../../crypto/key-materials.js';
+import type { KeyMaterials, KeyProvider } from '../../ports/key-provider.js';
 import { trackKmsFaults } from './kms-faults.js';
 import { type DataKeyCache, type DataKeyCacheBounds, SharedDataKeyCmm } from './shared-data-key-cmm.js';
 
@@ -93,7 +94,7 @@ export class KmsKeyProvider implements KeyProvider {
     return arn;
   }
 
-  async materials(keyName: string): Promise<NodeMaterialsManager> {
+  async materials(keyName: string): Promise<KeyMaterials> {
     let manager = this.managers.get(keyName);
     if (manager === undefined) {
       const kms = this.kms;
@@ -106,6 +107,6 @@ export class KmsKeyProvider implements KeyProvider {
       });
       this.managers.set(keyName, manager);
     }
-    return manager;
+    return asKeyMaterials(manager);
   }
 }

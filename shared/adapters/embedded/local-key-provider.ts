@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type KeyringNode, RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/client-node';
 import { PipelineError } from '../../core/errors.js';
-import type { KeyProvider } from '../../ports/key-provider.js';
+import { asKeyMaterials } from '../../crypto/key-materials.js';
+import type { KeyMaterials, KeyProvider } from '../../ports/key-provider.js';
 import { keysDirectory, loadOrCreateKeyFile } from './key-files.js';
 
 export const KEY_NAMESPACE = 'phi-pipeline';
@@ -34,7 +35,7 @@ export class LocalKeyProvider implements KeyProvider {
     this.dir = keysDirectory(home);
   }
 
-  materials(keyName: string): Promise<KeyringNode> {
+  materials(keyName: string): Promise<KeyMaterials> {
     assertKeyName(keyName);
     let keyring = this.keyrings.get(keyName);
     if (keyring === undefined) {
@@ -42,7 +43,7 @@ export class LocalKeyProvider implements KeyProvider {
       this.keyrings.set(keyName, keyring);
       keyring.catch(() => this.keyrings.delete(keyName));
     }
-    return keyring;
+    return keyring.then(asKeyMaterials);
   }
 
   private async load(keyName: string): Promise<KeyringNode> {
