@@ -85,10 +85,10 @@ async function viewOf(
 
 /** Every dead-lettered message (of one queue when given), oldest first. */
 export async function listDeadLetters(
-  deps: Pick<PipelineDeps, 'queue' | 'objects' | 'clock'>,
+  deps: Pick<PipelineDeps, 'deadLetters' | 'objects' | 'clock'>,
   queue?: string,
 ): Promise<DeadLetterView[]> {
-  const letters = await deps.queue.listDeadLetters(queue === undefined ? undefined : sourceQueueOf(queue));
+  const letters = await deps.deadLetters.list(queue === undefined ? undefined : sourceQueueOf(queue));
   const now = deps.clock.now().getTime();
   const views: DeadLetterView[] = [];
   for (const letter of letters) views.push(await viewOf(deps, letter, now));
@@ -152,10 +152,10 @@ function select(
  * reported, and the workers are idempotent per (submission, consumer).
  */
 export async function replayDeadLetters(
-  deps: Pick<PipelineDeps, 'queue' | 'objects' | 'clock' | 'audit'>,
+  deps: Pick<PipelineDeps, 'deadLetters' | 'objects' | 'clock' | 'audit'>,
   request: ReplayRequest,
 ): Promise<ReplayReport> {
-  const letters = await deps.queue.listDeadLetters(
+  const letters = await deps.deadLetters.list(
     request.queue === undefined ? undefined : sourceQueueOf(request.queue),
   );
   const byId = new Map(letters.map((letter) => [letter.messageId, letter]));
@@ -170,7 +170,7 @@ export async function replayDeadLetters(
       results.push({ ...view, outcome: 'would-replay' });
       continue;
     }
-    const moved = await deps.queue.redrive(view.queue, view.messageId);
+    const moved = await deps.deadLetters.replay(view.queue, view.messageId);
     if (!moved) {
       results.push({ ...view, outcome: 'already-moved' });
       continue;

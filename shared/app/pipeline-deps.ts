@@ -4,6 +4,7 @@ import type {
   AuditSink,
   Clock,
   ContractStore,
+  DeadLetters,
   KeyProvider,
   ObjectStore,
   PartnerRegistry,
@@ -36,6 +37,8 @@ export interface PipelineDeps {
   readonly settings: PipelineSettings;
   readonly objects: ObjectStore;
   readonly queue: Queue;
+  /** The dead-letter queues behind `queue`: operators list and replay them. */
+  readonly deadLetters: DeadLetters;
   readonly keys: KeyProvider;
   readonly envelope: Envelope;
   readonly signer: TokenSigner;

@@ -1,6 +1,7 @@
 export type * from './audit-sink.js';
 export type * from './clock.js';
 export type * from './contract-store.js';
+export type * from './dead-letters.js';
 export type * from './jwk.js';
 export type * from './key-provider.js';
 export type * from './object-store.js';

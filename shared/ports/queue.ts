@@ -1,7 +1,7 @@
 /**
  * At-least-once message queues with SQS semantics: visibility timeouts, receive counts,
- * a dead-letter queue per source queue after maxReceiveCount, and redrive back to the source.
- * Message bodies carry ids, digests and pointers only, never PHI.
+ * a dead-letter queue per source queue after maxReceiveCount (read and replayed through the
+ * DeadLetters port). Message bodies carry ids, digests and pointers only, never PHI.
  */
 export interface QueueMessage {
   readonly messageId: string;
@@ -32,25 +32,9 @@ export interface ReceiveOptions {
   readonly waitTimeSeconds?: number;
 }
 
-export interface DeadLetter {
-  readonly messageId: string;
-  /** The dead-letter queue holding it. */
-  readonly queue: string;
-  /** The queue it came from, where replay sends it back. */
-  readonly sourceQueue: string;
-  readonly body: string;
-  readonly receiveCount: number;
-  readonly sentAt: number;
-  readonly attributes: Readonly<Record<string, string>>;
-}
-
 export interface Queue {
   send(queue: string, body: string, options?: SendOptions): Promise<{ messageId: string }>;
   receive(queue: string, options?: ReceiveOptions): Promise<QueueMessage[]>;
   delete(queue: string, receiptHandle: string): Promise<void>;
   changeVisibility(queue: string, receiptHandle: string, visibilityTimeoutSeconds: number): Promise<void>;
-  /** Messages in the dead-letter queue of `queue` (or in every DLQ when omitted), without consuming them. */
-  listDeadLetters(queue?: string): Promise<DeadLetter[]>;
-  /** Moves one dead-lettered message back to its source queue. Returns false if another replay took it first. */
-  redrive(deadLetterQueue: string, messageId: string): Promise<boolean>;
 }

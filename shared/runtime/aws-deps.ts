@@ -5,6 +5,7 @@ import { S3AuditSink } from '../adapters/aws/s3-audit-sink.js';
 import { S3ContractStore } from '../adapters/aws/s3-contract-store.js';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
 import { S3PartnerRegistry } from '../adapters/aws/s3-partner-registry.js';
+import { SqsDeadLetters } from '../adapters/aws/sqs-dead-letters.js';
 import { SqsQueue } from '../adapters/aws/sqs-queue.js';
 import { FhirKitDelivery } from '../adapters/fhir/fhir-kit-delivery.js';
 import { TokenBucketRateLimiter } from '../adapters/memory/token-bucket-rate-limiter.js';
@@ -49,13 +50,15 @@ export function createAwsDeps(
     },
   );
   const clock = systemClock;
+  const queue = new SqsQueue(getSqsClient(clientSettings), {
+    queuePrefix: aws.queuePrefix,
+    queueUrls: aws.queueUrls,
+  });
   return {
     settings: pipelineSettings(config, aws.queuePrefix),
     objects: new S3ObjectStore(s3, { bucket: aws.dataBucket, ...sse }),
-    queue: new SqsQueue(getSqsClient(clientSettings), {
-      queuePrefix: aws.queuePrefix,
-      queueUrls: aws.queueUrls,
-    }),
+    queue,
+    deadLetters: new SqsDeadLetters(queue),
     keys,
     envelope: createEnvelope(keys),
     signer: new KmsTokenSigner(kms, aws.issuerKeyId),

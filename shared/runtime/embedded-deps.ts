@@ -4,6 +4,7 @@ import { FileObjectStore } from '../adapters/embedded/file-object-store.js';
 import { FilePartnerRegistry } from '../adapters/embedded/file-partner-registry.js';
 import { LocalKeyProvider } from '../adapters/embedded/local-key-provider.js';
 import { LocalTokenSigner } from '../adapters/embedded/local-token-signer.js';
+import { SqliteDeadLetters } from '../adapters/embedded/sqlite-dead-letters.js';
 import { SqliteQueue } from '../adapters/embedded/sqlite-queue.js';
 import { FhirKitDelivery } from '../adapters/fhir/fhir-kit-delivery.js';
 import { TokenBucketRateLimiter } from '../adapters/memory/token-bucket-rate-limiter.js';
@@ -18,10 +19,12 @@ import { pipelineSettings } from './pipeline-settings.js';
 export function createEmbeddedDeps(config: Config): PipelineDeps {
   const clock = systemClock;
   const keys = new LocalKeyProvider(config.home);
+  const queue = new SqliteQueue(config.home, { maxReceiveCount: config.PHI_MAX_RECEIVE_COUNT });
   return {
     settings: pipelineSettings(config, ''),
     objects: new FileObjectStore(config.home),
-    queue: new SqliteQueue(config.home, { maxReceiveCount: config.PHI_MAX_RECEIVE_COUNT }),
+    queue,
+    deadLetters: new SqliteDeadLetters(queue),
     keys,
     envelope: createEnvelope(keys),
     signer: new LocalTokenSigner(config.home),

@@ -10,14 +10,20 @@ import {
   FilePartnerRegistry,
   LocalKeyProvider,
   LocalTokenSigner,
+  SqliteDeadLetters,
   SqliteQueue,
   verifyAuditDirectory,
 } from '../../shared/adapters/embedded/index.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import { auditEvent, describeAuditSinkContract } from '../contract/audit-sink.contract.js';
+import { describeDeadLettersContract } from '../contract/dead-letters.contract.js';
 import { describeKeyProviderContract } from '../contract/key-provider.contract.js';
 import { describeObjectStoreContract } from '../contract/object-store.contract.js';
-import { describeQueueContract } from '../contract/queue.contract.js';
+import {
+  describeQueueContract,
+  type QueueFixture,
+  type QueueFixtureConfig,
+} from '../contract/queue.contract.js';
 
 const tempHome = (): Promise<string> => mkdtemp(join(tmpdir(), 'phi-embedded-'));
 const removeHome = (home: string): Promise<void> => rm(home, { recursive: true, force: true });
@@ -46,7 +52,7 @@ describeObjectStoreContract('FileObjectStore', async () => {
   return { store: new FileObjectStore(home), cleanup: () => removeHome(home) };
 });
 
-describeQueueContract('SqliteQueue', async (config) => {
+const sqliteQueueFixture = async (config: QueueFixtureConfig): Promise<QueueFixture> => {
   const home = await tempHome();
   const clock = new FakeClock();
   const queue = new SqliteQueue(home, {
@@ -56,13 +62,17 @@ describeQueueContract('SqliteQueue', async (config) => {
   });
   return {
     queue,
+    deadLetters: new SqliteDeadLetters(queue),
     advance: async (seconds) => clock.advance(seconds),
     cleanup: async () => {
       queue.close();
       await removeHome(home);
     },
   };
-});
+};
+
+describeQueueContract('SqliteQueue', sqliteQueueFixture);
+describeDeadLettersContract('SqliteDeadLetters', sqliteQueueFixture);
 
 describeKeyProviderContract('LocalKeyProvider', async () => {
   const home = await tempHome();
@@ -157,7 +167,9 @@ describe('Embedded adapters', () => {
       await expect(queue.receive('fragile')).resolves.toEqual([]);
       clock.advance(2);
       await expect(queue.receive('fragile')).resolves.toEqual([]);
-      expect((await queue.listDeadLetters('fragile')).map((d) => d.queue)).toEqual(['fragile-dlq']);
+      expect((await new SqliteDeadLetters(queue).list('fragile')).map((d) => d.queue)).toEqual([
+        'fragile-dlq',
+      ]);
       queue.close();
     });
 
@@ -166,9 +178,9 @@ describe('Embedded adapters', () => {
       const queue = new SqliteQueue(home, { clock, maxReceiveCount: 1, defaultVisibilityTimeoutSeconds: 1 });
       await queue.send('deid', 'm');
       await queue.receive('deid');
-      expect(await queue.listDeadLetters()).toEqual([]);
+      expect(await new SqliteDeadLetters(queue).list()).toEqual([]);
       clock.advance(2);
-      expect((await queue.listDeadLetters()).map((d) => [d.queue, d.sourceQueue])).toEqual([
+      expect((await new SqliteDeadLetters(queue).list()).map((d) => [d.queue, d.sourceQueue])).toEqual([
         ['deid-dlq', 'deid'],
       ]);
       queue.close();
@@ -179,13 +191,13 @@ describe('Embedded adapters', () => {
       const { messageId } = await queue.send('deid-dlq', 'm', {
         attributes: { failureReason: 'invalid-fhir' },
       });
-      const [dead] = await queue.listDeadLetters('deid');
+      const [dead] = await new SqliteDeadLetters(queue).list('deid');
       expect(dead).toMatchObject({
         messageId,
         sourceQueue: 'deid',
         attributes: { failureReason: 'invalid-fhir' },
       });
-      await expect(queue.redrive('deid-dlq', messageId)).resolves.toBe(true);
+      await expect(new SqliteDeadLetters(queue).replay('deid-dlq', messageId)).resolves.toBe(true);
       expect(queue.depth('deid').visible).toBe(1);
       queue.close();
     });
@@ -229,7 +241,9 @@ describe('Embedded adapters', () => {
       const queue = new SqliteQueue(home);
       await expect(queue.send('bad name', 'x')).rejects.toMatchObject({ code: 'config-invalid' });
       await expect(queue.send(`${'q'.repeat(77)}`, 'x')).rejects.toMatchObject({ code: 'config-invalid' });
-      await expect(queue.redrive('not-a-dead-letter-queue', 'id')).rejects.toMatchObject({
+      await expect(
+        new SqliteDeadLetters(queue).replay('not-a-dead-letter-queue', 'id'),
+      ).rejects.toMatchObject({
         code: 'config-invalid',
       });
       await expect(queue.receive('q', { maxMessages: 11 })).rejects.toMatchObject({

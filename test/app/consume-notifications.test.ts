@@ -8,6 +8,7 @@ import {
   FileAuditSink,
   FileObjectStore,
   LocalKeyProvider,
+  SqliteDeadLetters,
   SqliteQueue,
 } from '../../shared/adapters/embedded/index.js';
 import { embeddedAuditLog } from '../../shared/app/audit-admin.js';
@@ -284,7 +285,7 @@ describe('Function: consumeNotifications', () => {
     h.clock.advance(31);
     expect((await consumeOnce(h, 'lake')).summary).toEqual({ written: 0, duplicates: 0, refused: 0 });
 
-    const dead = await h.queue.listDeadLetters(queueNames.notify('lake'));
+    const dead = await new SqliteDeadLetters(h.queue).list(queueNames.notify('lake'));
     expect(dead.map((d) => d.queue)).toEqual(['notify-lake-dlq']);
   });
 

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler as createDeliverHandler } from '../../functions/sqs-deliver.js';
 import { localLambdaContext } from '../../local/lambda-context.js';
 import { toSqsRecord } from '../../local/queue-poller.js';
-import { SqliteQueue } from '../../shared/adapters/embedded/index.js';
+import { SqliteDeadLetters, SqliteQueue } from '../../shared/adapters/embedded/index.js';
 import { embeddedAuditLog } from '../../shared/app/audit-admin.js';
 import {
   formatAge,
@@ -165,7 +165,7 @@ describe('Function: listDeadLetters', () => {
 
   it('computes the age from the clock', async () => {
     const { messageId } = await h.deps.queue.send('deliver-x-dlq', '{}');
-    const [letter] = await h.deps.queue.listDeadLetters('deliver-x');
+    const [letter] = await h.deps.deadLetters.list('deliver-x');
     const later = { ...h.deps, clock: fixedClock((letter?.sentAt ?? 0) + 185_000) };
 
     const [view] = await listDeadLetters(later);
@@ -220,7 +220,7 @@ describe('Function: replayDeadLetters', () => {
     expect(report.results).toEqual([
       expect.objectContaining({ outcome: 'would-replay', submissionId: msg.submissionId }),
     ]);
-    expect(await h.deps.queue.listDeadLetters()).toHaveLength(1);
+    expect(await h.deps.deadLetters.list()).toHaveLength(1);
     expect(await auditRecords(h.home)).toEqual([]);
   });
 
@@ -237,7 +237,7 @@ describe('Function: replayDeadLetters', () => {
     });
 
     expect(report.results.map((r) => r.outcome)).toEqual(['replayed', 'replayed']);
-    expect(await h.deps.queue.listDeadLetters()).toEqual([]);
+    expect(await h.deps.deadLetters.list()).toEqual([]);
     const [back] = await h.deps.queue.receive('deliver-lake');
     expect(JSON.parse(back?.body ?? '{}')).toEqual(a);
     const audit = await auditRecords(h.home);
@@ -283,13 +283,14 @@ describe('Function: replayDeadLetters', () => {
       expect.objectContaining({ outcome: 'replayed', submissionId: c.submissionId }),
     ]);
     expect(
-      (await h.deps.queue.listDeadLetters('deliver-lake')).map((d) => JSON.parse(d.body).submissionId),
+      (await h.deps.deadLetters.list('deliver-lake')).map((d) => JSON.parse(d.body).submissionId),
     ).toEqual([a.submissionId, b.submissionId]);
   });
 
   it('two concurrent replays move each message exactly once', async () => {
     for (let i = 0; i < 12; i++) await deadLetter('deliver-lake', await acceptedSubmission(h.deps, 'lake'));
-    const second = { ...h.deps, queue: new SqliteQueue(h.home) };
+    const secondQueue = new SqliteQueue(h.home);
+    const second = { ...h.deps, queue: secondQueue, deadLetters: new SqliteDeadLetters(secondQueue) };
     try {
       const reports = await Promise.all([
         replayDeadLetters(h.deps, { selection: { kind: 'all' }, dryRun: false, operator: 'one@host' }),
@@ -352,7 +353,7 @@ describe('Function: replayDeadLetters', () => {
       submissionId: msg.submissionId,
       consumer: 'lake',
     });
-    expect(await h.deps.queue.listDeadLetters()).toEqual([]);
+    expect(await h.deps.deadLetters.list()).toEqual([]);
     const deliveries = (await auditRecords(h.home)).filter((r) => r.action === 'delivery');
     expect(deliveries).toHaveLength(1);
   });

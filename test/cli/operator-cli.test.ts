@@ -226,7 +226,7 @@ describe('CLI: phi dlq', () => {
     const dry = await phi(home, 'dlq', 'replay', '--all', '--dry-run');
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/^would replay \S+ deliver-lake-dlq -> deliver-lake /);
-    expect(await deps.queue.listDeadLetters()).toHaveLength(1);
+    expect(await deps.deadLetters.list()).toHaveLength(1);
 
     const unknown = await phi(home, 'dlq', 'replay', '--id', 'no-such-id');
     expect(unknown.code).toBe(1);
@@ -235,7 +235,7 @@ describe('CLI: phi dlq', () => {
     const real = await phi(home, 'dlq', 'replay', '--all', '--operator', 'bob@desk');
     expect(real.code).toBe(0);
     expect(real.stdout).toMatch(/^replayed \S+ deliver-lake-dlq -> deliver-lake /);
-    expect(await deps.queue.listDeadLetters()).toEqual([]);
+    expect(await deps.deadLetters.list()).toEqual([]);
     expect(await deps.queue.receive('deliver-lake')).toHaveLength(1);
     const replays = (await auditLines(home)).filter((r) => r.action === 'replay');
     expect(replays.map((r) => r.actor)).toEqual([{ type: 'operator', id: 'bob@desk' }]);
@@ -255,7 +255,7 @@ describe('CLI: phi dlq', () => {
     expect(runs.map((r) => r.code)).toEqual([0, 0]);
     const replayed = runs.flatMap((r) => [...r.stdout.matchAll(/^replayed (\S+)/gm)].map((m) => m[1]));
     expect(replayed.sort()).toEqual([...ids].sort());
-    expect(await deps.queue.listDeadLetters('deliver-race')).toEqual([]);
+    expect(await deps.deadLetters.list('deliver-race')).toEqual([]);
     const moved = await deps.queue.receive('deliver-race', { maxMessages: 10 });
     const rest = await deps.queue.receive('deliver-race', { maxMessages: 10 });
     expect(moved.length + rest.length).toBe(15);

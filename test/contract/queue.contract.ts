@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DeadLetters } from '../../shared/ports/dead-letters.js';
 import type { Queue } from '../../shared/ports/queue.js';
 
 export interface QueueFixtureConfig {
@@ -8,12 +9,14 @@ export interface QueueFixtureConfig {
 
 export interface QueueFixture {
   readonly queue: Queue;
+  /** The dead-letter queues behind `queue`. */
+  readonly deadLetters: DeadLetters;
   /** Lets `seconds` pass for the queue: a fake clock's step, or a real wait against a remote service. */
   advance(seconds: number): Promise<void>;
   cleanup(): Promise<void>;
 }
 
-const CONFIG: QueueFixtureConfig = { maxReceiveCount: 2, visibilityTimeoutSeconds: 2 };
+export const CONFIG: QueueFixtureConfig = { maxReceiveCount: 2, visibilityTimeoutSeconds: 2 };
 
 /** Drains what is visible now, without deleting. */
 async function receiveAll(queue: Queue, name: string): Promise<string[]> {
@@ -114,7 +117,7 @@ export function describeQueueContract(
       // Still there: received again, or dead-lettered if that receive would exceed maxReceiveCount.
       const survivors = [
         ...(await queue.receive(q, { visibilityTimeoutSeconds: 600 })).map((m) => m.messageId),
-        ...(await queue.listDeadLetters(q)).map((d) => d.messageId),
+        ...(await fixture.deadLetters.list(q)).map((d) => d.messageId),
       ];
       if (options.staleDelete === 'ignored') expect(survivors).toEqual([second?.messageId]);
       else expect([[], [second?.messageId]]).toContainEqual(survivors);
@@ -136,55 +139,6 @@ export function describeQueueContract(
       await fixture.advance(3);
       const [message] = await queue.receive(q);
       expect(message?.body).toBe('later');
-    });
-
-    it('dead-letters a message after maxReceiveCount receives, keeping body, attributes and source', async () => {
-      const { messageId } = await queue.send(q, 'poison', {
-        attributes: { failureReason: 'contract-invalid' },
-      });
-      for (let i = 1; i <= CONFIG.maxReceiveCount; i++) {
-        const [message] = await queue.receive(q);
-        expect(message?.receiveCount).toBe(i);
-        await fixture.advance(CONFIG.visibilityTimeoutSeconds + 1);
-      }
-      await expect(queue.receive(q)).resolves.toEqual([]);
-      const dead = await queue.listDeadLetters(q);
-      expect(dead).toHaveLength(1);
-      expect(dead[0]).toMatchObject({
-        messageId,
-        sourceQueue: q,
-        body: 'poison',
-        receiveCount: CONFIG.maxReceiveCount,
-        attributes: { failureReason: 'contract-invalid' },
-      });
-      expect(dead[0]?.queue).not.toBe(q);
-      const everywhere = await queue.listDeadLetters();
-      expect(everywhere.map((d) => d.messageId)).toContain(messageId);
-    });
-
-    it('redrives a dead letter to its source with a fresh receive count, exactly once', async () => {
-      const { messageId } = await queue.send(q, 'poison');
-      for (let i = 0; i < CONFIG.maxReceiveCount; i++) {
-        await queue.receive(q);
-        await fixture.advance(CONFIG.visibilityTimeoutSeconds + 1);
-      }
-      await queue.receive(q);
-      const [dead] = await queue.listDeadLetters(q);
-      const dlq = dead?.queue ?? '';
-      const outcomes = await Promise.all([queue.redrive(dlq, messageId), queue.redrive(dlq, messageId)]);
-      expect(outcomes.filter(Boolean)).toHaveLength(1);
-      await expect(queue.redrive(dlq, messageId)).resolves.toBe(false);
-      expect(await queue.listDeadLetters(q)).toEqual([]);
-      const [again, ...rest] = await queue.receive(q, { maxMessages: 10 });
-      expect(rest).toEqual([]);
-      expect(again).toMatchObject({ messageId, body: 'poison', receiveCount: 1 });
-    });
-
-    it('answers false when redriving a message that is not dead-lettered', async () => {
-      const { messageId } = await queue.send(q, 'fine');
-      const dlq = `${q}-dlq`;
-      await expect(queue.redrive(dlq, messageId)).resolves.toBe(false);
-      await expect(queue.redrive(dlq, 'no-such-message')).resolves.toBe(false);
     });
   });
 }

@@ -81,7 +81,7 @@ describe('Function: invoke-replay', () => {
     const submissionId = await deadLetter();
     const dry = await invoke({ submissions: [submissionId], dryRun: true, operator: 'bob' });
     expect(dry.counts.wouldReplay).toBe(1);
-    expect(await deps.queue.listDeadLetters(queueNames.ingest)).toHaveLength(1);
+    expect(await deps.deadLetters.list(queueNames.ingest)).toHaveLength(1);
     const none = await invoke({ queue: 'ingest-dlq', ids: ['no-such-message'], operator: 'bob' });
     expect(none.unmatched).toEqual(['no-such-message']);
     expect(none.counts.replayed).toBe(0);

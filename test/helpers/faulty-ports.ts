@@ -234,14 +234,6 @@ export function faultyQueue(inner: Queue, faults: FaultInjector): Queue {
       await at('changeVisibility', [queue, receiptHandle, seconds]);
       return inner.changeVisibility(queue, receiptHandle, seconds);
     },
-    listDeadLetters: async (queue) => {
-      await at('listDeadLetters', [queue]);
-      return inner.listDeadLetters(queue);
-    },
-    redrive: async (deadLetterQueue, messageId) => {
-      await at('redrive', [deadLetterQueue, messageId]);
-      return inner.redrive(deadLetterQueue, messageId);
-    },
   };
 }
 

@@ -43,7 +43,7 @@ export interface AcceptedSubmission {
 export interface InvariantInput {
   readonly home: string;
   /** Unfaulted ports over the same PHI_HOME. */
-  readonly deps: Pick<PipelineDeps, 'objects' | 'queue' | 'envelope'>;
+  readonly deps: Pick<PipelineDeps, 'objects' | 'queue' | 'deadLetters' | 'envelope'>;
   readonly accepted: readonly (string | AcceptedSubmission)[];
   /** Consumers every submission should reach. */
   readonly consumers: readonly string[];
@@ -183,7 +183,7 @@ export async function checkInvariants(input: InvariantInput): Promise<InvariantR
   // Notifications: consumed ones plus any parked in a notify DLQ.
   const sources = [...ledger.bodies];
   for (const consumer of consumers) {
-    for (const dl of await deps.queue.listDeadLetters(queueNames.notify(consumer))) {
+    for (const dl of await deps.deadLetters.list(queueNames.notify(consumer))) {
       sources.push({ queue: dl.queue, body: dl.body });
     }
   }
@@ -253,10 +253,10 @@ export async function checkInvariants(input: InvariantInput): Promise<InvariantR
         (consumer === undefined || r.details?.consumer === consumer),
     );
 
-  const ingestDeadLetters = await deps.queue.listDeadLetters(queueNames.ingest);
+  const ingestDeadLetters = await deps.deadLetters.list(queueNames.ingest);
   const deliverDeadLetters = new Map<string, DeadLetter[]>();
   for (const consumer of consumers) {
-    deliverDeadLetters.set(consumer, await deps.queue.listDeadLetters(queueNames.deliver(consumer)));
+    deliverDeadLetters.set(consumer, await deps.deadLetters.list(queueNames.deliver(consumer)));
   }
 
   const rows = peekQueues(home);

@@ -15,6 +15,7 @@ import {
 import { S3ContractStore } from '../../shared/adapters/aws/s3-contract-store.js';
 import { S3ObjectStore } from '../../shared/adapters/aws/s3-object-store.js';
 import { S3PartnerRegistry } from '../../shared/adapters/aws/s3-partner-registry.js';
+import { SqsDeadLetters } from '../../shared/adapters/aws/sqs-dead-letters.js';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.js';
 import { createAwsDeps } from '../../shared/runtime/aws-deps.js';
 import { loadConfig } from '../../shared/runtime/config.js';
@@ -321,7 +322,9 @@ describe('Class: SqsQueue', () => {
     await expect(queue.send('q', 'x', { attributes: ten })).rejects.toMatchObject({
       code: 'content-invalid',
     });
-    await expect(queue.redrive('q', 'id')).rejects.toMatchObject({ code: 'config-invalid' });
+    await expect(new SqsDeadLetters(queue).replay('q', 'id')).rejects.toMatchObject({
+      code: 'config-invalid',
+    });
   });
 
   it('names a queue that does not exist as config-invalid, and has no dead letters for it', async () => {
@@ -330,8 +333,8 @@ describe('Class: SqsQueue', () => {
       code: 'config-invalid',
       details: { queue: 'ingest' },
     });
-    await expect(queue.listDeadLetters('ingest')).resolves.toEqual([]);
-    await expect(queue.redrive('ingest-dlq', 'id')).resolves.toBe(false);
+    await expect(new SqsDeadLetters(queue).list('ingest')).resolves.toEqual([]);
+    await expect(new SqsDeadLetters(queue).replay('ingest-dlq', 'id')).resolves.toBe(false);
   });
 });
 

@@ -2,11 +2,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KmsKeyProvider } from '../../shared/adapters/aws/kms-key-provider.js';
 import { readS3AuditChain, S3AuditSink } from '../../shared/adapters/aws/s3-audit-sink.js';
 import { S3ObjectStore } from '../../shared/adapters/aws/s3-object-store.js';
+import { SqsDeadLetters } from '../../shared/adapters/aws/sqs-dead-letters.js';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.js';
 import { describeAuditSinkContract } from '../contract/audit-sink.contract.js';
+import { describeDeadLettersContract } from '../contract/dead-letters.contract.js';
 import { describeKeyProviderContract } from '../contract/key-provider.contract.js';
 import { describeObjectStoreContract } from '../contract/object-store.contract.js';
-import { describeQueueContract } from '../contract/queue.contract.js';
+import {
+  describeQueueContract,
+  type QueueFixture,
+  type QueueFixtureConfig,
+} from '../contract/queue.contract.js';
 import {
   createDataKey,
   type MotoClients,
@@ -36,20 +42,23 @@ describeObjectStoreContract('S3ObjectStore', async () => ({
   cleanup: nothingToClean,
 }));
 
-describeQueueContract(
-  'SqsQueue',
-  async (config) => ({
-    queue: new SqsQueue(clients.sqs, {
-      // A fresh prefix per test, so listing every dead-letter queue sees only this test's queues.
-      queuePrefix: `${uniqueName('t')}-`,
-      resolveQueueUrl: provisioningResolver(clients.sqs, config),
-    }),
+const sqsQueueFixture = async (config: QueueFixtureConfig): Promise<QueueFixture> => {
+  const queue = new SqsQueue(clients.sqs, {
+    // A fresh prefix per test, so listing every dead-letter queue sees only this test's queues.
+    queuePrefix: `${uniqueName('t')}-`,
+    resolveQueueUrl: provisioningResolver(clients.sqs, config),
+  });
+  return {
+    queue,
+    deadLetters: new SqsDeadLetters(queue),
     // SQS time is wall-clock time.
     advance: (seconds) => sleep(seconds * 1000),
     cleanup: nothingToClean,
-  }),
-  { staleDelete: 'may-delete' },
-);
+  };
+};
+
+describeQueueContract('SqsQueue', sqsQueueFixture, { staleDelete: 'may-delete' });
+describeDeadLettersContract('SqsDeadLetters', sqsQueueFixture);
 
 describeKeyProviderContract('KmsKeyProvider', async () => ({
   keys: new KmsKeyProvider(clients.kms, {

@@ -11,6 +11,7 @@ import { KmsTokenSigner } from '../../shared/adapters/aws/kms-token-signer.js';
 import { S3AuditSink } from '../../shared/adapters/aws/s3-audit-sink.js';
 import { S3ObjectStore } from '../../shared/adapters/aws/s3-object-store.js';
 import { KMS_CONTEXT_KEY_NAME } from '../../shared/adapters/aws/shared-data-key-cmm.js';
+import { SqsDeadLetters } from '../../shared/adapters/aws/sqs-dead-letters.js';
 import { SqsQueue } from '../../shared/adapters/aws/sqs-queue.js';
 import { PipelineError } from '../../shared/core/errors.js';
 import { createEnvelope } from '../../shared/crypto/envelope.js';
@@ -210,7 +211,7 @@ describe('Refusals the stores and KMS make on their own', () => {
       await sleep(1100);
     }
     await expect(queue.receive('deliver-analytics')).resolves.toEqual([]);
-    const [dead, ...others] = await queue.listDeadLetters();
+    const [dead, ...others] = await new SqsDeadLetters(queue).list();
     expect(others).toEqual([]);
     expect(dead).toMatchObject({
       messageId,
@@ -220,7 +221,7 @@ describe('Refusals the stores and KMS make on their own', () => {
       attributes: { failureReason: 'store-unavailable' },
     });
     const outcomes = await Promise.all(
-      [1, 2, 3].map(() => queue.redrive('deliver-analytics-dlq', messageId)),
+      [1, 2, 3].map(() => new SqsDeadLetters(queue).replay('deliver-analytics-dlq', messageId)),
     );
     expect(outcomes.filter(Boolean)).toHaveLength(1);
     const [back, ...rest] = await queue.receive('deliver-analytics', { maxMessages: 10 });
@@ -232,7 +233,7 @@ describe('Refusals the stores and KMS make on their own', () => {
       attributes: { failureReason: 'store-unavailable' },
     });
     expect(back?.attributes).not.toHaveProperty('phi.messageId');
-    await expect(queue.listDeadLetters('deliver-analytics')).resolves.toEqual([]);
+    await expect(new SqsDeadLetters(queue).list('deliver-analytics')).resolves.toEqual([]);
   });
 });
 

@@ -113,9 +113,9 @@ describe('Invariants: status and audit bookkeeping under faults', () => {
     ]);
 
     sendFault.disable();
-    const [dl, ...more] = await stack.base.queue.listDeadLetters(queueNames.ingest);
+    const [dl, ...more] = await stack.base.deadLetters.list(queueNames.ingest);
     expect(more).toEqual([]);
-    expect(await stack.base.queue.redrive(dl?.queue ?? '', dl?.messageId ?? '')).toBe(true);
+    expect(await stack.base.deadLetters.replay(dl?.queue ?? '', dl?.messageId ?? '')).toBe(true);
     const replayed = await stack.settleAndCheck([id], 20_000);
     expect(replayed.violations).toEqual([]);
     expect(replayed.pairs.every((p) => p.kind === 'delivered')).toBe(true);

@@ -64,7 +64,7 @@ describe('Invariants: a consumer failing and recovering', () => {
       status: 'dead-lettered',
       reason: 'store-unavailable',
     });
-    const [dl, ...more] = await stack.base.queue.listDeadLetters(queueNames.deliver('flaky'));
+    const [dl, ...more] = await stack.base.deadLetters.list(queueNames.deliver('flaky'));
     expect(more).toEqual([]);
     expect(
       await readFailure(stack.base.objects, queueNames.deliver('flaky'), dl?.messageId ?? ''),
@@ -75,7 +75,7 @@ describe('Invariants: a consumer failing and recovering', () => {
 
     // Nothing accepted is lost: once the store recovers, the dead letter replays to a single delivery.
     faults.disable();
-    expect(await stack.base.queue.redrive(dl?.queue ?? '', dl?.messageId ?? '')).toBe(true);
+    expect(await stack.base.deadLetters.replay(dl?.queue ?? '', dl?.messageId ?? '')).toBe(true);
     const after = await stack.settleAndCheck([id]);
     expect(after.violations).toEqual([]);
     expect(after.pairs.every((p) => p.kind === 'delivered')).toBe(true);

@@ -141,14 +141,14 @@ describe('Invariants: duplicate deliveries and replays', () => {
       kind: 'dead-lettered',
       reason: 'contract-invalid',
     });
-    const [dl, ...more] = await stack.base.queue.listDeadLetters(queueNames.deliver('fixme'));
+    const [dl, ...more] = await stack.base.deadLetters.list(queueNames.deliver('fixme'));
     expect(more).toEqual([]);
     if (!dl) throw new Error('no dead letter');
 
     await stack.writeContract('fixme', validContract('fixme'));
     const moved = await Promise.all([
-      stack.base.queue.redrive(dl.queue, dl.messageId),
-      stack.base.queue.redrive(dl.queue, dl.messageId),
+      stack.base.deadLetters.replay(dl.queue, dl.messageId),
+      stack.base.deadLetters.replay(dl.queue, dl.messageId),
     ]);
     expect(moved.filter(Boolean)).toHaveLength(1);
     const replayed = await stack.settleAndCheck([id], 20_000);
@@ -156,8 +156,8 @@ describe('Invariants: duplicate deliveries and replays', () => {
     expect(replayed.pairs.every((p) => p.kind === 'delivered')).toBe(true);
 
     // A second replay run finds nothing left; a replay that copied instead of moved changes nothing either.
-    expect(await stack.base.queue.redrive(dl.queue, dl.messageId)).toBe(false);
-    expect(await stack.base.queue.listDeadLetters(queueNames.deliver('fixme'))).toEqual([]);
+    expect(await stack.base.deadLetters.replay(dl.queue, dl.messageId)).toBe(false);
+    expect(await stack.base.deadLetters.list(queueNames.deliver('fixme'))).toEqual([]);
     await Promise.all([
       stack.base.queue.send(dl.sourceQueue, dl.body),
       stack.base.queue.send(dl.sourceQueue, dl.body),

@@ -49,12 +49,11 @@ describe('Invariants: nothing accepted is ever lost', () => {
     // Faults over: replay every dead letter once.
     f.clear();
     const deadLetters = [
-      ...(await stack.base.queue.listDeadLetters(queueNames.ingest)),
-      ...(
-        await Promise.all(consumers.map((c) => stack.base.queue.listDeadLetters(queueNames.deliver(c))))
-      ).flat(),
+      ...(await stack.base.deadLetters.list(queueNames.ingest)),
+      ...(await Promise.all(consumers.map((c) => stack.base.deadLetters.list(queueNames.deliver(c))))).flat(),
     ];
-    for (const dl of deadLetters) expect(await stack.base.queue.redrive(dl.queue, dl.messageId)).toBe(true);
+    for (const dl of deadLetters)
+      expect(await stack.base.deadLetters.replay(dl.queue, dl.messageId)).toBe(true);
     const report = await stack.settleAndCheck(ids, 20_000);
     expect(report.violations).toEqual([]);
     for (const pair of report.pairs) {

@@ -30,7 +30,7 @@ describe('Invariants: permanent failures', () => {
     expect(report.violations).toEqual([]);
     expect(report.pairs.map((p) => p.kind)).toEqual(['submission-dead-lettered', 'submission-dead-lettered']);
 
-    const [dl, ...more] = await s.base.queue.listDeadLetters(queueNames.ingest);
+    const [dl, ...more] = await s.base.deadLetters.list(queueNames.ingest);
     expect(more).toEqual([]);
     expect(dl?.attributes.failureReason).toMatch(/^crypto-/);
     const failure = await readFailure(
@@ -66,7 +66,7 @@ describe('Invariants: permanent failures', () => {
     s.startWorkers();
     expect(await waitForQuiescence(s.queue, ['alpha'], 20_000)).toBe(true);
 
-    const dls = await s.base.queue.listDeadLetters(queueNames.ingest);
+    const dls = await s.base.deadLetters.list(queueNames.ingest);
     expect(dls.map((d) => d.attributes.failureReason)).toEqual(['content-invalid', 'content-invalid']);
     expect(dls.map((d) => d.body).sort()).toEqual(
       ['not json {', JSON.stringify({ version: 1, type: 'submission.accepted' })].sort(),

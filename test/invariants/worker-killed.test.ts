@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PartnerClient } from '../../cli/client/partner-client.js';
 import { FileObjectStore } from '../../shared/adapters/embedded/file-object-store.js';
 import { LocalKeyProvider } from '../../shared/adapters/embedded/local-key-provider.js';
+import { SqliteDeadLetters } from '../../shared/adapters/embedded/sqlite-dead-letters.js';
 import { SqliteQueue } from '../../shared/adapters/embedded/sqlite-queue.js';
 import { queueNames } from '../../shared/app/queue-names.js';
 import { createEnvelope } from '../../shared/crypto/envelope.js';
@@ -173,6 +174,7 @@ describe('Invariants: the worker killed mid-batch', () => {
     const deps = {
       objects: new FileObjectStore(home),
       queue,
+      deadLetters: new SqliteDeadLetters(queue),
       envelope: createEnvelope(new LocalKeyProvider(home)),
     };
     const report = await checkInvariants({ home, deps, accepted, consumers: CONSUMERS });

@@ -30,4 +30,6 @@ export { S3ContractStore } from './s3-contract-store.js';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './s3-object-store.js';
 export { S3PartnerRegistry } from './s3-partner-registry.js';
 export { type DataKeyCacheBounds, KMS_CONTEXT_KEY_NAME, SharedDataKeyCmm } from './shared-data-key-cmm.js';
+export { SqsConnection, type SqsConnectionOptions } from './sqs-connection.js';
+export { SqsDeadLetters, type SqsDeadLettersOptions } from './sqs-dead-letters.js';
 export { type BatchEntry, SqsQueue, type SqsQueueOptions } from './sqs-queue.js';

@@ -1,39 +1,19 @@
 import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { PipelineError } from '../../core/errors.js';
 
-export const DLQ_SUFFIX = '-dlq';
-export const isDeadLetterQueue = (queue: string): boolean => queue.endsWith(DLQ_SUFFIX);
+export { assertIntegerIn, assertQueueName, DLQ_SUFFIX, isDeadLetterQueue } from '../queue-names.js';
 
 /**
  * The adapter's own message attribute: the message id a replayed message keeps. SQS gives a re-sent
- * message a new MessageId; carrying the first one lets consumers and `redrive` see one message.
+ * message a new MessageId; carrying the first one lets consumers and dead-letter replay see one message.
  */
 export const ORIGIN_ID_ATTRIBUTE = 'phi.messageId';
 const RESERVED_PREFIX = 'phi.';
 
-const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
 export const MAX_BODY_BYTES = 256 * 1024;
 /** SQS allows 10 message attributes; one is kept for ORIGIN_ID_ATTRIBUTE. */
 export const MAX_ATTRIBUTES = 9;
-
-/** SQS names: 1-80 of [A-Za-z0-9_-] with the physical prefix; a source queue leaves room for `-dlq`. */
-export function assertQueueName(queue: string, prefixLength: number): void {
-  const maxLength = (isDeadLetterQueue(queue) ? 80 : 80 - DLQ_SUFFIX.length) - prefixLength;
-  if (!QUEUE_NAME.test(queue) || queue.length > maxLength) {
-    throw new PipelineError('config-invalid', `queue name must be 1-${maxLength} of [A-Za-z0-9_-]`, {
-      details: { rule: 'name' },
-    });
-  }
-}
-
-export function assertIntegerIn(value: number, min: number, max: number, name: string): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new PipelineError('content-invalid', `${name} must be an integer from ${min} to ${max}`, {
-      details: { option: name },
-    });
-  }
-}
 
 export function assertBody(body: string): void {
   const bytes = Buffer.byteLength(body, 'utf8');

@@ -1,0 +1,179 @@
+import { join } from 'node:path';
+import { PipelineError } from '../../core/errors.js';
+import { type Clock, systemClock } from '../../ports/clock.js';
+import { assertIntegerIn, assertQueueName, DLQ_SUFFIX } from '../queue-names.js';
+import { ensureDirectorySync } from './durable-fs.js';
+import { openSqlite, type SqliteDatabase } from './sqlite.js';
+
+export interface QueueSettings {
+  /** Receives after which the next one moves the message to `<queue>-dlq` instead (SQS maxReceiveCount). */
+  readonly maxReceiveCount?: number;
+  readonly visibilityTimeoutSeconds?: number;
+}
+
+export interface SqliteQueueOptions {
+  /** Default 5. */
+  readonly maxReceiveCount?: number;
+  /** Default 30. */
+  readonly defaultVisibilityTimeoutSeconds?: number;
+  readonly clock?: Clock;
+  /** Per-queue overrides, by source queue name. */
+  readonly queues?: Readonly<Record<string, QueueSettings>>;
+  /** How often a long poll looks for messages sent by other processes. Default 100 ms. */
+  readonly pollIntervalMs?: number;
+}
+
+export interface QueueDepth {
+  readonly visible: number;
+  readonly inFlight: number;
+  readonly delayed: number;
+  readonly total: number;
+}
+
+const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
+export const MAX_BODY_BYTES = 256 * 1024;
+const MAX_ATTRIBUTES = 10;
+
+export function assertAttributes(attributes: Readonly<Record<string, string>>): void {
+  const entries = Object.entries(attributes);
+  if (entries.length > MAX_ATTRIBUTES) {
+    throw new PipelineError('content-invalid', `at most ${MAX_ATTRIBUTES} message attributes`, {
+      details: { option: 'attributes' },
+    });
+  }
+  for (const [name, value] of entries) {
+    if (!ATTRIBUTE_NAME.test(name) || typeof value !== 'string') {
+      throw new PipelineError(
+        'content-invalid',
+        'message attribute names are [A-Za-z0-9_.-], values strings',
+        {
+          details: { option: 'attributes' },
+        },
+      );
+    }
+  }
+}
+
+export interface MessageRow {
+  seq: number;
+  id: string;
+  queue: string;
+  body: string;
+  attributes: string;
+  sent_at: number;
+  receive_count: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS messages (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  queue TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attributes TEXT NOT NULL,
+  sent_at INTEGER NOT NULL,
+  visible_at INTEGER NOT NULL,
+  receive_count INTEGER NOT NULL DEFAULT 0,
+  receipt_handle TEXT UNIQUE
+);
+CREATE INDEX IF NOT EXISTS messages_by_queue ON messages (queue, visible_at, seq);
+CREATE TABLE IF NOT EXISTS sent_once (
+  queue TEXT NOT NULL,
+  dedupe_id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  PRIMARY KEY (queue, dedupe_id)
+);
+`;
+
+export const MESSAGE_COLUMNS = 'seq, id, queue, body, attributes, sent_at, receive_count';
+
+/**
+ * The SQLite file (`${home}/queues.db`, WAL, synchronous=FULL) that SqliteQueue and SqliteDeadLetters
+ * share, with what both need: per-queue settings, the clock, error mapping, the wake-up of in-process
+ * long polls and SQS's move of exhausted messages to the dead-letter queue.
+ */
+export class SqliteQueueDatabase {
+  readonly db: SqliteDatabase;
+  private readonly clock: Clock;
+  private readonly maxReceiveCount: number;
+  private readonly visibilityTimeoutSeconds: number;
+  private readonly overrides: Readonly<Record<string, QueueSettings>>;
+  readonly pollIntervalMs: number;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(home: string, options: SqliteQueueOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.maxReceiveCount = options.maxReceiveCount ?? 5;
+    this.visibilityTimeoutSeconds = options.defaultVisibilityTimeoutSeconds ?? 30;
+    this.overrides = options.queues ?? {};
+    this.pollIntervalMs = options.pollIntervalMs ?? 100;
+    assertIntegerIn(this.maxReceiveCount, 1, 1000, 'maxReceiveCount');
+    assertIntegerIn(this.visibilityTimeoutSeconds, 0, 43_200, 'defaultVisibilityTimeoutSeconds');
+    for (const [queue, settings] of Object.entries(this.overrides)) {
+      assertQueueName(queue);
+      if (settings.maxReceiveCount !== undefined)
+        assertIntegerIn(settings.maxReceiveCount, 1, 1000, 'maxReceiveCount');
+      if (settings.visibilityTimeoutSeconds !== undefined) {
+        assertIntegerIn(settings.visibilityTimeoutSeconds, 0, 43_200, 'visibilityTimeoutSeconds');
+      }
+    }
+    ensureDirectorySync(home);
+    this.db = openSqlite(join(home, 'queues.db'), { wal: true, busyTimeoutMs: 10_000 });
+    this.guard(() => this.db.exec(SCHEMA));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  settingsOf(queue: string): { maxReceiveCount: number; visibilityTimeoutSeconds: number } {
+    const override = this.overrides[queue] ?? {};
+    return {
+      maxReceiveCount: override.maxReceiveCount ?? this.maxReceiveCount,
+      visibilityTimeoutSeconds: override.visibilityTimeoutSeconds ?? this.visibilityTimeoutSeconds,
+    };
+  }
+
+  now(): number {
+    return this.clock.now().getTime();
+  }
+
+  guard<T>(operation: () => T): T {
+    try {
+      return operation();
+    } catch (error) {
+      if (error instanceof PipelineError) throw error;
+      throw new PipelineError('queue-unavailable', 'local queue database operation failed', {
+        retryable: true,
+        cause: error,
+      });
+    }
+  }
+
+  wake(): void {
+    for (const waiter of this.waiters) waiter();
+    this.waiters.clear();
+  }
+
+  waitForActivity(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+    });
+  }
+
+  /** SQS's rule: a message that becomes visible with its receives used up goes to the DLQ, not to a consumer. */
+  moveExhausted(queue: string, maxReceiveCount: number, now: number): void {
+    this.db
+      .prepare(
+        `UPDATE messages SET queue = ?, visible_at = ?, receipt_handle = NULL
+         WHERE queue = ? AND visible_at <= ? AND receive_count >= ?`,
+      )
+      .run(`${queue}${DLQ_SUFFIX}`, now, queue, now, maxReceiveCount);
+  }
+}
