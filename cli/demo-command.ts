@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 import type { JWK } from 'jose';
 import { packageRoot } from '../local/package-root.js';
 import { startLocalStack } from '../local/stack.js';
-import { embeddedAuditLog, verifyAuditLog } from '../shared/app/audit-admin.js';
 import { consumeNotifications } from '../shared/app/consume-notifications.js';
 import { formatAge, listDeadLetters, replayDeadLetters } from '../shared/app/dead-letter-admin.js';
 import { loadConfig } from '../shared/runtime/config.js';
@@ -248,7 +247,7 @@ async function tour(home: string): Promise<void> {
   }
 
   step(8, 'The audit log is a hash chain (what `phi audit verify` does)');
-  const verified = await verifyAuditLog(embeddedAuditLog(home));
+  const verified = await deps.auditLog.verify();
   if (!verified.ok) throw new CliError('demo: the audit chain did not verify');
   say(
     `   ${verified.count} records in PHI_HOME/audit/*.jsonl, each holding the SHA-256 of the one before: ok.`,
@@ -263,7 +262,7 @@ async function tour(home: string): Promise<void> {
       full,
       `${text.slice(0, at)}"outcome":"sUccess"${text.slice(at + '"outcome":"success"'.length)}`,
     );
-    const broken = await verifyAuditLog(embeddedAuditLog(home));
+    const broken = await deps.auditLog.verify();
     if (broken.ok) throw new CliError('demo: a changed audit record went unnoticed');
     say(
       `   Change one byte of one record, and verification fails at ${path.basename(broken.broken.file)} line ${broken.broken.line} (${broken.broken.reason}).`,

@@ -15,7 +15,6 @@ import {
 } from '../shared/app/dead-letter-admin.js';
 import { queueNames } from '../shared/app/queue-names.js';
 import { CONSUMER_ID, CONSUMER_ID_RULE, OPERATOR_ID } from '../shared/core/ids.js';
-import { auditLogOf } from '../shared/runtime/audit-log.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './core-commands.js';
 import { directoryOutput } from './output-directory.js';
@@ -192,9 +191,8 @@ function registerAudit(program: Command, ctx: CliContext): void {
     .command('verify')
     .description("verify the audit log's hash chain end to end")
     .action(async () => {
-      const config = ctx.config();
-      await preparedDeps(config);
-      const result = await (await auditLogOf(config)).verify();
+      const deps = await preparedDeps(ctx.config());
+      const result = await deps.auditLog.verify();
       if (!result.ok) {
         const { file, line, seq, reason } = result.broken;
         throw new CliError(
@@ -219,11 +217,10 @@ function registerAudit(program: Command, ctx: CliContext): void {
     .option('--out <file>', 'write to FILE (mode 0600) instead of stdout')
     .action(async (opts: { format: AuditExportFormat; out?: string }) => {
       const config = ctx.config();
-      await preparedDeps(config);
-      const { read } = await auditLogOf(config);
+      const deps = await preparedDeps(config);
       const chunks: string[] = [];
       const write = opts.out === undefined ? writeStdout : async (text: string) => void chunks.push(text);
-      const result = await exportAuditLog(read, opts.format, write, {
+      const result = await exportAuditLog(() => deps.auditLog.read(), opts.format, write, {
         serverUrl: config.publicUrl,
       });
       if (!result.ok) {

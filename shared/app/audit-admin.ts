@@ -1,7 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
-import { auditDirectory, listAuditFiles, splitLines } from '../adapters/embedded/audit-files.js';
 import {
   type FhirAuditOptions,
   toFhirAuditBundle,
@@ -11,23 +8,10 @@ import { type ChainLine, type ChainVerification, verifyChain } from '../core/aud
 import { PipelineError } from '../core/errors.js';
 
 /**
- * The whole audit log in chain order. The embedded default reads `PHI_HOME/audit/*.jsonl`; a
- * deployed stack plugs in a reader over its S3 prefix (same lines, `file` = object key).
+ * The whole audit log in chain order: `() => deps.auditLog.read()`, the AuditLog port of the
+ * configured target (the day files under PHI_HOME/audit, or the S3 chain).
  */
 export type AuditLogReader = () => Promise<readonly ChainLine[]>;
-
-/** The embedded reader: day files oldest first, `file` the full path (as verifyAuditDirectory reads them). */
-export const embeddedAuditLog =
-  (home: string): AuditLogReader =>
-  async () => {
-    const dir = auditDirectory(home);
-    const lines: ChainLine[] = [];
-    for (const name of await listAuditFiles(dir)) {
-      const path = join(dir, name);
-      lines.push(...splitLines(path, await readFile(path, 'utf8')));
-    }
-    return lines;
-  };
 
 /** Verifies the chain end to end; the first broken record names its file, line, seq and reason. */
 export async function verifyAuditLog(read: AuditLogReader): Promise<ChainVerification> {

@@ -1,6 +1,7 @@
 import type { Envelope } from '../crypto/envelope.js';
 import type { FhirDeliveryTarget } from '../ports/fhir-delivery.js';
 import type {
+  AuditLog,
   AuditSink,
   Clock,
   ContractStore,
@@ -45,6 +46,8 @@ export interface PipelineDeps {
   readonly partners: PartnerRegistry;
   readonly contracts: ContractStore;
   readonly audit: AuditSink;
+  /** The log `audit` writes, read back (verify, export). */
+  readonly auditLog: AuditLog;
   readonly clock: Clock;
   readonly rateLimiter: RateLimiter;
   /** Consumers whose contract says `delivery: fhir` receive their share through it. */

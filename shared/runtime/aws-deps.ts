@@ -1,6 +1,7 @@
 import { type AwsClientSettings, getKmsClient, getS3Client, getSqsClient } from '../adapters/aws/clients.js';
 import { KmsKeyProvider } from '../adapters/aws/kms-key-provider.js';
 import { KmsTokenSigner } from '../adapters/aws/kms-token-signer.js';
+import { S3AuditLog } from '../adapters/aws/s3-audit-log.js';
 import { S3AuditSink } from '../adapters/aws/s3-audit-sink.js';
 import { S3ContractStore } from '../adapters/aws/s3-contract-store.js';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
@@ -50,6 +51,8 @@ export function createAwsDeps(
     },
   );
   const clock = systemClock;
+  // The audit bucket has its own key (deployed stack: AuditKey), so its policy refuses the storage key.
+  const auditStore = new S3ObjectStore(s3, { ...aws.audit, sseKmsKeyId: aws.auditSseKmsKeyId });
   const queue = new SqsQueue(getSqsClient(clientSettings), {
     queuePrefix: aws.queuePrefix,
     queueUrls: aws.queueUrls,
@@ -64,8 +67,9 @@ export function createAwsDeps(
     signer: new KmsTokenSigner(kms, aws.issuerKeyId),
     partners: new S3PartnerRegistry(registryStore),
     contracts: new S3ContractStore(registryStore),
-    // The audit bucket has its own key (deployed stack: AuditKey), so its policy refuses the storage key.
-    audit: new S3AuditSink(new S3ObjectStore(s3, { ...aws.audit, sseKmsKeyId: aws.auditSseKmsKeyId })),
+    audit: new S3AuditSink(auditStore),
+    // Operators find a record by its full URL; the store's keys are relative to the audit prefix.
+    auditLog: new S3AuditLog(auditStore, `s3://${aws.audit.bucket}/${aws.audit.prefix}`),
     clock,
     // Per container: with N warm containers a partner gets up to N times the budget.
     rateLimiter: new TokenBucketRateLimiter(config.PHI_RATE_LIMIT_RPS, config.PHI_RATE_LIMIT_BURST, clock),

@@ -1,3 +1,4 @@
+import { FileAuditLog } from '../adapters/embedded/file-audit-log.js';
 import { FileAuditSink } from '../adapters/embedded/file-audit-sink.js';
 import { FileContractStore } from '../adapters/embedded/file-contract-store.js';
 import { FileObjectStore } from '../adapters/embedded/file-object-store.js';
@@ -31,6 +32,7 @@ export function createEmbeddedDeps(config: Config): PipelineDeps {
     partners: new FilePartnerRegistry(config.home),
     contracts: new FileContractStore(config.home),
     audit: new FileAuditSink(config.home),
+    auditLog: new FileAuditLog(config.home),
     clock,
     rateLimiter: new TokenBucketRateLimiter(config.PHI_RATE_LIMIT_RPS, config.PHI_RATE_LIMIT_BURST, clock),
     fhir: new FhirKitDelivery({ clock }),

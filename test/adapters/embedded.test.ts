@@ -5,6 +5,7 @@ import { compactVerify, importJWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { splitLines } from '../../shared/adapters/embedded/audit-files.js';
 import {
+  FileAuditLog,
   FileAuditSink,
   FileObjectStore,
   FilePartnerRegistry,
@@ -84,6 +85,7 @@ describeAuditSinkContract('FileAuditSink', async () => {
   const sink = new FileAuditSink(home);
   return {
     sink,
+    log: new FileAuditLog(home),
     read: () => readAuditLines(home),
     cleanup: async () => {
       sink.close();

@@ -3,16 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAuditDirectory } from '../../shared/adapters/embedded/audit-files.js';
-import { FileAuditSink } from '../../shared/adapters/embedded/index.js';
-import {
-  type AuditLogReader,
-  embeddedAuditLog,
-  exportAuditLog,
-  verifyAuditLog,
-} from '../../shared/app/audit-admin.js';
+import { FileAuditLog, FileAuditSink } from '../../shared/adapters/embedded/index.js';
+import { type AuditLogReader, exportAuditLog, verifyAuditLog } from '../../shared/app/audit-admin.js';
 import { type ChainLine, GENESIS_HASH, hashRecord } from '../../shared/core/audit/hash-chain.js';
 import { validateBundle } from '../../shared/core/fhir/validate-bundle.js';
 import type { AuditEvent, AuditRecord } from '../../shared/ports/audit-sink.js';
+
+/** The embedded AuditLog's reader, as the CLI passes `deps.auditLog` to the use cases. */
+const embeddedAuditLog =
+  (home: string): AuditLogReader =>
+  () =>
+    new FileAuditLog(home).read();
 
 const EVENTS: readonly AuditEvent[] = [
   {

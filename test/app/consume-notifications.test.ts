@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { directoryOutput } from '../../cli/output-directory.js';
+import { FileAuditLog } from '../../shared/adapters/embedded/file-audit-log.js';
 import {
   FileAuditSink,
   FileObjectStore,
@@ -11,7 +12,6 @@ import {
   SqliteDeadLetters,
   SqliteQueue,
 } from '../../shared/adapters/embedded/index.js';
-import { embeddedAuditLog } from '../../shared/app/audit-admin.js';
 import {
   type ConsumeDeps,
   type ConsumeOutcome,
@@ -100,7 +100,7 @@ async function consumeOnce(h: Harness, consumer: string, output: PlaintextOutput
 }
 
 async function auditRecords(home: string) {
-  return (await embeddedAuditLog(home)()).map(
+  return (await new FileAuditLog(home).read()).map(
     (line) =>
       JSON.parse(line.text) as { action: string; outcome: string; code?: string; submissionId?: string },
   );

@@ -7,8 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler as createDeliverHandler } from '../../functions/sqs-deliver.js';
 import { localLambdaContext } from '../../local/lambda-context.js';
 import { toSqsRecord } from '../../local/queue-poller.js';
+import { FileAuditLog } from '../../shared/adapters/embedded/file-audit-log.js';
 import { SqliteDeadLetters, SqliteQueue } from '../../shared/adapters/embedded/index.js';
-import { embeddedAuditLog } from '../../shared/app/audit-admin.js';
 import {
   formatAge,
   listDeadLetters,
@@ -44,7 +44,7 @@ async function runDeliverOnce(deps: PipelineDeps, consumer: string, batchSize = 
 }
 
 async function auditRecords(home: string) {
-  return (await embeddedAuditLog(home)()).map(
+  return (await new FileAuditLog(home).read()).map(
     (line) =>
       JSON.parse(line.text) as {
         action: string;

@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ChainLine, GENESIS_HASH, hashRecord, verifyChain } from '../../shared/core/audit/hash-chain.js';
-import type { AuditEvent, AuditRecord, AuditSink } from '../../shared/ports/audit-sink.js';
+import type { AuditEvent, AuditLog, AuditRecord, AuditSink } from '../../shared/ports/audit-sink.js';
 
 export interface AuditSinkFixture {
   readonly sink: AuditSink;
+  /** The adapter's own reader of the same log (the AuditLog port). */
+  readonly log: AuditLog;
   /** The stored log, in chain order, as the verifier reads it. */
   read(): Promise<ChainLine[]>;
   cleanup(): Promise<void>;
@@ -69,6 +71,19 @@ export function describeAuditSinkContract(name: string, make: () => Promise<Audi
       expect(record).not.toHaveProperty('patientName');
       const lines = await fixture.read();
       expect(lines.some((line) => line.text.includes('Jane Roe'))).toBe(false);
+    });
+
+    it('reads the log back through the AuditLog port, in chain order, and verifies it to the last hash', async () => {
+      await expect(fixture.log.read()).resolves.toEqual([]);
+      await expect(fixture.log.verify()).resolves.toMatchObject({ ok: true, count: 0 });
+      const records: AuditRecord[] = [];
+      for (let i = 0; i < 3; i++)
+        records.push(await fixture.sink.append(auditEvent({ requestId: `req-${i}` })));
+      const lines = await fixture.log.read();
+      expect(lines.map((line) => (JSON.parse(line.text) as AuditRecord).seq)).toEqual([1, 2, 3]);
+      expect(lines.map((line) => line.text)).toEqual((await fixture.read()).map((line) => line.text));
+      expect(lines.every((line) => line.file.length > 0 && line.line >= 1)).toBe(true);
+      await expect(fixture.log.verify()).resolves.toEqual({ ok: true, count: 3, head: records.at(-1)?.hash });
     });
 
     it('refuses an event without a valid time', async () => {

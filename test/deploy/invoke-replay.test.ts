@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, parseReplayEvent } from '../../functions/invoke-replay.js';
 import { localLambdaContext } from '../../local/lambda-context.js';
-import { embeddedAuditLog } from '../../shared/app/audit-admin.js';
+import { FileAuditLog } from '../../shared/adapters/embedded/file-audit-log.js';
 import type { PipelineDeps } from '../../shared/app/pipeline-deps.js';
 import { queueNames } from '../../shared/app/queue-names.js';
 import type { IngestMessage } from '../../shared/app/submission.js';
@@ -69,7 +69,7 @@ describe('Function: invoke-replay', () => {
       visibilityTimeoutSeconds: 30,
     });
     expect(back.map((m) => (JSON.parse(m.body) as IngestMessage).submissionId)).toEqual([submissionId]);
-    const audit = (await embeddedAuditLog(home)()).map(
+    const audit = (await new FileAuditLog(home).read()).map(
       (line) => JSON.parse(line.text) as { action: string; actor: { id: string }; submissionId?: string },
     );
     expect(audit.filter((r) => r.action === 'replay')).toEqual([

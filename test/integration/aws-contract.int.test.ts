@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KmsKeyProvider } from '../../shared/adapters/aws/kms-key-provider.js';
+import { S3AuditLog } from '../../shared/adapters/aws/s3-audit-log.js';
 import { readS3AuditChain, S3AuditSink } from '../../shared/adapters/aws/s3-audit-sink.js';
 import { S3ObjectStore } from '../../shared/adapters/aws/s3-object-store.js';
 import { SqsDeadLetters } from '../../shared/adapters/aws/sqs-dead-letters.js';
@@ -69,6 +70,12 @@ describeKeyProviderContract('KmsKeyProvider', async () => ({
 }));
 
 describeAuditSinkContract('S3AuditSink', async () => {
-  const store = new S3ObjectStore(clients.s3, { bucket, prefix: `${uniqueName('audit')}/` });
-  return { sink: new S3AuditSink(store), read: () => readS3AuditChain(store), cleanup: nothingToClean };
+  const prefix = `${uniqueName('audit')}/`;
+  const store = new S3ObjectStore(clients.s3, { bucket, prefix });
+  return {
+    sink: new S3AuditSink(store),
+    log: new S3AuditLog(store, `s3://${bucket}/${prefix}`),
+    read: () => readS3AuditChain(store),
+    cleanup: nothingToClean,
+  };
 });

@@ -17,6 +17,7 @@ export {
   type KmsKeyProviderOptions,
 } from './kms-key-provider.js';
 export { KmsTokenSigner } from './kms-token-signer.js';
+export { S3AuditLog } from './s3-audit-log.js';
 export {
   CHAIN_DIR,
   chainKey,

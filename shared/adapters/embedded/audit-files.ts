@@ -24,13 +24,18 @@ export function splitLines(file: string, content: string): ChainLine[] {
   return texts.map((text, index) => ({ file, line: index + 1, text }));
 }
 
-/** Verifies the hash chain of `${home}/audit/*.jsonl` across all day files; `file` is the full path. */
-export async function verifyAuditDirectory(home: string): Promise<ChainVerification> {
+/** Every record of `${home}/audit/*.jsonl`, day files oldest first; `file` is the full path. */
+export async function readAuditDirectory(home: string): Promise<ChainLine[]> {
   const dir = auditDirectory(home);
   const lines: ChainLine[] = [];
   for (const name of await listAuditFiles(dir)) {
     const path = join(dir, name);
     lines.push(...splitLines(path, await readFile(path, 'utf8')));
   }
-  return verifyChain(lines);
+  return lines;
+}
+
+/** Verifies the hash chain of `${home}/audit/*.jsonl` across all day files; `file` is the full path. */
+export async function verifyAuditDirectory(home: string): Promise<ChainVerification> {
+  return verifyChain(await readAuditDirectory(home));
 }

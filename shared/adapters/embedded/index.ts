@@ -1,4 +1,5 @@
-export { auditDirectory, verifyAuditDirectory } from './audit-files.js';
+export { auditDirectory, readAuditDirectory, verifyAuditDirectory } from './audit-files.js';
+export { FileAuditLog } from './file-audit-log.js';
 export { FileAuditSink, type FileAuditSinkOptions } from './file-audit-sink.js';
 export { FileObjectStore } from './file-object-store.js';
 export { FilePartnerRegistry } from './file-partner-registry.js';
