@@ -1,9 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compactVerify, importJWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { splitLines } from '../../shared/adapters/embedded/audit-files.js';
+import { FileContractStore } from '../../shared/adapters/embedded/file-contract-store.js';
 import {
   FileAuditLog,
   FileAuditSink,
@@ -17,14 +18,17 @@ import {
 } from '../../shared/adapters/embedded/index.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import { auditEvent, describeAuditSinkContract } from '../contract/audit-sink.contract.js';
+import { describeContractStoreContract } from '../contract/contract-store.contract.js';
 import { describeDeadLettersContract } from '../contract/dead-letters.contract.js';
 import { describeKeyProviderContract } from '../contract/key-provider.contract.js';
 import { describeObjectStoreContract } from '../contract/object-store.contract.js';
+import { describePartnerRegistryContract } from '../contract/partner-registry.contract.js';
 import {
   describeQueueContract,
   type QueueFixture,
   type QueueFixtureConfig,
 } from '../contract/queue.contract.js';
+import { describeTokenSignerContract } from '../contract/token-signer.contract.js';
 
 const tempHome = (): Promise<string> => mkdtemp(join(tmpdir(), 'phi-embedded-'));
 const removeHome = (home: string): Promise<void> => rm(home, { recursive: true, force: true });
@@ -90,6 +94,44 @@ describeAuditSinkContract('FileAuditSink', async () => {
     cleanup: async () => {
       sink.close();
       await removeHome(home);
+    },
+  };
+});
+
+/** Writes `text` to `${dir}/${name}`, as an operator editing PHI_HOME would. */
+async function writeInto(dir: string, name: string, text: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, name), text);
+}
+
+describeContractStoreContract('FileContractStore', async () => {
+  const home = await tempHome();
+  return {
+    store: new FileContractStore(home),
+    write: (name, text) => writeInto(join(home, 'contracts'), name, text),
+    cleanup: () => removeHome(home),
+  };
+});
+
+describePartnerRegistryContract('FilePartnerRegistry', async () => {
+  const home = await tempHome();
+  return {
+    registry: new FilePartnerRegistry(home),
+    writeRaw: (id, text) => writeInto(join(home, 'registry', 'partners'), `${id}.json`, text),
+    cleanup: () => removeHome(home),
+  };
+});
+
+describeTokenSignerContract('LocalTokenSigner', async () => {
+  const home = await tempHome();
+  const other = await tempHome();
+  return {
+    signer: new LocalTokenSigner(home),
+    sameKey: async () => new LocalTokenSigner(home),
+    otherKey: async () => new LocalTokenSigner(other),
+    cleanup: async () => {
+      await removeHome(home);
+      await removeHome(other);
     },
   };
 });
