@@ -23,13 +23,6 @@ export interface SqliteQueueOptions {
   readonly pollIntervalMs?: number;
 }
 
-export interface QueueDepth {
-  readonly visible: number;
-  readonly inFlight: number;
-  readonly delayed: number;
-  readonly total: number;
-}
-
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
 export const MAX_BODY_BYTES = 256 * 1024;
 const MAX_ATTRIBUTES = 10;
