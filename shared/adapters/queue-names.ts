@@ -1,8 +1,8 @@
 import { PipelineError } from '../core/errors.js';
+import { QUEUE_NAME } from '../core/ids.js';
 
 /** Rules both queue adapters apply as SQS does: names, the dead-letter suffix, integer options. */
 export const DLQ_SUFFIX = '-dlq';
-const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
 export const isDeadLetterQueue = (queue: string): boolean => queue.endsWith(DLQ_SUFFIX);
 

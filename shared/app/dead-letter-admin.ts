@@ -1,9 +1,10 @@
+import { MESSAGE_ID } from '../core/ids.js';
 import type { DeadLetter } from '../ports/index.js';
 import { recordAudit } from './audit-events.js';
 import { readFailure } from './failures.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import { ConsumerNotificationSchema, DeliverMessageSchema, IngestMessageSchema } from './queue-messages.js';
 import { queueNames } from './queue-names.js';
-import { ConsumerNotificationSchema, DeliverMessageSchema, IngestMessageSchema } from './submission.js';
 
 const DLQ_SUFFIX = queueNames.deadLetter('');
 
@@ -30,7 +31,6 @@ export interface DeadLetterView {
 }
 
 /** Ids and codes pass only if they look like ids; anything else (or a body that is not ours) stays hidden. */
-const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const SAFE_CODE = /^[A-Za-z0-9._-]{1,64}$/;
 const safe = (value: string | undefined, pattern: RegExp): string | undefined =>
   value !== undefined && pattern.test(value) ? value : undefined;
@@ -78,8 +78,8 @@ async function viewOf(
     sentAt: letter.sentAt,
     ageSeconds: Math.max(0, Math.floor((now - letter.sentAt) / 1000)),
     messageType: safe(ids.messageType, SAFE_CODE),
-    submissionId: safe(ids.submissionId, SAFE_ID),
-    consumer: safe(ids.consumer, SAFE_ID),
+    submissionId: safe(ids.submissionId, MESSAGE_ID),
+    consumer: safe(ids.consumer, MESSAGE_ID),
   });
 }
 

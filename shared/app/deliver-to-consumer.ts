@@ -11,7 +11,6 @@ import {
   completeDelivery,
   type DeliveryMarker,
   deliveredAt,
-  deliveryMarkerKey,
   markDelivered,
   readDeliveryMarker,
 } from './delivery-marker.js';
@@ -28,8 +27,6 @@ export interface DeliveryAttempt {
   /** Id of the queue message carrying this work; stable across its retries. */
   readonly messageId: string;
 }
-
-export { consumerKeyName };
 
 export interface ConsumerCopy {
   readonly bytes: Uint8Array;
@@ -86,7 +83,7 @@ export async function deliverToConsumer(
   attempt: DeliveryAttempt,
 ): Promise<{ outcome: 'delivered' | 'duplicate' | 'not-subscribed'; key?: string }> {
   const { consumer, submissionId } = msg;
-  const markerKey = deliveryMarkerKey(consumer, submissionId);
+  const markerKey = storageKeys.deliveryMarker(consumer, submissionId);
   const marker = await readDeliveryMarker(deps.objects, consumer, submissionId);
   if (marker?.state === 'sent') {
     await markDelivered(deps, msg, deliveredAt(marker) ?? deps.clock.now().toISOString());

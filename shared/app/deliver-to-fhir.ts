@@ -10,12 +10,12 @@ import {
   claimDelivery,
   completeDelivery,
   type DeliveryMarker,
-  deliveryMarkerKey,
   releaseDelivery,
 } from './delivery-marker.js';
 import { requireFhirClientKey } from './fhir-client-key.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import type { DeliverMessage } from './queue-messages.js';
+import { storageKeys } from './storage-keys.js';
 
 export interface FhirShare {
   readonly contract: ConsumerContract;
@@ -57,7 +57,7 @@ export async function deliverToFhir(
     delivery.maxEntriesPerTransaction,
   );
 
-  const markerKey = deliveryMarkerKey(consumer, submissionId);
+  const markerKey = storageKeys.deliveryMarker(consumer, submissionId);
   const now = deps.clock.now().getTime();
   const createdAt = share.marker?.fhir?.createdAt ?? new Date(now).toISOString();
   const claim: DeliveryMarker = {

@@ -30,8 +30,6 @@ export const deliveryMarkerRecord = jsonRecord('delivery-marker', DeliveryMarker
 /** Longer than one delivery takes; a crashed owner's claim is taken over after it. */
 export const CLAIM_LEASE_MS = 120_000;
 
-export const deliveryMarkerKey = storageKeys.deliveryMarker;
-
 export const readDeliveryMarker = (
   objects: ObjectStore,
   consumer: string,

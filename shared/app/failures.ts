@@ -17,8 +17,6 @@ export type FailureRecord = z.infer<typeof FailureRecordSchema>;
 
 export const failureRecord = jsonRecord('failure', FailureRecordSchema);
 
-export const failureKey = storageKeys.failure;
-
 export async function recordFailure(
   objects: ObjectStore,
   queue: string,
@@ -26,7 +24,7 @@ export async function recordFailure(
   reason: string,
   at: string,
 ): Promise<FailureRecord> {
-  const key = failureKey(queue, messageId);
+  const key = storageKeys.failure(queue, messageId);
   const previous = await failureRecord.read(objects, key);
   const record: FailureRecord = {
     queue,
@@ -42,4 +40,4 @@ export async function recordFailure(
 }
 
 export const readFailure = (objects: ObjectStore, queue: string, messageId: string) =>
-  failureRecord.read(objects, failureKey(queue, messageId));
+  failureRecord.read(objects, storageKeys.failure(queue, messageId));

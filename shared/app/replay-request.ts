@@ -1,13 +1,8 @@
 import { z } from 'zod';
 import { PipelineError } from '../core/errors.js';
+import { MESSAGE_ID, OPERATOR_ID, QUEUE_NAME } from '../core/ids.js';
 import { type ReplayReport, type ReplaySelection, replayDeadLetters } from './dead-letter-admin.js';
 
-/** The same operator alphabet as `phi dlq replay --operator`. */
-const OPERATOR_ID = /^[A-Za-z0-9._@:+-]{1,128}$/;
-/** Message and submission ids as the dead-letter views show them. */
-const MESSAGE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-/** A logical queue name (`ingest`, `deliver-<consumer>`, …) or its `-dlq`; never the prefixed name. */
-const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 const MAX_IDS = 1000;
 
 const ids = z.array(z.string().regex(MESSAGE_ID)).min(1).max(MAX_IDS);

@@ -60,13 +60,3 @@ export const consumerEncryptionContext = (
   submissionId,
   consumer,
 });
-
-/** The queue messages, kept in queue-messages.ts; re-exported for the modules that import them from here. */
-export {
-  type ConsumerNotification,
-  ConsumerNotificationSchema,
-  type DeliverMessage,
-  DeliverMessageSchema,
-  type IngestMessage,
-  IngestMessageSchema,
-} from './queue-messages.js';

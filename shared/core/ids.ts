@@ -28,6 +28,21 @@ export const FILE_SAFE_ID = /^[A-Za-z0-9-]{1,128}$/;
 /** Operator ids recorded in the audit chain (`--operator`, `user@host` by default). */
 export const OPERATOR_ID = /^[A-Za-z0-9._@:+-]{1,128}$/;
 
+/**
+ * Queue message ids and the submission ids a dead letter names, as the dead-letter views show them and
+ * replay requests select them. Anything outside this alphabet is withheld, never echoed.
+ */
+export const MESSAGE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A logical queue name (`ingest`, `deliver-<consumer>`, …) or its `-dlq`, as SQS allows names. */
+export const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
+/**
+ * Key names: `data`, or `<kind>:<id>` such as `consumer:analytics`. The kind has no `-`, so a key file
+ * name is unambiguous; both key providers accept exactly these.
+ */
+export const KEY_NAME = /^[a-z0-9]{1,32}(?::[a-z0-9][a-z0-9-]{0,63})?$/;
+
 const matches =
   (rule: RegExp) =>
   (value: unknown): value is string =>

@@ -18,9 +18,9 @@ import {
   consumeNotifications,
   type PlaintextOutput,
 } from '../../shared/app/consume-notifications.js';
-import { consumerKeyName } from '../../shared/app/deliver-to-consumer.js';
+import type { ConsumerNotification } from '../../shared/app/queue-messages.js';
 import { queueNames } from '../../shared/app/queue-names.js';
-import { type ConsumerNotification, consumerEncryptionContext } from '../../shared/app/submission.js';
+import { consumerEncryptionContext, consumerKeyName } from '../../shared/app/submission.js';
 import { createEnvelope } from '../../shared/crypto/envelope.js';
 import type { Clock } from '../../shared/ports/clock.js';
 

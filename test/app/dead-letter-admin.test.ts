@@ -17,9 +17,10 @@ import {
 } from '../../shared/app/dead-letter-admin.js';
 import { recordFailure } from '../../shared/app/failures.js';
 import type { PipelineDeps } from '../../shared/app/pipeline-deps.js';
+import type { DeliverMessage } from '../../shared/app/queue-messages.js';
 import { queueNames } from '../../shared/app/queue-names.js';
 import { storageKeys } from '../../shared/app/storage-keys.js';
-import { type DeliverMessage, rawEncryptionContext } from '../../shared/app/submission.js';
+import { rawEncryptionContext } from '../../shared/app/submission.js';
 import { contentDigestOf } from '../../shared/core/integrity/content-digest.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import { loadConfig } from '../../shared/runtime/config.js';

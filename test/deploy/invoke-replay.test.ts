@@ -7,8 +7,8 @@ import { createHandler, parseReplayEvent } from '../../functions/invoke-replay.j
 import { localLambdaContext } from '../../local/lambda-context.js';
 import { FileAuditLog } from '../../shared/adapters/embedded/file-audit-log.js';
 import type { PipelineDeps } from '../../shared/app/pipeline-deps.js';
+import type { IngestMessage } from '../../shared/app/queue-messages.js';
 import { queueNames } from '../../shared/app/queue-names.js';
-import type { IngestMessage } from '../../shared/app/submission.js';
 import { PipelineError } from '../../shared/core/errors.js';
 import { loadConfig } from '../../shared/runtime/config.js';
 import { createEmbeddedDeps } from '../../shared/runtime/embedded-deps.js';

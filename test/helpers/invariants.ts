@@ -9,18 +9,17 @@ import {
   verifyAuditDirectory,
 } from '../../shared/adapters/embedded/audit-files.js';
 import { SqliteQueue } from '../../shared/adapters/embedded/sqlite-queue.js';
-import { consumerKeyName } from '../../shared/app/deliver-to-consumer.js';
 import { readFailure } from '../../shared/app/failures.js';
 import { readSubmissionStatus } from '../../shared/app/get-submission-status.js';
 import { readOptionalJsonRecord } from '../../shared/app/json-records.js';
 import type { PipelineDeps } from '../../shared/app/pipeline-deps.js';
+import { type ConsumerNotification, ConsumerNotificationSchema } from '../../shared/app/queue-messages.js';
 import { queueNames } from '../../shared/app/queue-names.js';
 import { storageKeys } from '../../shared/app/storage-keys.js';
 import {
-  type ConsumerNotification,
-  ConsumerNotificationSchema,
   ConsumerStatusSchema,
   consumerEncryptionContext,
+  consumerKeyName,
   SubmissionRecordSchema,
 } from '../../shared/app/submission.js';
 import type { AuditRecord, DeadLetter, Queue } from '../../shared/ports/index.js';

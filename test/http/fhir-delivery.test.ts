@@ -5,10 +5,9 @@ import { createHandler as createDeliver } from '../../functions/sqs-deliver.js';
 import { createHandler as createProcess } from '../../functions/sqs-process.js';
 import { localLambdaContext } from '../../local/lambda-context.js';
 import { readConsumerStatus } from '../../shared/app/consumer-status.js';
-import { deliveryMarkerKey } from '../../shared/app/delivery-marker.js';
-import { failureKey } from '../../shared/app/failures.js';
 import { ensureFhirClientKey } from '../../shared/app/fhir-client-key.js';
 import { queueNames } from '../../shared/app/queue-names.js';
+import { storageKeys } from '../../shared/app/storage-keys.js';
 import { type FhirTestServer, startFhirTestServer } from '../helpers/fhir-server.js';
 import { readAuditRecords } from '../helpers/invariants.js';
 import { sqsEvent } from '../helpers/sqs-events.js';
@@ -141,7 +140,7 @@ describe('FHIR delivery: a consumer whose contract says delivery: fhir', () => {
       expect(JSON.parse(dead?.body ?? '{}')).toMatchObject({ submissionId: id, consumer: 'ehr' });
       // Permanent: one try, no retries.
       const failure = await t.stack.deps.objects.get(
-        failureKey(queueNames.deliver('ehr'), dead?.attributes?.originalMessageId ?? ''),
+        storageKeys.failure(queueNames.deliver('ehr'), dead?.attributes?.originalMessageId ?? ''),
       );
       expect(JSON.parse(Buffer.from(failure?.body ?? []).toString('utf8'))).toMatchObject({
         lastReason: 'delivery-rejected',
@@ -233,7 +232,7 @@ describe('FHIR delivery: replays and retries never duplicate resources on the se
 
     // A worker that died after posting and before marking `sent`: the next try posts again, and the
     // PUTs to the same pseudonymous ids update the resources rather than adding copies.
-    const markerKey = deliveryMarkerKey('ehr', id);
+    const markerKey = storageKeys.deliveryMarker('ehr', id);
     const marker = JSON.parse(Buffer.from((await deps.objects.get(markerKey))?.body ?? []).toString('utf8'));
     await deps.objects.put(
       markerKey,

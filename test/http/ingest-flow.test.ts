@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpsRequest } from '../../cli/client/https-request.js';
 import { addPartner } from '../../local/partner-keys.js';
-import { IngestMessageSchema } from '../../shared/app/submission.js';
+import { IngestMessageSchema } from '../../shared/app/queue-messages.js';
 import { startTestStack, type TestStack } from '../helpers/test-stack.js';
 
 const fixture = (name: string) => readFile(path.resolve(import.meta.dirname, '../../samples', name));

@@ -141,6 +141,20 @@ describe('architecture drawn from the imports', () => {
     expect(offending).toEqual([]);
   });
 
+  it('throws only coded errors: no plain Error in product code', () => {
+    const plain = [...graph.keys()]
+      // The base class itself is the one place that extends Error.
+      .filter((f) => folderOf(f) !== 'bench' && f !== 'shared/core/errors.ts')
+      .flatMap((f) =>
+        readFileSync(path.join(ROOT, f), 'utf8')
+          .split('\n')
+          .map((line, i) => ({ line, at: `${f}:${i + 1}` }))
+          .filter(({ line }) => /\bnew Error\(|\bextends Error\b/.test(line))
+          .map(({ at }) => at),
+      );
+    expect(plain).toEqual([]);
+  });
+
   it('has no import cycle', () => {
     expect(importCycles()).toEqual([]);
   });

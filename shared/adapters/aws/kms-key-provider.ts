@@ -6,6 +6,7 @@ import {
 } from '@aws-crypto/client-node';
 import type { KMS } from '@aws-sdk/client-kms';
 import { PipelineError } from '../../core/errors.js';
+import { KEY_NAME } from '../../core/ids.js';
 import { asKeyMaterials } from '../../crypto/key-materials.js';
 import type { KeyMaterials, KeyProvider } from '../../ports/key-provider.js';
 import { trackKmsFaults } from './kms-faults.js';
@@ -38,8 +39,6 @@ export const DEFAULT_DATA_KEY_CACHE: DataKeyCacheBounds & { readonly capacity: n
 
 export const DEFAULT_KMS_CONTEXT_KEYS: readonly string[] = ['purpose', 'partner', 'consumer'];
 
-/** `data`, or `<kind>:<id>` such as `consumer:analytics`; the same names as the embedded provider. */
-const KEY_NAME = /^[a-z0-9]{1,32}(?::[a-z0-9][a-z0-9-]{0,63})?$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
 /**

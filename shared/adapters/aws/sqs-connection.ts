@@ -96,7 +96,10 @@ export class SqsConnection {
     try {
       if (this.settings.resolveQueueUrl !== undefined) return await this.settings.resolveQueueUrl(physical);
       const { QueueUrl } = await this.sqs.send(new GetQueueUrlCommand({ QueueName: physical }));
-      if (QueueUrl === undefined) throw new Error('GetQueueUrl answered without a URL');
+      if (QueueUrl === undefined)
+        throw new PipelineError('queue-unavailable', 'GetQueueUrl answered without a URL', {
+          retryable: true,
+        });
       return QueueUrl;
     } catch (error) {
       throw failure('resolve', queue, error);

@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type KeyringNode, RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/client-node';
 import { PipelineError } from '../../core/errors.js';
+import { KEY_NAME } from '../../core/ids.js';
 import { asKeyMaterials } from '../../crypto/key-materials.js';
 import type { KeyMaterials, KeyProvider } from '../../ports/key-provider.js';
 import { keysDirectory, loadOrCreateKeyFile } from './key-files.js';
 
 export const KEY_NAMESPACE = 'phi-pipeline';
 const MASTER_KEY_BYTES = 32;
-/** `data`, or `<kind>:<id>` such as `consumer:analytics`. The kind has no `-`, so the file name is unambiguous. */
-const KEY_NAME = /^[a-z0-9]{1,32}(?::[a-z0-9][a-z0-9-]{0,63})?$/;
 
 export function assertKeyName(keyName: string): void {
   if (!KEY_NAME.test(keyName)) {
