@@ -15,7 +15,7 @@ export default defineConfig({
       reportsDirectory: 'coverage',
       // The full suite's figures for shared/core on 2026-12-03, rounded down: they may rise, not fall.
       thresholds: {
-        'shared/core/**': { lines: 96, statements: 92, functions: 96, branches: 85 },
+        'shared/core/**': { lines: 96, statements: 93, functions: 96, branches: 87 },
       },
     },
   },

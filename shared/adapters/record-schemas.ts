@@ -10,6 +10,17 @@ import type { PartnerRecord } from '../ports/partner-registry.js';
  */
 export { PARTNER_ID };
 
+/**
+ * The ids of the `<id>.json` entries among `names` whose id passes `rule`, sorted: how every record
+ * store lists its records, from a directory or an object prefix alike.
+ */
+export const idsOfJsonNames = (names: readonly string[], rule: RegExp): string[] =>
+  names
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => name.slice(0, -'.json'.length))
+    .filter((id) => rule.test(id))
+    .sort();
+
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
 const publicJwkSchema = z

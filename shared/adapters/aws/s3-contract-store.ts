@@ -2,6 +2,7 @@ import { PipelineError } from '../../core/errors.js';
 import { CONSUMER_ID, CONSUMER_ID_RULE } from '../../core/ids.js';
 import type { ContractStore, StoredContract } from '../../ports/contract-store.js';
 import type { ObjectStore } from '../../ports/object-store.js';
+import { idsOfJsonNames } from '../record-schemas.js';
 
 const DIR = 'contracts/';
 
@@ -13,12 +14,8 @@ export class S3ContractStore implements ContractStore {
   constructor(private readonly store: ObjectStore) {}
 
   async list(): Promise<StoredContract[]> {
-    const consumers = (await this.store.list(DIR))
-      .map((key) => key.slice(DIR.length))
-      .filter((name) => name.endsWith('.json'))
-      .map((name) => name.slice(0, -'.json'.length))
-      .filter((consumer) => CONSUMER_ID.test(consumer))
-      .sort();
+    const names = (await this.store.list(DIR)).map((key) => key.slice(DIR.length));
+    const consumers = idsOfJsonNames(names, CONSUMER_ID);
     const stored = await Promise.all(consumers.map((consumer) => this.get(consumer)));
     return stored.filter((contract): contract is StoredContract => contract !== undefined);
   }

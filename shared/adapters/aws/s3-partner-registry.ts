@@ -1,6 +1,6 @@
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { PartnerRecord, PartnerRegistry } from '../../ports/partner-registry.js';
-import { decodePartnerRecord, encodePartnerRecord, PARTNER_ID } from '../record-schemas.js';
+import { decodePartnerRecord, encodePartnerRecord, idsOfJsonNames, PARTNER_ID } from '../record-schemas.js';
 
 const DIR = 'partners/';
 
@@ -25,12 +25,10 @@ export class S3PartnerRegistry implements PartnerRegistry {
   }
 
   async list(): Promise<PartnerRecord[]> {
-    const ids = (await this.store.list(DIR))
-      .map((key) => key.slice(DIR.length))
-      .filter((name) => name.endsWith('.json'))
-      .map((name) => name.slice(0, -'.json'.length))
-      .filter((id) => PARTNER_ID.test(id))
-      .sort();
+    const ids = idsOfJsonNames(
+      (await this.store.list(DIR)).map((key) => key.slice(DIR.length)),
+      PARTNER_ID,
+    );
     const records = await Promise.all(ids.map((id) => this.get(id)));
     return records.filter((record): record is PartnerRecord => record !== undefined);
   }

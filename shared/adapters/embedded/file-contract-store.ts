@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PipelineError } from '../../core/errors.js';
 import { CONSUMER_ID } from '../../core/ids.js';
 import type { ContractStore, StoredContract } from '../../ports/index.js';
+import { idsOfJsonNames } from '../record-schemas.js';
 
 /** Contracts as `${home}/contracts/<consumer>.json`; the file name is the consumer id. */
 export class FileContractStore implements ContractStore {
@@ -13,10 +14,7 @@ export class FileContractStore implements ContractStore {
 
   async list(): Promise<StoredContract[]> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
-    const consumers = names
-      .filter((n) => n.endsWith('.json') && CONSUMER_ID.test(n.slice(0, -5)))
-      .map((n) => n.slice(0, -5))
-      .sort();
+    const consumers = idsOfJsonNames(names, CONSUMER_ID);
     const out: StoredContract[] = [];
     for (const consumer of consumers) {
       const stored = await this.get(consumer);

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PartnerRecord, PartnerRegistry } from '../../ports/partner-registry.js';
-import { decodePartnerRecord, encodePartnerRecord, PARTNER_ID } from '../record-schemas.js';
+import { decodePartnerRecord, encodePartnerRecord, idsOfJsonNames, PARTNER_ID } from '../record-schemas.js';
 import { hasErrorCode, isTempName, writeFileDurably } from './durable-fs.js';
 
 /** Partners as JSON files, `${home}/registry/partners/<id>.json`, validated on write and on read. */
@@ -37,11 +37,10 @@ export class FilePartnerRegistry implements PartnerRegistry {
       if (hasErrorCode(error, 'ENOENT')) return [];
       throw error;
     }
-    const ids = names
-      .filter((name) => !isTempName(name) && name.endsWith('.json'))
-      .map((name) => name.slice(0, -'.json'.length))
-      .filter((id) => PARTNER_ID.test(id))
-      .sort();
+    const ids = idsOfJsonNames(
+      names.filter((name) => !isTempName(name)),
+      PARTNER_ID,
+    );
     const records: PartnerRecord[] = [];
     for (const id of ids) {
       const record = await this.get(id);
