@@ -132,6 +132,9 @@ function checkSettings(c: ConsumerContract, source: string): void {
     if (dates.shift === undefined) throw fail(source, 'dates.shift', "required when dates.method is 'shift'");
     if (dates.shift.minDays > dates.shift.maxDays)
       throw fail(source, 'dates.shift.minDays', 'greater than maxDays');
+    // A shift is never zero (pseudonyms.ts): a range of only 0 would keep every real date.
+    if (dates.shift.minDays === 0 && dates.shift.maxDays === 0)
+      throw fail(source, 'dates.shift.maxDays', 'a shift range of only 0 days keeps real dates');
   }
   if (c.profile === 'safe-harbor') {
     // 164.514(b)(2)(i)(C) and (B): year only, no ages over 89, ZIP at most three digits.
@@ -156,6 +159,9 @@ function checkSettings(c: ConsumerContract, source: string): void {
     if (c.profile === 'safe-harbor' && (rule.method === 'dateShift' || rule.method === 'pseudonymize')) {
       throw fail(source, `rules[${i}].method`, `'${rule.method}' is not allowed under profile safe-harbor`);
     }
+    // Without a range the offset would be 0: dates said to be shifted would be the real ones.
+    if (rule.method === 'dateShift' && dates?.shift === undefined)
+      throw fail(source, 'dates.shift', "required when a rule uses 'dateShift'");
   }
 }
 

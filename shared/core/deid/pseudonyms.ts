@@ -85,11 +85,20 @@ export class Pseudonyms {
     );
   }
 
-  /** Days in [min, max], the same for every call with the same patient key. */
+  /**
+   * Days in [min, max] other than 0, the same for every call with the same patient key: uniform over
+   * the non-zero days of the range, so no patient keeps real dates under a shifting contract. The
+   * minimum magnitude is therefore 1 day; a contract wanting more sets a range that excludes it
+   * (e.g. [30, 365]). A range that holds only 0 has nothing to draw from and is refused.
+   */
   shiftDays(patientKey: string, min: number, max: number): number {
-    const span = max - min + 1;
-    if (span <= 1) return min;
-    return min + (this.mac('date-shift', patientKey).readUInt32BE(0) % span);
+    if (!Number.isInteger(min) || !Number.isInteger(max) || min > max || (min === 0 && max === 0)) {
+      throw new PipelineError('config-invalid', 'Date shift range must hold a non-zero whole number of days');
+    }
+    const spansZero = min <= 0 && max >= 0;
+    const span = max - min + (spansZero ? 0 : 1);
+    const days = min + (this.mac('date-shift', patientKey).readUInt32BE(0) % span);
+    return spansZero && days >= 0 ? days + 1 : days;
   }
 }
 

@@ -46,6 +46,8 @@ const EXPECTED_FIELD: readonly (readonly [string, string])[] = [
   ['shift-min-above-max', 'dates.shift.minDays'],
   ['shift-range-too-wide', 'dates.shift.maxDays'],
   ['shift-fractional-days', 'dates.shift.minDays'],
+  ['shift-range-only-zero', 'dates.shift.maxDays'],
+  ['shift-rule-without-range', 'dates.shift'],
   ['bad-time-of-day', 'dates.shift.timeOfDay'],
   ['bad-extension-url', 'extensions[0]'],
   ['duplicate-extension', 'extensions[1]'],

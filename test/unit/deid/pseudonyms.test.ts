@@ -47,6 +47,47 @@ describe('keyed pseudonyms', () => {
     expect(p.shiftDays('Patient/7', -30, 30)).toBe(p.shiftDays('Patient/7', -30, 30));
   });
 
+  it('never draws a zero shift, and draws both signs, over many patient keys', () => {
+    const counts = new Map<number, number>();
+    for (let i = 0; i < 20_000; i++) {
+      const d = p.shiftDays(`Patient/${i}`, -3, 3);
+      counts.set(d, (counts.get(d) ?? 0) + 1);
+    }
+    expect(counts.has(0)).toBe(false);
+    // Uniform over the six non-zero days: each near 20000 / 6.
+    expect([...counts.keys()].sort((a, b) => a - b)).toEqual([-3, -2, -1, 1, 2, 3]);
+    for (const n of counts.values()) expect(n).toBeGreaterThan(2_800);
+    let negative = 0;
+    let positive = 0;
+    for (let i = 0; i < 5_000; i++) {
+      const d = p.shiftDays(`Observation-subject-${i}`, -365, 365);
+      expect(d).not.toBe(0);
+      expect(d).toBeGreaterThanOrEqual(-365);
+      expect(d).toBeLessThanOrEqual(365);
+      if (d < 0) negative++;
+      else positive++;
+    }
+    expect(negative).toBeGreaterThan(2_200);
+    expect(positive).toBeGreaterThan(2_200);
+  });
+
+  it('keeps a one-signed range as configured, and refuses a range of only zero', () => {
+    for (let i = 0; i < 500; i++) {
+      const d = p.shiftDays(`Patient/${i}`, 30, 40);
+      expect(d).toBeGreaterThanOrEqual(30);
+      expect(d).toBeLessThanOrEqual(40);
+      const e = p.shiftDays(`Patient/${i}`, 0, 5);
+      expect(e).toBeGreaterThanOrEqual(1);
+      expect(e).toBeLessThanOrEqual(5);
+      const f = p.shiftDays(`Patient/${i}`, -5, 0);
+      expect(f).toBeGreaterThanOrEqual(-5);
+      expect(f).toBeLessThanOrEqual(-1);
+    }
+    expect(p.shiftDays('Patient/1', 10, 10)).toBe(10);
+    expect(p.shiftDays('Patient/1', -7, -7)).toBe(-7);
+    expect(() => p.shiftDays('Patient/1', 0, 0)).toThrow(/non-zero/);
+  });
+
   it('refuses short secrets and unsafe key ids', () => {
     const fails = (make: () => unknown) => {
       try {
