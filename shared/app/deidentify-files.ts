@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { ConsumerContract } from '../core/deid/contract.js';
-import { createDeidEngine, type DeidEngine, type PhiContext } from '../core/deid/engine.js';
+import { createDeidEngine, type DeidEngine, type PhiContext, type Submission } from '../core/deid/engine.js';
 import { mergeReports, type TransformReport } from '../core/deid/report.js';
 import { isPipelineError, PipelineError } from '../core/errors.js';
 import { type JsonLimits, parseSafeJson } from '../core/json/safe-json.js';
@@ -82,11 +82,13 @@ export async function deidentifyFiles(
   const parsed: ParsedFile[] = [];
   for (const input of inputs) parsed.push(parseFile(input, await readFile(input)));
   const context = engine.collectContext(parsed.flatMap((file) => file.values));
+  // …and a reference in any NDJSON line to a resource of any input keeps resolving to it.
+  const submission = engine.collectSubmission(parsed.flatMap((file) => file.values));
 
   const outputs: DeidentifiedFile[] = [];
   let stdout: string | undefined;
   for (const file of parsed) {
-    const { text, report } = deidentifyParsed(engine, file, context);
+    const { text, report } = deidentifyParsed(engine, file, context, submission);
     if (outDir === undefined) {
       stdout = text;
       outputs.push({ input: file.input, report });
@@ -128,22 +130,29 @@ export function deidentifyContent(
   bytes: Uint8Array,
   name: string,
   context?: PhiContext,
+  submission?: Submission,
 ): { text: string; report: TransformReport } {
   const file = parseFile(name, bytes);
-  return deidentifyParsed(engine, file, context ?? engine.collectContext(file.values));
+  return deidentifyParsed(
+    engine,
+    file,
+    context ?? engine.collectContext(file.values),
+    submission ?? engine.collectSubmission(file.values),
+  );
 }
 
 function deidentifyParsed(
   engine: DeidEngine,
   file: ParsedFile,
   context: PhiContext,
+  submission: Submission,
 ): { text: string; report: TransformReport } {
   const out: string[] = [];
   const reports: TransformReport[] = [];
   for (const value of file.values) {
     const { output, report } = isBundle(value)
       ? engine.deidentifyBundle(value, { context })
-      : engine.deidentifyResource(value, { context });
+      : engine.deidentifyResource(value, { context, submission });
     reports.push(report);
     if (output !== undefined) out.push(JSON.stringify(output));
   }

@@ -121,15 +121,17 @@ function runner(contract: Contract): (seed: number) => Run {
     // An NDJSON file is read whole: the identifiers of all its lines are the context for each line.
     const lineEngine = newEngine(contract, planted.referenceDate);
     const context = lineEngine.collectContext(ndjsonInput.map((resource) => structuredClone(resource)));
+    // …and the resources of all its lines are the submission references resolve in.
+    const submission = lineEngine.collectSubmission(ndjsonInput);
     const lines = ndjsonInput.map((resource) =>
-      lineEngine.deidentifyResource(structuredClone(resource), { context }),
+      lineEngine.deidentifyResource(structuredClone(resource), { context, submission }),
     );
     const otherLineEngine = newEngine(contract, planted.referenceDate);
     const otherContext = otherLineEngine.collectContext(
       ndjsonInput.map((resource) => structuredClone(resource)),
     );
     const linesAgain = ndjsonInput.map((resource) =>
-      otherLineEngine.deidentifyResource(structuredClone(resource), { context: otherContext }),
+      otherLineEngine.deidentifyResource(structuredClone(resource), { context: otherContext, submission }),
     );
     // A caller that streams lines one by one has no file context.
     const lone = ndjsonInput.map(

@@ -5,9 +5,11 @@ import { type ConsumerContract, parseContract } from './contract.js';
 import { REFERENCE_DATE } from './dates.js';
 import { createFhirWalk } from './fhir/walker.js';
 import { Pseudonyms } from './pseudonyms.js';
+import { Submission } from './references.js';
 import { ReportBuilder, type TransformReport } from './report.js';
 import type { PhiContext } from './scrubber.js';
 
+export { Submission } from './references.js';
 export type { TransformReport } from './report.js';
 export { PhiContext } from './scrubber.js';
 
@@ -34,12 +36,16 @@ export interface DeidEngine {
    * One resource, e.g. an NDJSON line; `undefined` output when its type is dropped. Per-patient
    * consistency across lines comes from keyed pseudonyms and shifts, not from state. `context` carries
    * identifiers collected from the other lines of the same file (see `collectContext`) so their free
-   * text is scrubbed of them too.
+   * text is scrubbed of them too. `submission` names the resources of the whole submission (every
+   * line of every file, see `collectSubmission`): a reference to one of them becomes `Type/<its id>`,
+   * any other stays visibly external (references.ts). Without it the submission is this resource.
    */
   deidentifyResource(
     resource: unknown,
-    options?: { context?: PhiContext },
+    options?: { context?: PhiContext; submission?: Submission },
   ): DeidResult<Record<string, unknown> | undefined>;
+  /** The `Type/id`s of these resources (NDJSON lines, of every file of one submission). */
+  collectSubmission(resources: Iterable<unknown>): Submission;
   /** The identifiers in the structured fields of these resources (names, addresses, ids, telecom). */
   collectContext(resources: Iterable<unknown>): PhiContext;
   /** A report of nothing done, e.g. for an empty NDJSON file. */
@@ -65,7 +71,7 @@ export function createDeidEngine(opts: DeidOptions): DeidEngine {
     profile: compiled.profile,
     keyId: opts.keyId,
   };
-  const walk = (report: ReportBuilder, context?: PhiContext) =>
+  const walk = (report: ReportBuilder, context?: PhiContext, submission?: Submission) =>
     createFhirWalk({
       contract: compiled,
       pseudonyms,
@@ -73,6 +79,7 @@ export function createDeidEngine(opts: DeidOptions): DeidEngine {
       keyId: opts.keyId,
       referenceDate: opts.referenceDate,
       context,
+      submission,
     });
 
   return {
@@ -93,11 +100,13 @@ export function createDeidEngine(opts: DeidOptions): DeidEngine {
     },
     deidentifyResource(resource, options) {
       const report = new ReportBuilder();
-      const walker = walk(report, options?.context);
+      const submission = options?.submission ?? new Submission([resource]);
+      const walker = walk(report, options?.context, submission);
       const output = walker.resource(resource);
       walker.finish();
       return { output, report: report.build(head) };
     },
+    collectSubmission: (resources) => new Submission(resources),
     emptyReport() {
       return new ReportBuilder().build(head);
     },

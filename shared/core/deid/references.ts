@@ -4,10 +4,20 @@ import type { Pseudonyms } from './pseudonyms.js';
 /**
  * Referential integrity under pseudonymization. Every resource identity (`Type/id`, or the fullUrl of
  * an entry without an id) maps to one keyed UUID; the resource gets it as its id and its entry the
- * fullUrl `urn:uuid:<it>`. A reference that resolved to an entry of the Bundle (urn:uuid, relative,
- * absolute, or conditional on an identifier) is rewritten to that entry's new fullUrl, so it resolves
- * again by the strictest reading of FHIR's rules. A reference outside the Bundle (or in NDJSON) becomes
- * `Type/<uuid>`, the same UUID the target gets wherever it is de-identified with the same key.
+ * fullUrl `urn:uuid:<it>`. A reference keeps pointing at what it pointed at in the submission:
+ *
+ * - In a Bundle, a reference that resolves to an entry (urn:uuid; relative against the entry's server
+ *   base, or by type and id where the entry has no server base; absolute, on the entry's own fullUrl,
+ *   or by type and id to an entry whose fullUrl names no server; by a transaction `PUT` URL; or
+ *   conditional on an identifier) is rewritten to that entry's new fullUrl.
+ * - Outside a Bundle (NDJSON lines, across the files of one submission: `Submission`), a relative or
+ *   absolute reference, on any base, versioned or not, whose `Type/id` names a resource of the
+ *   submission becomes `Type/<uuid>`: exactly the id that resource gets.
+ * - Anything else points outside the submission and stays visibly external: an absolute reference on
+ *   `EXTERNAL_BASE`, `https://external.invalid/Type/<uuid>` (`.invalid` never resolves, RFC 2606), with
+ *   the same UUID the target gets wherever it is de-identified with the same key, never a relative
+ *   reference that would resolve nowhere (or, worse, to something else on the consumer's server).
+ *
  * Server bases and hosts never survive: they are URLs (164.514(b)(2)(i)(N)).
  */
 type Json = Record<string, unknown>;
@@ -24,6 +34,9 @@ export interface EntryInfo {
 }
 
 export const PSEUDONYM_SYSTEM_PREFIX = 'urn:phi-pipeline:pseudonym:';
+
+/** Base of references that point outside the submission: a reserved name that never resolves. */
+export const EXTERNAL_BASE = 'https://external.invalid';
 
 const ID = '[A-Za-z0-9\\-.]{1,64}';
 const RELATIVE = new RegExp(`^([A-Z][A-Za-z]{1,63})/(${ID})(?:/_history/${ID})?$`);
@@ -46,12 +59,42 @@ export interface ReferenceTarget {
   readonly identity: string;
   readonly type: string | undefined;
   readonly entry: EntryInfo | undefined;
+  /** A resource of the submission outside any Bundle (an NDJSON line), known by `Type/id`. */
+  readonly inSubmission?: boolean;
+}
+
+/**
+ * The resources of one submission outside Bundles (the lines of its NDJSON files, all files of the
+ * job): which `Type/id`s it holds. Bulk Data NDJSON has no fullUrls, so presence by type and id is all
+ * there is; a reference to that `Type/id` on any server base is to that resource.
+ */
+export class Submission {
+  private readonly typeIds = new Set<string>();
+
+  constructor(resources: Iterable<unknown> = []) {
+    for (const resource of resources) this.add(resource);
+  }
+
+  add(resource: unknown): void {
+    if (!isJson(resource) || !isResourceType(resource.resourceType) || resource.resourceType === 'Bundle') {
+      return;
+    }
+    if (typeof resource.id === 'string' && FHIR_ID.test(resource.id)) {
+      this.typeIds.add(`${resource.resourceType}/${resource.id}`);
+    }
+  }
+
+  has(typeId: string): boolean {
+    return this.typeIds.has(typeId);
+  }
 }
 
 export class ReferenceMap {
   readonly entries: readonly EntryInfo[];
   private readonly byFullUrl = new Map<string, EntryInfo>();
   private readonly byTypeId = new Map<string, EntryInfo>();
+  /** Entries by `Type/id` whose fullUrl names no server (urn:uuid, none): any base may mean them. */
+  private readonly byTypeIdAnyBase = new Map<string, EntryInfo>();
   /** Transaction entries by the `Type/id` their request PUTs. */
   private readonly byPutUrl = new Map<string, EntryInfo>();
   private byIdentifier: Map<string, EntryInfo> | undefined;
@@ -64,6 +107,7 @@ export class ReferenceMap {
     private readonly allowsType: (type: string) => boolean,
     private readonly keyId: string,
     private readonly bundleEntries: readonly unknown[] = [],
+    private readonly submission: Submission = new Submission(),
   ) {
     const raw = bundleEntries.map((entry) => {
       const e = isJson(entry) ? entry : {};
@@ -114,6 +158,7 @@ export class ReferenceMap {
       if (urlKey !== undefined && !this.byFullUrl.has(urlKey)) this.byFullUrl.set(urlKey, info);
       if (r.typeId !== undefined && !ambiguous && !this.byTypeId.has(r.typeId)) {
         this.byTypeId.set(r.typeId, info);
+        if (info.base === undefined) this.byTypeIdAnyBase.set(r.typeId, info);
       }
       if (r.putUrl !== undefined && !this.byPutUrl.has(r.putUrl)) this.byPutUrl.set(r.putUrl, info);
       if (r.type === 'Patient' && identity !== undefined && info.allowed) patients.push(identity);
@@ -144,24 +189,28 @@ export class ReferenceMap {
     if (literal !== null) {
       const type = literal[1] ?? '';
       if (!isResourceType(type)) return undefined;
-      // A relative reference from an entry with an absolute fullUrl resolves against that server's
-      // base only (FHIR R4 3.3.1.3); elsewhere (urn:uuid entries, NDJSON) by type and id.
-      const byTypeId = this.byTypeId.get(`${type}/${literal[2]}`);
+      const typeId = `${type}/${literal[2]}`;
       let entry: EntryInfo | undefined;
-      if (absolute !== null) entry = this.byFullUrl.get(fullUrlKey(reference)) ?? byTypeId;
-      else if (base !== undefined) {
-        // …or to what a transaction entry PUTs at that location.
-        entry =
-          this.byFullUrl.get(fullUrlKey(`${base}/${reference}`)) ??
-          this.byPutUrl.get(`${type}/${literal[2]}`);
-      } else entry = byTypeId;
+      if (absolute !== null) {
+        // Its own fullUrl, or an entry that names no server; an entry on another server with the
+        // same Type/id is another resource.
+        entry = this.byFullUrl.get(fullUrlKey(reference)) ?? this.byTypeIdAnyBase.get(typeId);
+      } else if (base !== undefined) {
+        // A relative reference from an entry with an absolute fullUrl resolves against that server's
+        // base only (FHIR R4 3.3.1.3), or to what a transaction entry PUTs at that location.
+        entry = this.byFullUrl.get(fullUrlKey(`${base}/${reference}`)) ?? this.byPutUrl.get(typeId);
+      } else entry = this.byTypeId.get(typeId);
       if (entry?.identity !== undefined) return { identity: entry.identity, type: entry.type, entry };
-      // Outside the Bundle. On a known server it is known by its URL, so that it never takes the
+      // A line of the submission (NDJSON): its Type/id, on whatever base the reference names.
+      if (this.submission.has(typeId)) {
+        return { identity: typeId, type, entry: undefined, inSubmission: true };
+      }
+      // Outside the submission. On a known server it is known by its URL, so that it never takes the
       // pseudonym of a same-named resource of this Bundle that lives on another server.
       if (absolute !== null) return { identity: urlIdentity(reference), type, entry: undefined };
       if (base !== undefined)
         return { identity: urlIdentity(`${base}/${reference}`), type, entry: undefined };
-      return { identity: `${type}/${literal[2]}`, type, entry: undefined };
+      return { identity: typeId, type, entry: undefined };
     }
     const conditional = CONDITIONAL.exec(reference);
     if (conditional !== null) {
@@ -200,7 +249,8 @@ export class ReferenceMap {
     if (conditional !== null)
       return `${conditional[1]}?${this.pseudonymQuery(target.type ?? '', conditional[2] ?? '')}`;
     if (target.type === undefined) return `urn:uuid:${this.pseudo.resourceUuid(target.identity)}`;
-    return `${target.type}/${this.pseudo.resourceUuid(target.identity)}`;
+    const id = this.pseudo.resourceUuid(target.identity);
+    return target.inSubmission === true ? `${target.type}/${id}` : `${EXTERNAL_BASE}/${target.type}/${id}`;
   }
 
   /**

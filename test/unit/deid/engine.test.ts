@@ -164,10 +164,14 @@ describe('Safe Harbor backstop', () => {
   });
 
   it('rewrites the id of a resource whose id is an identifier, consistently with references to it', () => {
-    const patient = output(sh.deidentifyResource(PATIENT));
-    const obs = output(sh.deidentifyResource(observation()));
+    const submission = sh.collectSubmission([PATIENT, observation()]);
+    const patient = output(sh.deidentifyResource(PATIENT, { submission }));
+    const obs = output(sh.deidentifyResource(observation(), { submission }));
     expect(patient.id).toMatch(UUID);
     expect(obs.subject).toEqual({ reference: `Patient/${String(patient.id)}` });
+    // Alone, the Observation's Patient is outside its submission: visibly external, same pseudonym.
+    const alone = output(sh.deidentifyResource(observation()));
+    expect(alone.subject).toEqual({ reference: `https://external.invalid/Patient/${String(patient.id)}` });
   });
 
   it('reduces every date to its year, instants to 1 January of it', () => {

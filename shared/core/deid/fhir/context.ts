@@ -2,7 +2,7 @@ import type { CompiledContract } from '../compile.js';
 import type { Json, Links, Modes, Place, PolicyRecord, PolicyServices, Subject } from '../policies/policy.js';
 import { PostPass } from '../post-pass.js';
 import type { Pseudonyms } from '../pseudonyms.js';
-import { PSEUDONYM_SYSTEM_PREFIX, ReferenceMap } from '../references.js';
+import { PSEUDONYM_SYSTEM_PREFIX, ReferenceMap, type Submission } from '../references.js';
 import { type ReportBuilder, RULE_LABELS, type Rule } from '../report.js';
 import { PhiContext } from '../scrubber.js';
 import type { SelectorNode } from '../selectors.js';
@@ -17,6 +17,8 @@ export interface WalkOptions {
   readonly referenceDate: string;
   /** Identifiers found in the other lines of the same file: read, never written. */
   readonly context?: PhiContext;
+  /** The resources of the submission outside Bundles (NDJSON lines of every file), for references. */
+  readonly submission?: Submission;
 }
 
 /** What one de-identification call (a Bundle, a resource) carries through every step of its walk. */
@@ -118,7 +120,7 @@ export function createWalkContext(options: WalkOptions, steps: WalkSteps): WalkC
     keyId,
     identifiers,
     postPass: new PostPass(),
-    references: newReferenceMap(contract, pseudonyms, keyId, []),
+    references: newReferenceMap(contract, pseudonyms, keyId, [], options.submission),
     tags: [
       { system: CONTRACT_TAG_SYSTEM, code: `${contract.name}@${contract.version}` },
       { system: PROFILE_TAG_SYSTEM, code: contract.profile },
@@ -155,8 +157,15 @@ export function newReferenceMap(
   pseudonyms: Pseudonyms,
   keyId: string,
   entries: readonly unknown[],
+  submission?: Submission,
 ): ReferenceMap {
-  return new ReferenceMap(pseudonyms, (type) => contract.selectors.root(type) !== undefined, keyId, entries);
+  return new ReferenceMap(
+    pseudonyms,
+    (type) => contract.selectors.root(type) !== undefined,
+    keyId,
+    entries,
+    submission,
+  );
 }
 
 /** The path of an element below `path`, interned. */
