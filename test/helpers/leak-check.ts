@@ -666,6 +666,8 @@ interface Entry {
 interface BundleIndex {
   fullUrls: Map<string, number>;
   typeIds: Map<string, number>;
+  /** Entries whose fullUrl names no server (urn:uuid, none: NDJSON lines), by `Type/id`. */
+  unbasedTypeIds: Map<string, number>;
   putUrls: Map<string, number>;
   identifiers: Map<string, number>;
 }
@@ -693,6 +695,7 @@ function indexEntries(entries: readonly Entry[]): BundleIndex {
   const index: BundleIndex = {
     fullUrls: new Map(),
     typeIds: new Map(),
+    unbasedTypeIds: new Map(),
     putUrls: new Map(),
     identifiers: new Map(),
   };
@@ -703,7 +706,12 @@ function indexEntries(entries: readonly Entry[]): BundleIndex {
     const type = String(resource.resourceType);
     if (fullUrl !== undefined) put(index.fullUrls, fullUrl, i);
     if (putUrl !== undefined) put(index.putUrls, putUrl, i);
-    if (typeof resource.id === 'string') put(index.typeIds, `${type}/${resource.id}`, i);
+    if (typeof resource.id === 'string') {
+      put(index.typeIds, `${type}/${resource.id}`, i);
+      if (fullUrl === undefined || RESTFUL.exec(fullUrl) === null) {
+        put(index.unbasedTypeIds, `${type}/${resource.id}`, i);
+      }
+    }
     for (const identifier of arrayOf(resource.identifier)) {
       if (typeof identifier.value !== 'string') continue;
       const system = typeof identifier.system === 'string' ? identifier.system : '';
@@ -723,7 +731,8 @@ type Target = number | 'contained' | 'unresolved' | 'outside';
 /**
  * FHIR Bundle reference resolution (R4 §3.1.0.8): a relative reference is resolved against the base
  * of its entry's RESTful fullUrl, else names a transaction entry PUT at that `Type/id`; only when the
- * fullUrl is not RESTful (urn:uuid, none) is it matched by type and id. Conditional
+ * fullUrl is not RESTful (urn:uuid, none) is it matched by type and id. An absolute RESTful reference
+ * names the entry with that fullUrl, or by type and id one whose fullUrl is not RESTful. Conditional
  * `Type?identifier=` references are matched against entry identifiers.
  */
 function resolve(reference: string, entry: Entry, index: BundleIndex): Target {
@@ -743,7 +752,14 @@ function resolve(reference: string, entry: Entry, index: BundleIndex): Target {
   }
   if (/^[a-z][a-z0-9+.-]*:/i.test(reference)) {
     const bare = reference.replace(/\/_history\/[^/]+$/, '');
-    return index.fullUrls.get(bare) ?? index.fullUrls.get(reference) ?? 'outside';
+    const exact = index.fullUrls.get(bare) ?? index.fullUrls.get(reference);
+    if (exact !== undefined) return exact;
+    // A RESTful URL on any base names, by type and id, a resource that names no server of its own
+    // (a urn:uuid entry, an NDJSON line); an entry on another server is another resource.
+    const restful = RESTFUL.exec(reference);
+    return restful === null
+      ? 'outside'
+      : (index.unbasedTypeIds.get(`${restful[2]}/${restful[3]}`) ?? 'outside');
   }
   const relative = RELATIVE.exec(reference);
   if (relative === null) return 'unresolved';
