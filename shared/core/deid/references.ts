@@ -12,7 +12,8 @@ import type { Pseudonyms } from './pseudonyms.js';
  *   conditional on an identifier) is rewritten to that entry's new fullUrl.
  * - Outside a Bundle (NDJSON lines, across the files of one submission: `Submission`), a relative or
  *   absolute reference, on any base, versioned or not, whose `Type/id` names a resource of the
- *   submission becomes `Type/<uuid>`: exactly the id that resource gets.
+ *   submission becomes `Type/<uuid>`: exactly the id that resource gets (so does a `urn:uuid:` equal to
+ *   the id of exactly one resource of the submission).
  * - Anything else points outside the submission and stays visibly external: an absolute reference on
  *   `EXTERNAL_BASE`, `https://external.invalid/Type/<uuid>` (`.invalid` never resolves, RFC 2606), with
  *   the same UUID the target gets wherever it is de-identified with the same key, never a relative
@@ -70,6 +71,8 @@ export interface ReferenceTarget {
  */
 export class Submission {
   private readonly typeIds = new Set<string>();
+  /** `Type/id` of a resource whose id is a UUID, for `urn:uuid:` references; undefined if two share it. */
+  private readonly byUuid = new Map<string, string | undefined>();
 
   constructor(resources: Iterable<unknown> = []) {
     for (const resource of resources) this.add(resource);
@@ -80,12 +83,23 @@ export class Submission {
       return;
     }
     if (typeof resource.id === 'string' && FHIR_ID.test(resource.id)) {
-      this.typeIds.add(`${resource.resourceType}/${resource.id}`);
+      const typeId = `${resource.resourceType}/${resource.id}`;
+      this.typeIds.add(typeId);
+      const urn = `urn:uuid:${resource.id}`;
+      if (URN_UUID.test(urn)) {
+        const key = urn.toLowerCase();
+        this.byUuid.set(key, this.byUuid.has(key) && this.byUuid.get(key) !== typeId ? undefined : typeId);
+      }
     }
   }
 
   has(typeId: string): boolean {
     return this.typeIds.has(typeId);
+  }
+
+  /** The `Type/id` a `urn:uuid:` reference names: the one resource of the submission with that id. */
+  uuidTarget(urn: string): string | undefined {
+    return this.byUuid.get(urn.toLowerCase());
   }
 }
 
@@ -181,6 +195,16 @@ export class ReferenceMap {
     if (URN_UUID.test(reference) || URN_OID.test(reference)) {
       const entry = this.byFullUrl.get(fullUrlKey(reference));
       if (entry?.identity !== undefined) return { identity: entry.identity, type: entry.type, entry };
+      // An NDJSON line whose id is that UUID (a Bundle's entries exported with their fullUrls as ids).
+      const typeId = URN_UUID.test(reference) ? this.submission.uuidTarget(reference) : undefined;
+      if (typeId !== undefined) {
+        return {
+          identity: typeId,
+          type: typeId.slice(0, typeId.indexOf('/')),
+          entry: undefined,
+          inSubmission: true,
+        };
+      }
       return { identity: urlIdentity(reference), type: undefined, entry: undefined };
     }
     const relative = RELATIVE.exec(reference);

@@ -230,6 +230,29 @@ describe('references in NDJSON', () => {
     });
   });
 
+  it('a urn:uuid reference names the line whose id is that UUID; an unknown one is not made relative', () => {
+    const uuid = '6e1b0f2a-4c8d-4e5f-9a0b-1c2d3e4f5a6b';
+    const input: Json[] = [
+      { resourceType: 'Patient', id: uuid, gender: 'male' },
+      {
+        resourceType: 'Observation',
+        id: 'o1',
+        status: 'final',
+        code,
+        subject: { reference: `urn:uuid:${uuid.toUpperCase()}` },
+        focus: [{ reference: 'urn:uuid:7f2c1a3b-5d9e-4f6a-8b1c-2d3e4f5a6b7c' }],
+      },
+    ];
+    const submission = engine.collectSubmission(input);
+    const [patient, obs] = input.map(
+      (r) => engine.deidentifyResource(structuredClone(r), { submission }).output as Json,
+    );
+    expect(obs?.subject).toEqual({ reference: `Patient/${String(patient?.id)}` });
+    const focus = Array.isArray(obs?.focus) && isJson(obs.focus[0]) ? obs.focus[0].reference : undefined;
+    expect(String(focus)).toMatch(/^urn:uuid:/);
+    expect(String(focus)).not.toContain('7f2c1a3b');
+  });
+
   it('without a submission, a line alone: every other resource is outside it, visibly so', () => {
     const input = resources();
     // Its subject `Patient/p1/_history/4` is external, with the pseudonym Patient/p1 gets anywhere.
