@@ -71,7 +71,7 @@ export function compileSelectors(contract: ConsumerContract): CompiledContract {
     }
   }
   const dates = contract.dates ?? { method: 'year' };
-  const zip = contract.zip ?? { method: 'zip3', restrictedPrefixes: 'census-2020' };
+  const zip = contract.zip ?? { method: 'zip3', restrictedPrefixes: 'union' };
   return {
     contract,
     name: contract.name,

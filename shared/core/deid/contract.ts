@@ -23,7 +23,7 @@ export * from './contract-schema.js';
 /** Settings a contract may leave out: the strictest choice, whatever the profile. */
 const SAFE_DEFAULTS = {
   dates: { method: 'year' },
-  zip: { method: 'zip3', restrictedPrefixes: 'census-2020' },
+  zip: { method: 'zip3', restrictedPrefixes: 'union' },
   ages: { over89: 'aggregate' },
   freeText: 'drop',
   identifiers: 'drop',

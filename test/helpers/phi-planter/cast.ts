@@ -1,4 +1,4 @@
-import { OPEN_ZIP3, REFERENCE_DATE, RESTRICTED_ZIP3 } from './constants.js';
+import { CENSUS_2000_ONLY_ZIP3, OPEN_ZIP3, REFERENCE_DATE, RESTRICTED_ZIP3 } from './constants.js';
 import type { Planter } from './context.js';
 
 /**
@@ -33,6 +33,10 @@ export function drawCast(w: Planter) {
   const oldStreet = `${c.digits(3)} ${c.word()} ${c.word()}`;
   const oldCity = c.word();
   const restrictedZip = `${rng.pick(RESTRICTED_ZIP3)}${c.digits(2, '0123456789')}`;
+  // One per place: Patient.address(billing), RelatedPerson.address(work), the payer Organization's address.
+  const census2000Zips = [0, 1, 2].map(
+    () => `${rng.pick(CENSUS_2000_ONLY_ZIP3)}${c.digits(2, '0123456789')}`,
+  );
   const latitude = `4${rng.int(0, 8)}.${c.digits(6)}${rng.int(1, 9)}`;
   const longitude = `-7${rng.int(0, 9)}.${c.digits(6)}${rng.int(1, 9)}`;
   const birthDate = birthIn(1962, 1972);
@@ -140,6 +144,7 @@ export function drawCast(w: Planter) {
     oldStreet,
     oldCity,
     restrictedZip,
+    census2000Zips,
     latitude,
     longitude,
     birthDate,

@@ -27,5 +27,10 @@ export const RESTRICTED_ZIP3 = [
   '884',
   '893',
 ];
+/**
+ * Prefixes only the 2000-census list restricts (HHS guidance): Safe Harbor must still zero them, since
+ * its default is the union of the census lists.
+ */
+export const CENSUS_2000_ONLY_ZIP3 = ['063', '790', '830', '831', '890'];
 /** Populous prefixes that are in none of the restricted lists. */
 export const OPEN_ZIP3 = ['021', '100', '303', '606', '750', '941', '981', '191', '441', '553'];

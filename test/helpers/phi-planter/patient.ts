@@ -34,6 +34,7 @@ export function plantPatient(w: Planter, cast: Cast): JsonObject {
     oldStreet,
     oldCity,
     restrictedZip,
+    census2000Zips,
     latitude,
     longitude,
     birthDate,
@@ -297,6 +298,16 @@ export function plantPatient(w: Planter, cast: Cast): JsonObject {
         city: p('city', 'Patient.address(old).city', oldCity),
         state: 'NH',
         postalCode: p('zip-restricted', 'Patient.address(old).postalCode', restrictedZip, 'zip3'),
+      },
+      {
+        use: 'billing',
+        state: 'TX',
+        postalCode: p(
+          'zip-restricted',
+          'Patient.address(billing).postalCode',
+          census2000Zips[0] ?? '',
+          'zip3',
+        ),
       },
     ],
     maritalStatus: {

@@ -10,6 +10,7 @@ export function plantRelatedPerson(w: Planter, cast: Cast): JsonObject {
     street,
     city,
     zip,
+    census2000Zips,
     rpGiven,
     rpFamily,
     rpPhoneDigits,
@@ -44,6 +45,16 @@ export function plantRelatedPerson(w: Planter, cast: Cast): JsonObject {
         line: [p('street', 'RelatedPerson.address.line', street)],
         city: p('city', 'RelatedPerson.address.city', city),
         postalCode: p('zip', 'RelatedPerson.address.postalCode', zip),
+      },
+      {
+        use: 'work',
+        state: 'WY',
+        postalCode: p(
+          'zip-restricted',
+          'RelatedPerson.address(work).postalCode',
+          census2000Zips[1] ?? '',
+          'zip3',
+        ),
       },
     ],
   };

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { compileSelectors } from '../../../shared/core/deid/compile.js';
 import { builtInProfile, ConsumerContractSchema, parseContract } from '../../../shared/core/deid/contract.js';
 import { isPipelineError } from '../../../shared/core/errors.js';
 import { contractFile, REPO } from './support/deid-fixtures.js';
@@ -114,6 +115,22 @@ describe('shipped contracts', () => {
     expect(Object.keys(profile.resources ?? {})).not.toContain('Binary');
     // Resolving a resolved contract changes nothing.
     expect(parseContract(profile, 'again')).toEqual(profile);
+  });
+
+  it('Safe Harbor zeroes the ZIP3 prefixes of every census list by default (HHS lists the 2000 ones)', () => {
+    expect(builtInProfile('safe-harbor').zip).toEqual({ method: 'zip3', restrictedPrefixes: 'union' });
+    const bare = parseContract(
+      { schemaVersion: 1, name: 'bare', version: '1.0.0', profile: 'safe-harbor' },
+      'bare',
+    );
+    expect(bare.zip).toEqual({ method: 'zip3', restrictedPrefixes: 'union' });
+    const compiled = compileSelectors(builtInProfile('safe-harbor'));
+    for (const prefix of ['063', '790', '830', '831', '890', '036', '202', '753', '205']) {
+      expect(compiled.restrictedZip.has(prefix)).toBe(true);
+    }
+    const noZip = { ...bare };
+    delete noZip.zip;
+    expect(compileSelectors(noZip).restrictedZip.has('790')).toBe(true);
   });
 
   it('hands out copies of built-in profiles', () => {

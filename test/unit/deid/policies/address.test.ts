@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { restrictedZip3 } from '../../../../shared/core/deid/data/restricted-zip3.js';
 import {
   addressElementPolicies,
   addressPolicy,
@@ -67,6 +68,19 @@ describe('Address elements', () => {
       keep('00000'),
     );
     expect(h.counts).toEqual(['generalize-zip3:Address.postalCode', 'generalize-zip3:Address.postalCode']);
+  });
+
+  it('zeroes the 2000-census prefixes HHS lists when the contract uses the union of the lists', () => {
+    const union = harness({ restrictedZip: restrictedZip3('union') });
+    for (const zip of ['06390', '79012', '83001', '83114', '89049']) {
+      expect(part('postalCode')(inputFor(union, 'Address', 'postalCode', zip), union.services)).toEqual(
+        keep('00000'),
+      );
+    }
+    const only2020 = harness({ restrictedZip: restrictedZip3('census-2020') });
+    expect(
+      part('postalCode')(inputFor(only2020, 'Address', 'postalCode', '79012'), only2020.services),
+    ).toEqual(keep('79000'));
   });
 
   it('drops a ZIP code that is not a US one, or when the contract drops ZIP codes', () => {

@@ -52,7 +52,7 @@ export function harness(settings: Partial<PolicySettings> = {}, links?: Links): 
       profile: 'safe-harbor',
       dates: 'year',
       shift: { minDays: SHIFT_DAYS, maxDays: SHIFT_DAYS, timeOfDay: 'keep' },
-      restrictedZip: restrictedZip3('census-2020'),
+      restrictedZip: restrictedZip3('union'),
       ...settings,
     },
     referenceDate: '2025-01-01',
