@@ -30,6 +30,7 @@ export const RULE_LABELS = {
   'phi-check-drop': 'REDACTED',
   'contained-drop': 'REDACTED',
   'invalid-drop': 'REDACTED',
+  'media-parameters-drop': 'REDACTED',
   'data-absent': 'REDACTED',
   scrub: 'REDACTED',
   substitute: 'REDACTED',

@@ -19,6 +19,12 @@ export function plantDiagnosticReport(w: Planter, cast: Cast): JsonObject {
     ['phone', phone],
   ]);
   inText('DiagnosticReport.contained(Media).content.data', [['photo', mediaMarker]]);
+  // Media-type parameters carrying file names made of the patient's name and record number.
+  inText('DiagnosticReport.presentedForm.contentType', [
+    ['name', given],
+    ['name', family],
+  ]);
+  inText('DiagnosticReport.contained(Media).content.contentType', [['mrn', mrn]]);
   const report: JsonObject = {
     resourceType: 'DiagnosticReport',
     id: idOf(ids.report),
@@ -29,7 +35,7 @@ export function plantDiagnosticReport(w: Planter, cast: Cast): JsonObject {
         status: 'completed',
         subject: { reference: primaryRef },
         content: {
-          contentType: 'image/jpeg',
+          contentType: `image/jpeg;filename="wound-${mrn}.jpg"`,
           data: b64(
             Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xfe]), Buffer.from(`${mediaMarker} ${family}`)]),
           ),
@@ -53,7 +59,7 @@ export function plantDiagnosticReport(w: Planter, cast: Cast): JsonObject {
     ],
     presentedForm: [
       {
-        contentType: 'text/html',
+        contentType: `text/html; charset=utf-8; name=${given}-${family}-ct.html`,
         data: b64(html),
         title: `CT report ${p('mrn', 'DiagnosticReport.presentedForm.title', mrn)}`,
       },

@@ -55,6 +55,12 @@ export function plantDocumentReference(w: Planter, cast: Cast): JsonObject {
     ['member-id', memberId],
     ['vin', vin],
   ]);
+  // A media-type parameter naming the file after the patient (a leak class of its own).
+  inText('DocumentReference.content.attachment.contentType', [
+    ['name', family],
+    ['name', given],
+    ['mrn', mrn],
+  ]);
   const document: JsonObject = {
     resourceType: 'DocumentReference',
     id: idOf(ids.document),
@@ -79,7 +85,7 @@ export function plantDocumentReference(w: Planter, cast: Cast): JsonObject {
       },
       {
         attachment: {
-          contentType: 'application/pdf',
+          contentType: `application/pdf; name="${family}_${given}_${mrn}.pdf"`,
           url: p('url', 'DocumentReference.content.attachment.url', attachmentUrl),
           title: 'Scanned consent',
         },

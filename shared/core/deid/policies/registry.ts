@@ -8,6 +8,7 @@ import { extensionElementPolicies } from './extension.js';
 import { freeTextPolicy } from './free-text.js';
 import { humanNamePolicy } from './human-name.js';
 import { identifierElementPolicies, identifierPolicy } from './identifier.js';
+import { MEDIA_TYPE_ELEMENTS, mediaTypeElementPolicies } from './media-type.js';
 import { narrativeElementPolicies, narrativePolicy } from './narrative.js';
 import {
   type AfterPolicy,
@@ -37,7 +38,7 @@ interface TypePolicies {
   readonly after?: AfterPolicy;
 }
 
-const TYPE_POLICIES: Readonly<Record<string, TypePolicies>> = {
+const BASE_POLICIES: Readonly<Record<string, TypePolicies>> = {
   Age: { elements: quantityElementPolicies, after: agePolicy },
   HumanName: { whole: humanNamePolicy },
   ContactPoint: { whole: contactPointPolicy },
@@ -58,6 +59,17 @@ const TYPE_POLICIES: Readonly<Record<string, TypePolicies>> = {
       type,
       { elements: quantityElementPolicies },
     ]),
+  ),
+};
+
+/** Media types are a kind of value, wherever R4 puts one: their policy joins each holder's elements. */
+const TYPE_POLICIES: Readonly<Record<string, TypePolicies>> = {
+  ...BASE_POLICIES,
+  ...Object.fromEntries(
+    Object.keys(MEDIA_TYPE_ELEMENTS).map((type) => {
+      const base = BASE_POLICIES[type] ?? {};
+      return [type, { ...base, elements: { ...base.elements, ...mediaTypeElementPolicies(type) } }];
+    }),
   ),
 };
 
