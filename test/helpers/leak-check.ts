@@ -313,6 +313,11 @@ export function findLeaks(outputText: string, planted: readonly Planted[]): Leak
     }
     if (typeof value === 'number') {
       searchString(String(value), at, 2);
+      // An age written as a plain number (an age Observation's valueInteger, a questionnaire answer).
+      if (key === 'valueInteger' || key === 'valueDecimal') {
+        for (const group of ageGroups)
+          if (value === Number(group.value)) report(group, `age ${group.value}`, at);
+      }
       return;
     }
     if (Array.isArray(value)) {

@@ -51,9 +51,12 @@ const PATTERNS: readonly (readonly [kind: string, source: string])[] = [
 
 const KINDS = PATTERNS.map(([kind]) => kind);
 const COMBINED = new RegExp(PATTERNS.map(([, source]) => `(${source})`).join('|'), 'giu');
-/** The same without ZIP: short numbers in code displays ("10000 UNT/ML") are not worth dropping. */
+/**
+ * The same without ZIP: short numbers in code displays ("10000 UNT/ML") are not worth dropping. Ages
+ * over 89 ("age 93", "93 y/o", "93-year-old") stay in: a kept display or text that states one goes.
+ */
 const CHECK = new RegExp(
-  PATTERNS.filter(([kind]) => kind !== 'ZIP' && kind !== 'AGE')
+  PATTERNS.filter(([kind]) => kind !== 'ZIP')
     .map(([, source]) => `(?:${source})`)
     .join('|'),
   'iu',

@@ -104,6 +104,9 @@ export function plantElderlyCondition(w: Planter, cast: Cast): ElderlyCondition 
   const elderlyCondition: JsonObject = {
     resourceType: 'Condition',
     id: idOf(elderlyConditionId),
+    clinicalStatus: {
+      coding: [coding('http://terminology.hl7.org/CodeSystem/condition-clinical', 'remission', 'Remission')],
+    },
     code: { coding: [keep(SYSTEMS.snomed, '52448006', 'Dementia')] },
     subject: { reference: `Patient/${elderlySsn}` },
     onsetAge: {
@@ -113,6 +116,13 @@ export function plantElderlyCondition(w: Planter, cast: Cast): ElderlyCondition 
       unit: 'years',
       system: SYSTEMS.ucum,
       code: 'a',
+    },
+    // An age as a Range whose low bound alone is over 89.
+    abatementRange: {
+      low: {
+        value: Number(p('age-over-89', 'Condition(elderly).abatementRange.low', elderlyAge, 'age-quantity')),
+        unit: 'years',
+      },
     },
   };
   return { fullUrl: elderlyConditionId, resource: elderlyCondition };

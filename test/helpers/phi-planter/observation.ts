@@ -97,6 +97,46 @@ export function plantAgeObservation(w: Planter, cast: Cast): JsonObject {
       system: SYSTEMS.ucum,
       code: 'a',
     },
+    // The same age in other forms: a Range and a plain integer, in components with age codes.
+    component: [
+      {
+        code: { coding: [keep(SYSTEMS.loinc, '21612-7', 'Age - Reported')] },
+        valueRange: {
+          low: {
+            value: Number(
+              p(
+                'age-over-89',
+                'Observation(elderly).component.valueRange.low',
+                String(Number(elderlyAge) - 1),
+                'age-quantity',
+              ),
+            ),
+            unit: 'a',
+            system: SYSTEMS.ucum,
+            code: 'a',
+          },
+          high: {
+            value: Number(
+              p(
+                'age-over-89',
+                'Observation(elderly).component.valueRange.high',
+                String(Number(elderlyAge) + 1),
+                'age-quantity',
+              ),
+            ),
+            unit: 'a',
+            system: SYSTEMS.ucum,
+            code: 'a',
+          },
+        },
+      },
+      {
+        code: { coding: [keep(SYSTEMS.loinc, '29553-5', 'Age calculated')] },
+        valueInteger: Number(
+          p('age-over-89', 'Observation(elderly).component.valueInteger', elderlyAge, 'age-quantity'),
+        ),
+      },
+    ],
     note: [
       {
         text: `${elderlyGiven} is a ${p('age-over-89', 'Observation(elderly).note.text', `${elderlyAge}-year-old`)} man, born ${fmt.dayMon(p('free-text-date', 'Observation(elderly).note.text', elderlyBirth, 'date'))}.`,

@@ -39,7 +39,7 @@ export type PlantedKind =
  * How the leak check searches for a value: `text` (the value and its kind's normal variants),
  * `date` (many renderings of a YYYY-MM-DD date), `year` (a birth year in dates or as a free word),
  * `zip3` (a postalCode starting with the value's first three digits), `age-quantity` (an age
- * Quantity whose value is the planted number).
+ * Quantity or Range bound in years, or a `valueInteger`/`valueDecimal`, whose value is the planted number).
  */
 export type MatchMode = 'text' | 'date' | 'year' | 'zip3' | 'age-quantity';
 

@@ -96,6 +96,11 @@ describe('contextual scrubbing', () => {
     expect(carriesPhi('Jonathan mental status', c, true)).toBe(true);
     expect(carriesPhi('Seen 03/14/2024', c, true)).toBe(true);
     expect(carriesPhi('Medical Record Number', c, true)).toBe(false);
+    for (const age of ['age 93', '93 y/o', 'a 93-year-old man', 'aged 101', '95 years old']) {
+      expect(carriesPhi(age, c, true), age).toBe(true);
+    }
+    expect(carriesPhi('age 89', c, true)).toBe(false);
+    expect(carriesPhi('Age 65 years and over', c, true)).toBe(false);
     expect(carriesPhi('Hydrochlorothiazide 25 MG Oral Tablet', c, true)).toBe(false);
     expect(carriesPhi('Body mass index (BMI) [Ratio]', c, true)).toBe(false);
     expect(carriesPhi('10000 UNT/ML Injectable', c, true)).toBe(false);

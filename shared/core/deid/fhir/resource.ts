@@ -1,11 +1,12 @@
 import { isResourceType } from '../model.js';
+import { hasAgeCode } from '../policies/age.js';
 import { isJson, type Json } from '../policies/policy.js';
 import { collectIdentifiers } from './collect.js';
 import { countRule, type Placement, type WalkContext } from './context.js';
 import { modifiersAllowed, walkObject } from './elements.js';
 import { writeMeta } from './labels.js';
 import { newFrame, newScope } from './records.js';
-import { AGE_CATEGORY_EXTENSION, DIRECTORY_TYPES, hasAgeCode, PERSON_TYPES } from './support.js';
+import { AGE_CATEGORY_EXTENSION, DIRECTORY_TYPES, PERSON_TYPES } from './support.js';
 
 /**
  * One resource: dropped whole if the contract does not list its type, otherwise walked with a

@@ -28,8 +28,6 @@ export const DIRECTORY_TYPES: ReadonlySet<string> = new Set([
 ]);
 /** Resources about a person: their ids are identifiers of that person (an MRN used as id). */
 export const PERSON_TYPES: ReadonlySet<string> = new Set(['Patient', 'RelatedPerson', 'Person']);
-/** LOINC codes whose Observation value is the patient's age. */
-export const AGE_LOINC: ReadonlySet<string> = new Set(['30525-0', '21612-7', '29553-5', '63900-5']);
 /**
  * R4 invariants of the form "one of these SHALL exist" that removing elements can break (pat-1,
  * obs-3, cmp-1, …): an object that no longer has any of them is dropped rather than left invalid.
@@ -67,14 +65,6 @@ export function withRule(modes: Modes, rule: CompiledRule, primitive: boolean): 
     default:
       return modes;
   }
-}
-
-export function hasAgeCode(code: unknown): boolean {
-  if (!isJson(code) || !Array.isArray(code.coding)) return false;
-  return code.coding.some(
-    (c) =>
-      isJson(c) && c.system === 'http://loinc.org' && typeof c.code === 'string' && AGE_LOINC.has(c.code),
-  );
 }
 
 export function securityLabel(code: string): Json {

@@ -1,5 +1,5 @@
 import { addressElementPolicies, addressPolicy } from './address.js';
-import { agePolicy } from './age.js';
+import { ageAnswerPolicy, ageObservationPolicy, agePolicy, rangeAgePolicy } from './age.js';
 import { attachmentElementPolicies } from './attachment.js';
 import { codeableConceptElementPolicies, codingElementPolicies } from './coding.js';
 import { contactPointPolicy } from './contact-point.js';
@@ -40,6 +40,11 @@ interface TypePolicies {
 
 const BASE_POLICIES: Readonly<Record<string, TypePolicies>> = {
   Age: { elements: quantityElementPolicies, after: agePolicy },
+  // Ages written in other forms: a Range, a number next to an age code, an answer to an age question.
+  Range: { after: rangeAgePolicy },
+  Observation: { after: ageObservationPolicy },
+  'Observation.component': { after: ageObservationPolicy },
+  'QuestionnaireResponse.item': { after: ageAnswerPolicy },
   HumanName: { whole: humanNamePolicy },
   ContactPoint: { whole: contactPointPolicy },
   Address: { whole: addressPolicy, elements: addressElementPolicies },
