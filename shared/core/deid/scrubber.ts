@@ -62,7 +62,7 @@ const CHECK = new RegExp(
   'iu',
 );
 
-const HONORIFICS: ReadonlySet<string> = new Set([
+export const HONORIFICS: ReadonlySet<string> = new Set([
   'mr',
   'mrs',
   'ms',

@@ -1,0 +1,229 @@
+import type { ConsumerContract } from '../contract-schema.js';
+import { HONORIFICS } from '../scrubber.js';
+
+/**
+ * The release gate, part one: what the contract promises to remove, and the identifying values of an
+ * input record that fall under that promise. Independent of the engine (it reads the input by the
+ * shape of FHIR datatypes, not through the walker), so a policy that lets something through is caught
+ * rather than repeated.
+ */
+
+/** What a hit is: the kind of value found, or the promise broken. Never the value itself. */
+export type GateHitKind =
+  | 'name'
+  | 'address'
+  | 'city'
+  | 'postal-code'
+  | 'telecom'
+  | 'identifier'
+  | 'date'
+  /** Safe Harbor (or `dates: year`): a date finer than the year. */
+  | 'date-precision'
+  /** `zip: zip3`: a postalCode beyond its first three digits; `zip: drop`: any postalCode. */
+  | 'zip-precision'
+  /** Ages aggregated: an age over 89 that is not the category "90 or more". */
+  | 'age';
+
+/** What the contract removes, hence what the gate looks for. */
+export interface GatePolicy {
+  readonly profile: 'safe-harbor' | 'limited-data-set';
+  /** Full dates must not survive (Safe Harbor, or a limited data set with `dates: year`). */
+  readonly dates: boolean;
+  /** Cities are removed (Safe Harbor only: a limited data set may keep towns). */
+  readonly cities: boolean;
+  /** Five-digit ZIPs are removed: `zip3` cuts them, `drop` removes them altogether. */
+  readonly zip: 'zip3' | 'drop' | 'keep';
+  /** Ages over 89 become "90 or more". */
+  readonly ages90: boolean;
+}
+
+/** The gate's reading of a resolved contract, with the same defaults and profile limits as the engine. */
+export function gatePolicy(contract: ConsumerContract): GatePolicy {
+  const profile = contract.profile ?? 'safe-harbor';
+  const safeHarbor = profile === 'safe-harbor';
+  const zip = contract.zip?.method ?? 'zip3';
+  return {
+    profile,
+    dates: safeHarbor || (contract.dates?.method ?? 'year') === 'year',
+    cities: safeHarbor,
+    // Only a limited data set may keep a five-digit ZIP; Safe Harbor turns `keep` into ZIP3.
+    zip: zip === 'keep' && safeHarbor ? 'zip3' : zip,
+    ages90: safeHarbor || (contract.ages?.over89 ?? 'aggregate') === 'aggregate',
+  };
+}
+
+/**
+ * The identifying values of one input, normalized for lookup: word sequences (lower case, one space
+ * between words), digit strings (telecom, long identifiers, ZIPs) and full dates (YYYY-MM-DD).
+ */
+export interface IdentifyingValues {
+  readonly terms: ReadonlyMap<string, GateHitKind>;
+  readonly digits: ReadonlyMap<string, GateHitKind>;
+  readonly dates: ReadonlySet<string>;
+  /** The longest term, in words. */
+  readonly maxWords: number;
+}
+
+/**
+ * Words that are not worth looking for on their own: honorifics and name particles. Together with
+ * the length rules below, they keep the gate from flagging kept codes and displays.
+ */
+const GENERIC: ReadonlySet<string> = new Set([
+  ...HONORIFICS,
+  ...['the', 'and', 'van', 'von', 'der', 'den', 'del', 'della', 'des', 'los', 'las', 'bin', 'ben', 'mac'],
+  ...['apt', 'unit', 'suite', 'street', 'road'],
+]);
+
+/** Minimum lengths (characters of the normalized term): shorter values match too much by chance. */
+export const MIN_NAME = 3;
+export const MIN_ADDRESS = 4;
+export const MIN_IDENTIFIER = 4;
+/** Digit strings (phones, identifiers written without separators) count from this many digits. */
+export const MIN_DIGITS = 7;
+
+const CONTACT_SYSTEMS: ReadonlySet<string> = new Set([
+  'phone',
+  'fax',
+  'email',
+  'pager',
+  'url',
+  'sms',
+  'other',
+]);
+const FULL_DATE = /^(\d{4}-\d{2}-\d{2})(?:T|$)/;
+/** Words: letters and digits, joined by inner apostrophes, dots, hyphens or slashes. */
+export const WORD = /[\p{L}\p{N}]+(?:['.\-/][\p{L}\p{N}]+)*/gu;
+const MAX_WORDS = 8;
+
+export const words = (text: string): string[] =>
+  Array.from(text.replace(/[\u2018\u2019\u02bc]/g, "'").matchAll(WORD), (m) => m[0].toLowerCase());
+
+class Collector {
+  readonly terms = new Map<string, GateHitKind>();
+  readonly digits = new Map<string, GateHitKind>();
+  readonly dates = new Set<string>();
+  maxWords = 0;
+
+  constructor(readonly policy: GatePolicy) {}
+
+  term(value: string, kind: GateHitKind, min: number): void {
+    const w = words(value);
+    if (w.length === 0 || w.length > MAX_WORDS) return;
+    const term = w.join(' ');
+    if (term.length < min || (w.length === 1 && GENERIC.has(term))) return;
+    if (!this.terms.has(term)) this.terms.set(term, kind);
+    if (w.length > this.maxWords) this.maxWords = w.length;
+  }
+
+  name(value: string): void {
+    this.term(value, 'name', MIN_NAME);
+    // Each part alone too: "Mary-Jane O'Hara" is also written "O'Hara, Mary".
+    for (const part of words(value)) {
+      this.term(part, 'name', MIN_NAME);
+      if (part.includes('-')) for (const piece of part.split('-')) this.term(piece, 'name', MIN_NAME);
+    }
+  }
+
+  identifier(value: string, kind: GateHitKind): void {
+    const text = value.trim();
+    // Short codes and plain words ("A1", "home") are not identifying on their own.
+    if (text.length >= MIN_IDENTIFIER && (/\d/.test(text) || text.length >= 6)) this.term(text, kind, 0);
+    const digits = text.replace(/\D/g, '');
+    if (digits.length >= MIN_DIGITS) {
+      this.digits.set(digits, kind);
+      // A North American number with its country code is the same number.
+      if (digits.length === 11 && digits.startsWith('1')) this.digits.set(digits.slice(1), kind);
+    }
+  }
+
+  postalCode(value: string): void {
+    const match = /^(\d{5})(?:-?(\d{4}))?$/.exec(value.trim());
+    if (match === null) {
+      this.term(value, 'postal-code', 4);
+      return;
+    }
+    const [, zip5 = '', plus4] = match;
+    this.term(zip5, 'postal-code', 0);
+    if (plus4 !== undefined) {
+      this.term(`${zip5}-${plus4}`, 'postal-code', 0);
+      this.digits.set(zip5 + plus4, 'postal-code');
+    }
+  }
+
+  date(value: string): void {
+    const day = FULL_DATE.exec(value)?.[1];
+    if (day !== undefined) this.dates.add(day);
+  }
+}
+
+/**
+ * Collects the identifying values of an input (a Bundle, a resource, or an array of resources) that
+ * the policy says the output must not hold: every HumanName part, Address line (and, as the policy
+ * says, city and full ZIP), ContactPoint value, Identifier value, a mother's maiden name, and (as the
+ * policy says) every full date. Datatypes are recognized by shape wherever they are: contained
+ * resources, extensions (`valueHumanName`, `valueAddress`), backbone elements.
+ */
+export function collectIdentifyingValues(input: unknown, policy: GatePolicy): IdentifyingValues {
+  const c = new Collector(policy);
+  visit(c, input, 0);
+  return { terms: c.terms, digits: c.digits, dates: c.dates, maxWords: c.maxWords };
+}
+
+function visit(c: Collector, value: unknown, depth: number): void {
+  if (depth > 128) return;
+  if (typeof value === 'string') {
+    if (c.policy.dates) c.date(value);
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  if (Array.isArray(value)) {
+    for (const item of value) visit(c, item, depth + 1);
+    return;
+  }
+  const node = value as Record<string, unknown>;
+  if (node.resourceType === undefined) inspect(c, node);
+  for (const key in node) visit(c, node[key], depth + 1);
+}
+
+const strings = (value: unknown): string[] =>
+  typeof value === 'string'
+    ? [value]
+    : Array.isArray(value)
+      ? value.filter((v) => typeof v === 'string')
+      : [];
+
+/** One object that is not a resource: is it a HumanName, an Address, a ContactPoint, an Identifier? */
+function inspect(c: Collector, node: Record<string, unknown>): void {
+  if (typeof node.family === 'string' || Array.isArray(node.given)) {
+    for (const part of [...strings(node.family), ...strings(node.given), ...strings(node.text)]) c.name(part);
+    return;
+  }
+  if (Array.isArray(node.line) || typeof node.city === 'string' || typeof node.postalCode === 'string') {
+    for (const line of strings(node.line)) c.term(line, 'address', MIN_ADDRESS);
+    for (const part of [...strings(node.district), ...strings(node.text)])
+      c.term(part, 'address', MIN_ADDRESS);
+    if (c.policy.cities) for (const city of strings(node.city)) c.term(city, 'city', MIN_NAME);
+    if (c.policy.zip !== 'keep') for (const zip of strings(node.postalCode)) c.postalCode(zip);
+    return;
+  }
+  if (typeof node.value === 'string') {
+    const contact = typeof node.system === 'string' && CONTACT_SYSTEMS.has(node.system);
+    if (contact) c.identifier(node.value, 'telecom');
+    else if (
+      typeof node.system === 'string' ||
+      typeof node.type === 'object' ||
+      typeof node.assigner === 'object' ||
+      (typeof node.use === 'string' && !('url' in node))
+    ) {
+      c.identifier(node.value, 'identifier');
+    }
+    return;
+  }
+  if (
+    typeof node.url === 'string' &&
+    node.url.endsWith('mothersMaidenName') &&
+    typeof node.valueString === 'string'
+  ) {
+    c.name(node.valueString);
+  }
+}

@@ -1,0 +1,222 @@
+import type { ConsumerContract } from '../contract-schema.js';
+import {
+  collectIdentifyingValues,
+  type GateHitKind,
+  type GatePolicy,
+  gatePolicy,
+  type IdentifyingValues,
+  words,
+} from './collect.js';
+
+/**
+ * The release gate, part two: scans every string of a de-identified output for the input's
+ * identifying values (in any case, as whole words, with dates in their common renderings and phone
+ * numbers and ZIPs by their digits), and checks the contract's promise (no date finer than the year,
+ * no ZIP beyond ZIP3, no age over 89). The result names paths and kinds, never a value.
+ */
+
+export interface GateHit {
+  /** FHIRPath-like location in the output, e.g. `Observation[3].note[0].text`. */
+  readonly path: string;
+  readonly kind: GateHitKind;
+}
+
+export type GateResult = { readonly ok: true } | { readonly ok: false; readonly hits: readonly GateHit[] };
+
+/** Past this many hits the output has failed well enough; the rest are not listed. */
+export const MAX_HITS = 50;
+
+export interface ReleaseGate {
+  readonly policy: GatePolicy;
+  /** The identifying values of one input, to check its outputs against. */
+  collect(input: unknown): IdentifyingValues;
+  /**
+   * Checks one output against the input's values; `root` names the output (`Bundle`, or an NDJSON
+   * line such as `Observation[3]`). Several outputs of one input: call `scan` with the same values.
+   */
+  scan(values: IdentifyingValues, output: unknown, root: string, hits?: GateHit[]): GateHit[];
+  /** `collect` then `scan` of each output; outputs are [root, value] pairs. */
+  check(input: unknown, outputs: Iterable<readonly [string, unknown]>): GateResult;
+}
+
+/** A gate for one resolved contract (the engine's `contract`). Pure: no clock, no I/O. */
+export function createReleaseGate(contract: ConsumerContract): ReleaseGate {
+  const policy = gatePolicy(contract);
+  const gate: ReleaseGate = {
+    policy,
+    collect: (input) => collectIdentifyingValues(input, policy),
+    scan(values, output, root, hits = []) {
+      new Scanner(policy, values, hits).value(output, root, undefined, 0);
+      return hits;
+    },
+    check(input, outputs) {
+      const values = gate.collect(input);
+      const hits: GateHit[] = [];
+      for (const [root, output] of outputs) {
+        gate.scan(values, output, root, hits);
+        if (hits.length >= MAX_HITS) break;
+      }
+      return gateResult(hits);
+    },
+  };
+  return gate;
+}
+
+export const gateResult = (hits: readonly GateHit[]): GateResult =>
+  hits.length === 0 ? { ok: true } : { ok: false, hits: hits.slice(0, MAX_HITS) };
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const MONTH =
+  '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+const ORD = '(?:st|nd|rd|th)?';
+
+/**
+ * Dates as people and systems write them. Each alternative captures its parts; `normalize` turns a
+ * match into the YYYY-MM-DD candidates it may mean (10/04/2022 is 4 October or 10 April).
+ */
+const DATE_RENDERINGS: readonly (readonly [RegExp, (m: RegExpExecArray) => string[]])[] = [
+  // 2022-10-24, 2022/10/24, 2022.10.24, also inside a dateTime.
+  [/(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)/g, (m) => [iso(m[1], m[2], m[3])]],
+  // 10/24/2022, 24/10/2022, 10-24-2022, 24.10.2022, and two-digit years.
+  [
+    /(?<!\d)(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})(?!\d)/g,
+    (m) => years(m[3]).flatMap((y) => [iso(y, m[1], m[2]), iso(y, m[2], m[1])]),
+  ],
+  // 20221024, and 24102022 / 10242022.
+  [
+    /(?<!\d)(\d{8})(?!\d)/g,
+    (m) => {
+      const d = m[1] ?? '';
+      return [
+        iso(d.slice(0, 4), d.slice(4, 6), d.slice(6)),
+        iso(d.slice(4), d.slice(0, 2), d.slice(2, 4)),
+        iso(d.slice(4), d.slice(2, 4), d.slice(0, 2)),
+      ];
+    },
+  ],
+  // Oct 24, 2022 / October 24th 2022.
+  [
+    new RegExp(String.raw`\b${MONTH}\.?\s+(\d{1,2})${ORD},?\s+(\d{4})\b`, 'giu'),
+    (m) => [iso(m[3], month(m[1]), m[2])],
+  ],
+  // 24 Oct 2022 / 24th of October, 2022 / 24-Oct-2022.
+  [
+    new RegExp(String.raw`\b(\d{1,2})${ORD}(?:\s+of)?[\s-]+${MONTH}\.?,?[\s-]+(\d{4})\b`, 'giu'),
+    (m) => [iso(m[3], month(m[2]), m[1])],
+  ],
+];
+
+function iso(y: string | undefined, m: string | undefined, d: string | undefined): string {
+  return `${y ?? ''}-${(m ?? '').padStart(2, '0')}-${(d ?? '').padStart(2, '0')}`;
+}
+const years = (y: string | undefined): string[] =>
+  y === undefined ? [] : y.length === 4 ? [y] : [`19${y}`, `20${y}`];
+const month = (name: string | undefined): string =>
+  String(MONTHS.indexOf((name ?? '').slice(0, 3).toLowerCase()) + 1);
+
+/** A string that is a FHIR date, dateTime or instant with a month or a day. */
+const FINER_THAN_YEAR = /^\d{4}-\d{2}(?:-\d{2}(?:T[\d:.]+(?:Z|[+-]\d{2}:\d{2})?)?)?$/;
+/**
+ * How the engine writes a year where the type needs a full instant (`instant`, `Bundle.timestamp`):
+ * 1 January, midnight UTC. It carries the year only, so it is neither finer than the year nor a date.
+ */
+const YEAR_INSTANT = /^\d{4}-01-01T00:00:00(?:\.0+)?(?:Z|\+00:00)$/;
+const ZIP3 = /^(?:\d{3}(?:00)?)$/;
+const DIGIT_RUN = /\+?\d[\d\s().-]{5,}\d/g;
+const UCUM = 'http://unitsofmeasure.org';
+const YEARS_PER_UNIT: Readonly<Record<string, number>> = { a: 1, mo: 1 / 12, wk: 7 / 365.25, d: 1 / 365.25 };
+
+class Scanner {
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly policy: GatePolicy,
+    private readonly values: IdentifyingValues,
+    private readonly hits: GateHit[],
+  ) {}
+
+  private hit(path: string, kind: GateHitKind): void {
+    const key = `${kind} ${path}`;
+    if (this.seen.has(key) || this.hits.length >= MAX_HITS) return;
+    this.seen.add(key);
+    this.hits.push({ path, kind });
+  }
+
+  value(value: unknown, path: string, key: string | undefined, depth: number): void {
+    if (depth > 128 || this.hits.length >= MAX_HITS) return;
+    if (typeof value === 'string') {
+      this.string(value, path, key);
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) this.value(value[i], `${path}[${i}]`, key, depth + 1);
+      return;
+    }
+    const node = value as Record<string, unknown>;
+    if (this.policy.ages90) this.age(node, path);
+    for (const k in node) this.value(node[k], `${path}.${k}`, k, depth + 1);
+  }
+
+  private string(text: string, path: string, key: string | undefined): void {
+    const { policy, values } = this;
+    const yearOnly = YEAR_INSTANT.test(text);
+    if (policy.dates && !yearOnly && FINER_THAN_YEAR.test(text)) this.hit(path, 'date-precision');
+    if (key === 'postalCode' && policy.zip !== 'keep') {
+      if (policy.zip === 'drop' || !ZIP3.test(text.trim())) this.hit(path, 'zip-precision');
+    }
+    const kind = this.term(text) ?? this.digits(text);
+    if (kind !== undefined) this.hit(path, kind);
+    if (values.dates.size > 0 && !yearOnly && this.date(text)) this.hit(path, 'date');
+  }
+
+  /** The first run of up to `maxWords` words that is one of the input's terms. */
+  private term(text: string): GateHitKind | undefined {
+    const { terms, maxWords } = this.values;
+    if (terms.size === 0) return undefined;
+    const w = words(text);
+    for (let i = 0; i < w.length; i++) {
+      let run = '';
+      for (let n = 0; n < maxWords && i + n < w.length; n++) {
+        run = n === 0 ? (w[i] ?? '') : `${run} ${w[i + n] ?? ''}`;
+        const kind =
+          terms.get(run) ?? (n === 0 && run.endsWith("'s") ? terms.get(run.slice(0, -2)) : undefined);
+        if (kind !== undefined) return kind;
+      }
+    }
+    return undefined;
+  }
+
+  /** A run of digits with separators ("(555) 123-4567", "+1 555.123.4567") that is one of the input's. */
+  private digits(text: string): GateHitKind | undefined {
+    const { digits } = this.values;
+    if (digits.size === 0) return undefined;
+    for (const m of text.matchAll(DIGIT_RUN)) {
+      const d = m[0].replace(/\D/g, '');
+      const kind =
+        digits.get(d) ?? (d.length === 11 && d.startsWith('1') ? digits.get(d.slice(1)) : undefined);
+      if (kind !== undefined) return kind;
+    }
+    return undefined;
+  }
+
+  private date(text: string): boolean {
+    if (!/\d/.test(text)) return false;
+    for (const [pattern, normalize] of DATE_RENDERINGS) {
+      pattern.lastIndex = 0;
+      for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+        if (normalize(m).some((d) => this.values.dates.has(d))) return true;
+      }
+    }
+    return false;
+  }
+
+  /** An age (a UCUM duration of years, months, weeks or days) over 89 that is not "90 or more". */
+  private age(node: Record<string, unknown>, path: string): void {
+    if (node.system !== UCUM || typeof node.value !== 'number' || typeof node.code !== 'string') return;
+    const perUnit = YEARS_PER_UNIT[node.code];
+    if (perUnit === undefined || node.value * perUnit <= 89) return;
+    if (node.value === 90 && node.comparator === '>=' && node.code === 'a') return;
+    this.hit(`${path}.value`, 'age');
+  }
+}
