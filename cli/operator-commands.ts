@@ -43,7 +43,8 @@ const idsSuffix = (view: DeadLetterView): string =>
   }`;
 
 function describeDeadLetter(view: DeadLetterView): string {
-  return `${view.messageId} ${view.queue} reason=${view.reason} receives=${view.receiveCount} age=${formatAge(view.ageSeconds)}${idsSuffix(view)}`;
+  const where = view.path === undefined ? '' : ` path=${view.path} kind=${view.pathKind ?? 'unknown'}`;
+  return `${view.messageId} ${view.queue} reason=${view.reason} receives=${view.receiveCount} age=${formatAge(view.ageSeconds)}${idsSuffix(view)}${where}`;
 }
 
 function describeReplay(result: ReplayResult): string {

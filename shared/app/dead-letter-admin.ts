@@ -28,6 +28,10 @@ export interface DeadLetterView {
   readonly messageType?: string;
   readonly submissionId?: string;
   readonly consumer?: string;
+  /** Where in the content it failed (`residual-phi`: the path the release gate flagged), never a value. */
+  readonly path?: string;
+  /** What was found there (`name`, `date-precision`, …). */
+  readonly pathKind?: string;
 }
 
 /** Ids and codes pass only if they look like ids; anything else (or a body that is not ours) stays hidden. */
@@ -80,6 +84,8 @@ async function viewOf(
     messageType: safe(ids.messageType, SAFE_CODE),
     submissionId: safe(ids.submissionId, MESSAGE_ID),
     consumer: safe(ids.consumer, MESSAGE_ID),
+    path: failure?.where?.path,
+    pathKind: failure?.where?.kind,
   });
 }
 

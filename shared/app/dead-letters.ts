@@ -1,14 +1,19 @@
 import { recordAudit } from './audit-events.js';
 import { readConsumerStatus, writeConsumerStatus } from './consumer-status.js';
+import type { FailureLocation } from './failures.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { markSubmissionDeadLettered } from './process-submission.js';
 import type { DeliverMessage, IngestMessage } from './queue-messages.js';
 
-/** A consumer's share could not be delivered: its status says so, with the reason code, and the audit log. */
+/**
+ * A consumer's share could not be delivered: its status says so, with the reason code, and the audit
+ * log, with the location the error named (`residual-phi`: the path that failed the release gate).
+ */
 export async function consumerShareDeadLettered(
   deps: PipelineDeps,
   msg: DeliverMessage | undefined,
   code: string,
+  where?: FailureLocation,
 ): Promise<void> {
   // A redundant copy of work that was already delivered can still run out of tries; a delivered
   // share never moves backwards.
@@ -31,7 +36,11 @@ export async function consumerShareDeadLettered(
     ...(msg
       ? {
           submissionId: msg.submissionId,
-          details: { consumer: msg.consumer, alreadyDelivered: current?.status === 'delivered' },
+          details: {
+            consumer: msg.consumer,
+            alreadyDelivered: current?.status === 'delivered',
+            ...(where === undefined ? {} : { path: where.path, kind: where.kind }),
+          },
         }
       : {}),
   });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ConsumerContract } from '../core/deid/contract.js';
 import { createDeidEngine } from '../core/deid/engine.js';
+import { assertReleasable, createReleaseGate, lineOutputs } from '../core/deid/gate/gate.js';
 import { bundleResourcesForNdjson } from '../core/deid/ndjson.js';
 import { parseSafeJson } from '../core/json/safe-json.js';
 import { recordDelivery } from './audit-events.js';
@@ -35,7 +36,11 @@ export interface ConsumerCopy {
   readonly resourceCounts: Record<string, number>;
 }
 
-/** Applies the contract: default deny, the Safe Harbor backstop, and the contract's output format. */
+/**
+ * Applies the contract: default deny, the Safe Harbor backstop, and the contract's output format;
+ * then the release gate over exactly what would be released. A copy that fails the gate is never
+ * returned: `residual-phi` (not retryable), naming the path and kind.
+ */
 export function renderConsumerCopy(
   contract: ConsumerContract,
   plaintext: Uint8Array,
@@ -44,10 +49,14 @@ export function renderConsumerCopy(
   referenceDate: string,
 ): ConsumerCopy {
   const engine = createDeidEngine({ contract, secret, keyId, referenceDate });
-  const { output, report } = engine.deidentifyBundle(parseSafeJson(plaintext));
+  const input = parseSafeJson(plaintext);
+  const { output, report } = engine.deidentifyBundle(input);
+  const gate = createReleaseGate(engine.contract);
   if (contract.output?.format === 'ndjson') {
     // Lines stand alone, so urn:uuid references between entries become Type/id references.
-    const lines = bundleResourcesForNdjson(output).map((r) => JSON.stringify(r));
+    const resources = bundleResourcesForNdjson(output);
+    assertReleasable(gate, input, lineOutputs(resources), 'consumer copy');
+    const lines = resources.map((r) => JSON.stringify(r));
     return {
       bytes: new TextEncoder().encode(lines.length > 0 ? `${lines.join('\n')}\n` : ''),
       contentType: 'application/fhir+ndjson',
@@ -55,6 +64,7 @@ export function renderConsumerCopy(
       resourceCounts: report.resourceCounts,
     };
   }
+  assertReleasable(gate, input, [['Bundle', output]], 'consumer copy');
   return {
     bytes: new TextEncoder().encode(JSON.stringify(output)),
     contentType: 'application/fhir+json',

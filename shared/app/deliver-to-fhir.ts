@@ -1,5 +1,6 @@
 import type { ConsumerContract, FhirDeliverySettings } from '../core/deid/contract.js';
 import { createDeidEngine } from '../core/deid/engine.js';
+import { assertReleasable, createReleaseGate, lineOutputs } from '../core/deid/gate/gate.js';
 import { bundleResourcesForNdjson } from '../core/deid/ndjson.js';
 import { transactionBundles } from '../core/fhir/transaction-bundles.js';
 import { parseSafeJson } from '../core/json/safe-json.js';
@@ -51,11 +52,12 @@ export async function deliverToFhir(
     keyId: share.keyId,
     referenceDate: msg.receivedAt.slice(0, 10),
   });
-  const { output } = engine.deidentifyBundle(parseSafeJson(share.plaintext));
-  const { bundles, entries, skipped } = transactionBundles(
-    bundleResourcesForNdjson(output),
-    delivery.maxEntriesPerTransaction,
-  );
+  const input = parseSafeJson(share.plaintext);
+  const { output } = engine.deidentifyBundle(input);
+  const resources = bundleResourcesForNdjson(output);
+  // Before any claim or post: a share that fails the release gate is never sent (residual-phi).
+  assertReleasable(createReleaseGate(engine.contract), input, lineOutputs(resources), 'consumer copy');
+  const { bundles, entries, skipped } = transactionBundles(resources, delivery.maxEntriesPerTransaction);
 
   const markerKey = storageKeys.deliveryMarker(consumer, submissionId);
   const now = deps.clock.now().getTime();

@@ -50,7 +50,12 @@ export type InternalCode =
   /** A consumer's delivery target refused the delivery for good (an HTTP 4xx other than 408/429). */
   | 'delivery-rejected'
   /** A consumer's delivery target could not be reached or failed transiently; retried. */
-  | 'delivery-unavailable';
+  | 'delivery-unavailable'
+  /**
+   * SPEC §5: a de-identified copy failed the release gate (it still held a value its contract removes,
+   * or broke the contract's promise); never delivered. Details name the path and kind, never the value.
+   */
+  | 'residual-phi';
 
 export interface ErrorDetails {
   /** FHIRPath-like location of the offending element; never its value. */

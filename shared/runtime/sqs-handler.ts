@@ -4,7 +4,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
-import { recordFailure } from '../app/failures.js';
+import { type FailureLocation, failureLocation, recordFailure } from '../app/failures.js';
 import type { PipelineDeps } from '../app/pipeline-deps.js';
 import { queueNames, queueOfArn } from '../app/queue-names.js';
 import { retryBriefly } from '../app/retry-briefly.js';
@@ -24,7 +24,12 @@ export interface SqsWorker<M> {
   readonly schema: z.ZodType<M>;
   run(deps: PipelineDeps, message: M, attempt: SqsAttempt): Promise<void>;
   /** Records the dead-lettering (status, audit); `message` is undefined when the body was unreadable. */
-  onDeadLetter(deps: PipelineDeps, message: M | undefined, code: string): Promise<void>;
+  onDeadLetter(
+    deps: PipelineDeps,
+    message: M | undefined,
+    code: string,
+    where?: FailureLocation,
+  ): Promise<void>;
 }
 
 /** Seconds a failed message stays invisible before its next try: exponential, capped. */
@@ -69,14 +74,16 @@ export function createSqsHandler<M>(getDeps: GetDeps, worker: SqsWorker<M>): Sqs
       const code = codeOf(error);
       const at = deps.clock.now().toISOString();
       const permanent = error instanceof PipelineError && !error.retryable;
+      const where = error instanceof PipelineError ? failureLocation(error.details) : undefined;
       logFailure(permanent ? 'dead-lettered' : 'will retry', error, {
         queue,
         messageId: record.messageId,
         receiveCount,
+        ...(where === undefined ? {} : { path: where.path, pathKind: where.kind }),
       });
       // Bookkeeping is best effort: its own failure must not skip the backoff or the dead-lettering.
       await bestEffort('failure record', () =>
-        recordFailure(deps.objects, queue, record.messageId, code, at),
+        recordFailure(deps.objects, queue, record.messageId, code, at, where),
       );
       if (permanent) {
         // If this send fails the error below fails the record, and the queue retries it.
@@ -84,9 +91,11 @@ export function createSqsHandler<M>(getDeps: GetDeps, worker: SqsWorker<M>): Sqs
           attributes: { failureReason: code, originalMessageId: record.messageId },
         });
         await bestEffort('dead-letter bookkeeping', () =>
-          retryBriefly(() => worker.onDeadLetter(deps, message, code)),
+          retryBriefly(() => worker.onDeadLetter(deps, message, code, where)),
         );
         metrics.addMetric('deadLettered', 'Count', 1);
+        // A copy the release gate stopped: its own alarmable count.
+        if (code === 'residual-phi') metrics.addMetric('residualPhi', 'Count', 1);
         return;
       }
       if (receiveCount >= deps.settings.maxReceiveCount) {

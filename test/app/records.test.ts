@@ -10,7 +10,13 @@ import {
   deliveryMarkerRecord,
   releaseDelivery,
 } from '../../shared/app/delivery-marker.js';
-import { FailureRecordSchema, failureRecord, readFailure, recordFailure } from '../../shared/app/failures.js';
+import {
+  FailureRecordSchema,
+  failureLocation,
+  failureRecord,
+  readFailure,
+  recordFailure,
+} from '../../shared/app/failures.js';
 import { jsonRecord } from '../../shared/app/json-records.js';
 import { createSecretCache, loadOrCreateSecret, openSealed, sealOnce } from '../../shared/app/secrets.js';
 import { parseConsumerCopyKey, storageKeys } from '../../shared/app/storage-keys.js';
@@ -267,6 +273,23 @@ describe('Record modules', () => {
       firstAt: 't1',
       lastAt: 't2',
     });
+  });
+
+  it('keeps the location an error named (residual-phi), and only a path and a code', async () => {
+    const store = new MapStore();
+    const where = failureLocation({ path: 'Observation[3].note[0].text', kind: 'name', value: 'x' });
+    expect(where).toEqual({ path: 'Observation[3].note[0].text', kind: 'name' });
+    await recordFailure(store, 'deliver-analytics', 'm-1', 'residual-phi', 't1', where);
+    await recordFailure(store, 'deliver-analytics', 'm-1', 'residual-phi', 't2');
+    expect((await readFailure(store, 'deliver-analytics', 'm-1'))?.where).toEqual(where);
+    for (const details of [
+      undefined,
+      { path: 'Patient.name "Jonathan Doe"', kind: 'name' },
+      { path: 'Patient.name', kind: 'Name With Spaces' },
+      { path: 'Patient.name' },
+    ]) {
+      expect(failureLocation(details), JSON.stringify(details)).toBeUndefined();
+    }
   });
 
   it('takes consumer copy keys apart and refuses anything else', () => {

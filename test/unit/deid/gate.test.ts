@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { gatePolicy } from '../../../shared/core/deid/gate/collect.js';
-import { createReleaseGate, type GateResult, MAX_HITS } from '../../../shared/core/deid/gate/gate.js';
+import {
+  assertReleasable,
+  createReleaseGate,
+  type GateResult,
+  lineOutputs,
+  MAX_HITS,
+} from '../../../shared/core/deid/gate/gate.js';
+import { PipelineError } from '../../../shared/core/errors.js';
 import { contractNamed } from './support/deid-fixtures.js';
 
 /**
@@ -289,5 +296,24 @@ describe('results', () => {
       ['Observation[1]', note('Jonathan')],
     ]);
     expect(result).toEqual({ ok: false, hits: [{ path: 'Observation[1].note[0].text', kind: 'name' }] });
+  });
+});
+
+describe('assertReleasable', () => {
+  it('passes a clean copy and throws residual-phi, not retryable, naming path and kind only', () => {
+    expect(() => assertReleasable(safeHarbor, INPUT, lineOutputs([note('fine')]), 'copy')).not.toThrow();
+    let error: unknown;
+    try {
+      assertReleasable(safeHarbor, INPUT, lineOutputs([note('ok'), note('Jonathan Whitfield')]), 'copy');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PipelineError);
+    const e = error as PipelineError;
+    expect(e.code).toBe('residual-phi');
+    expect(e.retryable).toBe(false);
+    expect(e.details).toMatchObject({ path: 'Observation[1].note[0].text', kind: 'name', hits: 1 });
+    expect(e.message).toBe('copy failed the release gate: name at Observation[1].note[0].text');
+    expect(`${e.message} ${JSON.stringify(e.details)}`).not.toMatch(/jonathan|whitfield/i);
   });
 });

@@ -1,3 +1,4 @@
+import { PipelineError } from '../../errors.js';
 import type { ConsumerContract } from '../contract-schema.js';
 import {
   collectIdentifyingValues,
@@ -219,4 +220,30 @@ class Scanner {
     if (node.value === 90 && node.comparator === '>=' && node.code === 'a') return;
     this.hit(`${path}.value`, 'age');
   }
+}
+
+/** NDJSON lines (or resources posted one by one) as gate outputs, each named `Type[line]`. */
+export const lineOutputs = (lines: readonly Record<string, unknown>[]): [string, unknown][] =>
+  lines.map((line, i) => [`${String(line.resourceType)}[${i}]`, line]);
+
+/**
+ * Fail-closed release: throws `residual-phi` (not retryable) naming the first hit's path and kind,
+ * and how many there were; never a value. `what` names the copy in the message (a file name, "copy").
+ */
+export function assertReleasable(
+  gate: ReleaseGate,
+  input: unknown,
+  outputs: Iterable<readonly [string, unknown]>,
+  what: string,
+): void {
+  const result = gate.check(input, outputs);
+  if (result.ok) return;
+  const [first, ...rest] = result.hits;
+  if (first === undefined) return;
+  const more = rest.length === 0 ? '' : ` (and ${rest.length} more)`;
+  throw new PipelineError(
+    'residual-phi',
+    `${what} failed the release gate: ${first.kind} at ${first.path}${more}`,
+    { details: { path: first.path, kind: first.kind, hits: result.hits.length, expression: first.path } },
+  );
 }
