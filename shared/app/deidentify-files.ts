@@ -2,6 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { ConsumerContract } from '../core/deid/contract.js';
 import { createDeidEngine, type DeidEngine, type PhiContext, type Submission } from '../core/deid/engine.js';
+import type { IdentifyingValues } from '../core/deid/gate/collect.js';
+import { assertReleasable, createReleaseGate, type ReleaseGate } from '../core/deid/gate/gate.js';
 import { mergeReports, type TransformReport } from '../core/deid/report.js';
 import { isPipelineError, PipelineError } from '../core/errors.js';
 import { type JsonLimits, parseSafeJson } from '../core/json/safe-json.js';
@@ -81,14 +83,22 @@ export async function deidentifyFiles(
   // Condition.ndjson) are checked and scrubbed for in every other input of the same job.
   const parsed: ParsedFile[] = [];
   for (const input of inputs) parsed.push(parseFile(input, await readFile(input)));
-  const context = engine.collectContext(parsed.flatMap((file) => file.values));
+  const all = parsed.flatMap((file) => file.values);
+  const context = engine.collectContext(all);
   // …and a reference in any NDJSON line to a resource of any input keeps resolving to it.
-  const submission = engine.collectSubmission(parsed.flatMap((file) => file.values));
+  const submission = engine.collectSubmission(all);
+  // The release gate checks every output against the identifying values of the whole job, before
+  // anything is written: a job with one failing output writes nothing.
+  const gate = createReleaseGate(engine.contract);
+  const values = gate.collect(all);
+  const results = parsed.map((file) => ({
+    file,
+    ...deidentifyParsed(engine, file, context, submission, { gate, values }),
+  }));
 
   const outputs: DeidentifiedFile[] = [];
   let stdout: string | undefined;
-  for (const file of parsed) {
-    const { text, report } = deidentifyParsed(engine, file, context, submission);
+  for (const { file, text, report } of results) {
     if (outDir === undefined) {
       stdout = text;
       outputs.push({ input: file.input, report });
@@ -124,7 +134,10 @@ function parseFile(input: string, bytes: Uint8Array): ParsedFile {
   return { input, name, format, values };
 }
 
-/** De-identifies one file's bytes; `name` (the base name) only labels errors. */
+/**
+ * De-identifies one file's bytes, then runs the release gate over the output (`residual-phi` on a
+ * hit); `name` (the base name) only labels errors.
+ */
 export function deidentifyContent(
   engine: DeidEngine,
   bytes: Uint8Array,
@@ -133,12 +146,20 @@ export function deidentifyContent(
   submission?: Submission,
 ): { text: string; report: TransformReport } {
   const file = parseFile(name, bytes);
+  const gate = createReleaseGate(engine.contract);
   return deidentifyParsed(
     engine,
     file,
     context ?? engine.collectContext(file.values),
     submission ?? engine.collectSubmission(file.values),
+    { gate, values: gate.collect(file.values) },
   );
+}
+
+interface FileGate {
+  readonly gate: ReleaseGate;
+  /** The identifying values of the job's inputs. */
+  readonly values: IdentifyingValues;
 }
 
 function deidentifyParsed(
@@ -146,16 +167,23 @@ function deidentifyParsed(
   file: ParsedFile,
   context: PhiContext,
   submission: Submission,
+  check: FileGate,
 ): { text: string; report: TransformReport } {
   const out: string[] = [];
   const reports: TransformReport[] = [];
+  const kept: [string, unknown][] = [];
   for (const value of file.values) {
     const { output, report } = isBundle(value)
       ? engine.deidentifyBundle(value, { context })
       : engine.deidentifyResource(value, { context, submission });
     reports.push(report);
-    if (output !== undefined) out.push(JSON.stringify(output));
+    if (output === undefined) continue;
+    const type = String(output.resourceType);
+    kept.push([file.format === 'ndjson' ? `${type}[${kept.length}]` : type, output]);
+    out.push(JSON.stringify(output));
   }
+  // The values were collected once for the job; the gate only scans here.
+  assertReleasable(check.gate, check.values, kept, `${file.name}: output`);
   const report = mergeReports(reports) ?? engine.emptyReport();
   // Bundle JSON in, Bundle JSON out; NDJSON in, one line per kept resource out.
   return { text: out.length === 0 ? '' : `${out.join('\n')}\n`, report };

@@ -55,7 +55,7 @@ export function renderConsumerCopy(
   if (contract.output?.format === 'ndjson') {
     // Lines stand alone, so urn:uuid references between entries become Type/id references.
     const resources = bundleResourcesForNdjson(output);
-    assertReleasable(gate, input, lineOutputs(resources), 'consumer copy');
+    assertReleasable(gate, gate.collect(input), lineOutputs(resources), 'consumer copy');
     const lines = resources.map((r) => JSON.stringify(r));
     return {
       bytes: new TextEncoder().encode(lines.length > 0 ? `${lines.join('\n')}\n` : ''),
@@ -64,7 +64,7 @@ export function renderConsumerCopy(
       resourceCounts: report.resourceCounts,
     };
   }
-  assertReleasable(gate, input, [['Bundle', output]], 'consumer copy');
+  assertReleasable(gate, gate.collect(input), [['Bundle', output]], 'consumer copy');
   return {
     bytes: new TextEncoder().encode(JSON.stringify(output)),
     contentType: 'application/fhir+json',

@@ -56,7 +56,8 @@ export async function deliverToFhir(
   const { output } = engine.deidentifyBundle(input);
   const resources = bundleResourcesForNdjson(output);
   // Before any claim or post: a share that fails the release gate is never sent (residual-phi).
-  assertReleasable(createReleaseGate(engine.contract), input, lineOutputs(resources), 'consumer copy');
+  const gate = createReleaseGate(engine.contract);
+  assertReleasable(gate, gate.collect(input), lineOutputs(resources), 'consumer copy');
   const { bundles, entries, skipped } = transactionBundles(resources, delivery.maxEntriesPerTransaction);
 
   const markerKey = storageKeys.deliveryMarker(consumer, submissionId);

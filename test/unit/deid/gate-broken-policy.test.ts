@@ -1,8 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../../cli/program.js';
+import { deidentifyFiles } from '../../../shared/app/deidentify-files.js';
+import { builtInProfile } from '../../../shared/core/deid/contract.js';
 import { createReleaseGate } from '../../../shared/core/deid/gate/gate.js';
-import { contractNamed, engineFor, REPO } from './support/deid-fixtures.js';
+import { contractNamed, engineFor, KEY_ID, REFERENCE_DATE, REPO, SECRET } from './support/deid-fixtures.js';
 
 /**
  * A deliberately broken policy registry (this file only, through the module seam the walker reads
@@ -10,6 +14,14 @@ import { contractNamed, engineFor, REPO } from './support/deid-fixtures.js';
  * kept as written. The engine then lets PHI through; the gate must catch each kind, by path.
  */
 const broken = vi.hoisted(() => ({ on: true }));
+const work = vi.hoisted(() => {
+  const { mkdtempSync } = require('node:fs') as typeof import('node:fs');
+  const { tmpdir } = require('node:os') as typeof import('node:os');
+  const dir = mkdtempSync(`${tmpdir()}/gate-broken-`);
+  process.env.PHI_HOME = `${dir}/home`;
+  return { dir };
+});
+afterAll(() => rmSync(work.dir, { recursive: true, force: true }));
 
 vi.mock('../../../shared/core/deid/policies/registry.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../../shared/core/deid/policies/registry.js')>();
@@ -78,5 +90,74 @@ describe('a broken policy lets PHI through; the gate catches it', () => {
     } finally {
       broken.on = true;
     }
+  });
+});
+
+describe('phi deid runs the same gate and refuses to write an output that fails it', () => {
+  const lines = [
+    { resourceType: 'Patient', id: 'p1', gender: 'female', contact: [{ name: { family: 'Zqxgatefamily' } }] },
+    { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'x' } },
+  ];
+  const write = (name: string, text: string): string => {
+    const file = join(work.dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('deidentifyFiles: residual-phi naming the file and the path; no output written', async () => {
+    const clean = write('clean.json', JSON.stringify({ resourceType: 'Patient', id: 'c', gender: 'male' }));
+    const leaky = write('leaky.ndjson', `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const out = mkdtempSync(join(tmpdir(), 'gate-out-'));
+    try {
+      await expect(
+        deidentifyFiles([clean, leaky], {
+          contract: builtInProfile('safe-harbor'),
+          secret: SECRET,
+          keyId: KEY_ID,
+          referenceDate: REFERENCE_DATE,
+          outDir: out,
+        }),
+      ).rejects.toMatchObject({
+        code: 'residual-phi',
+        message: 'leaky.ndjson: output failed the release gate: name at Patient[0].contact[0].name.family',
+      });
+      expect(readdirSync(out)).toEqual([]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('phi deid: exit 1, one line on stderr with the file and the path, never the value', async () => {
+    const leaky = write('cli-leaky.ndjson', `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const secretFile = write('secret.hex', 'ab'.repeat(32));
+    const out = join(work.dir, 'cli-out');
+    const stderr: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+    const before = process.exitCode;
+    try {
+      await runCli([
+        'node',
+        'phi',
+        'deid',
+        '--profile',
+        'safe-harbor',
+        '--secret-file',
+        secretFile,
+        '--out',
+        out,
+        leaky,
+      ]);
+      expect(process.exitCode).toBe(1);
+    } finally {
+      spy.mockRestore();
+      process.exitCode = before;
+    }
+    expect(stderr).toEqual([
+      'phi: cli-leaky.ndjson: output failed the release gate: name at Patient[0].contact[0].name.family\n',
+    ]);
+    expect(existsSync(join(out, 'cli-leaky.ndjson'))).toBe(false);
   });
 });

@@ -301,10 +301,17 @@ describe('results', () => {
 
 describe('assertReleasable', () => {
   it('passes a clean copy and throws residual-phi, not retryable, naming path and kind only', () => {
-    expect(() => assertReleasable(safeHarbor, INPUT, lineOutputs([note('fine')]), 'copy')).not.toThrow();
+    expect(() =>
+      assertReleasable(safeHarbor, safeHarbor.collect(INPUT), lineOutputs([note('fine')]), 'copy'),
+    ).not.toThrow();
     let error: unknown;
     try {
-      assertReleasable(safeHarbor, INPUT, lineOutputs([note('ok'), note('Jonathan Whitfield')]), 'copy');
+      assertReleasable(
+        safeHarbor,
+        safeHarbor.collect(INPUT),
+        lineOutputs([note('ok'), note('Jonathan Whitfield')]),
+        'copy',
+      );
     } catch (e) {
       error = e;
     }

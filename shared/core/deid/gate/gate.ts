@@ -36,7 +36,9 @@ export interface ReleaseGate {
    * line such as `Observation[3]`). Several outputs of one input: call `scan` with the same values.
    */
   scan(values: IdentifyingValues, output: unknown, root: string, hits?: GateHit[]): GateHit[];
-  /** `collect` then `scan` of each output; outputs are [root, value] pairs. */
+  /** `scan` of each output against values collected before; outputs are [root, value] pairs. */
+  verdict(values: IdentifyingValues, outputs: Iterable<readonly [string, unknown]>): GateResult;
+  /** `collect` then `verdict`. */
   check(input: unknown, outputs: Iterable<readonly [string, unknown]>): GateResult;
 }
 
@@ -50,8 +52,8 @@ export function createReleaseGate(contract: ConsumerContract): ReleaseGate {
       new Scanner(policy, values, hits).value(output, root, undefined, 0);
       return hits;
     },
-    check(input, outputs) {
-      const values = gate.collect(input);
+    check: (input, outputs) => gate.verdict(gate.collect(input), outputs),
+    verdict(values, outputs) {
       const hits: GateHit[] = [];
       for (const [root, output] of outputs) {
         gate.scan(values, output, root, hits);
@@ -232,11 +234,11 @@ export const lineOutputs = (lines: readonly Record<string, unknown>[]): [string,
  */
 export function assertReleasable(
   gate: ReleaseGate,
-  input: unknown,
+  values: IdentifyingValues,
   outputs: Iterable<readonly [string, unknown]>,
   what: string,
 ): void {
-  const result = gate.check(input, outputs);
+  const result = gate.verdict(values, outputs);
   if (result.ok) return;
   const [first, ...rest] = result.hits;
   if (first === undefined) return;
