@@ -5,6 +5,7 @@ import fhirpath from 'fhirpath';
 import { compileSelectors } from '../shared/core/deid/compile.js';
 import { builtInProfile, type ConsumerContract, parseContract } from '../shared/core/deid/contract.js';
 import { createDeidEngine } from '../shared/core/deid/engine.js';
+import { createReleaseGate } from '../shared/core/deid/gate/gate.js';
 import { typeDef } from '../shared/core/deid/model.js';
 import type { SelectorNode } from '../shared/core/deid/selectors.js';
 import { fmt } from './stats.js';
@@ -155,13 +156,15 @@ export async function benchDeid(): Promise<string[]> {
   const { label, texts } = inputs();
   const mb = texts.reduce((n, t) => n + Buffer.byteLength(t), 0) / 1e6;
   const lines = [
-    `${label}, ${fmt(mb)} MB; best of ${REPEAT} runs, one core. Each row parses, de-identifies and serializes.`,
+    `${label}, ${fmt(mb)} MB; best of ${REPEAT} runs, one core. Each row parses, de-identifies and serializes;`,
+    'the release gate column collects the input\'s identifying values and scans the output (MB of input/s),',
+    'and the last column is both, as the deliver worker runs them.',
     '',
-    '| run | MB/s | share of floor |',
-    '|---|---:|---:|',
+    '| run | MB/s | share of floor | release gate MB/s | de-identify + gate MB/s |',
+    '|---|---:|---:|---:|---:|',
   ];
   const floor = throughput(texts, (t) => JSON.stringify(JSON.parse(t)));
-  lines.push(`| floor: JSON.parse + JSON.stringify | ${fmt(floor)} | 100% |`);
+  lines.push(`| floor: JSON.parse + JSON.stringify | ${fmt(floor)} | 100% | | |`);
   for (const { name, contract } of contracts()) {
     const engine = createDeidEngine({
       contract,
@@ -170,7 +173,23 @@ export async function benchDeid(): Promise<string[]> {
       referenceDate: '2025-01-01',
     });
     const rate = throughput(texts, (t) => JSON.stringify(engine.deidentifyBundle(JSON.parse(t)).output));
-    lines.push(`| ${name} | ${fmt(rate)} | ${fmt((rate / floor) * 100, 0)}% |`);
+    const gate = createReleaseGate(engine.contract);
+    const pairs = new Map(
+      texts.map((t) => {
+        const input: unknown = JSON.parse(t);
+        return [t, { input, output: engine.deidentifyBundle(input).output }] as const;
+      }),
+    );
+    const gateRate = throughput(texts, (t) => {
+      const pair = pairs.get(t);
+      if (pair !== undefined && !gate.check(pair.input, [['Bundle', pair.output]]).ok) {
+        throw new TypeError(`the release gate failed a ${name} output of the bench corpus`);
+      }
+    });
+    const both = 1 / (1 / rate + 1 / gateRate);
+    lines.push(
+      `| ${name} | ${fmt(rate)} | ${fmt((rate / floor) * 100, 0)}% | ${fmt(gateRate)} | ${fmt(both)} |`,
+    );
   }
   lines.push('', ...selectorComparison(texts));
   return lines;

@@ -62,6 +62,8 @@ export interface IdentifyingValues {
   readonly dates: ReadonlySet<string>;
   /** The longest term, in words. */
   readonly maxWords: number;
+  /** Leading word runs of the multi-word terms: a scan extends a run only while it is one. */
+  readonly prefixes: ReadonlySet<string>;
 }
 
 /**
@@ -95,13 +97,26 @@ const FULL_DATE = /^(\d{4}-\d{2}-\d{2})(?:T|$)/;
 export const WORD = /[\p{L}\p{N}]+(?:['.\-/][\p{L}\p{N}]+)*/gu;
 const MAX_WORDS = 8;
 
-export const words = (text: string): string[] =>
-  Array.from(text.replace(/[\u2018\u2019\u02bc]/g, "'").matchAll(WORD), (m) => m[0].toLowerCase());
+const CURLY = /[\u2018\u2019\u02bc]/g;
+
+/** The words of a text, lower case, curly apostrophes made straight. On every output string: kept lean. */
+export function words(text: string): string[] {
+  const lower = text.toLowerCase();
+  const plain =
+    lower.includes('\u2018') || lower.includes('\u2019') || lower.includes('\u02bc')
+      ? lower.replace(CURLY, "'")
+      : lower;
+  const out: string[] = [];
+  WORD.lastIndex = 0;
+  for (let m = WORD.exec(plain); m !== null; m = WORD.exec(plain)) out.push(m[0]);
+  return out;
+}
 
 class Collector {
   readonly terms = new Map<string, GateHitKind>();
   readonly digits = new Map<string, GateHitKind>();
   readonly dates = new Set<string>();
+  readonly prefixes = new Set<string>();
   maxWords = 0;
 
   constructor(readonly policy: GatePolicy) {}
@@ -113,6 +128,7 @@ class Collector {
     if (term.length < min || (w.length === 1 && GENERIC.has(term))) return;
     if (!this.terms.has(term)) this.terms.set(term, kind);
     if (w.length > this.maxWords) this.maxWords = w.length;
+    for (let n = 1; n < w.length; n++) this.prefixes.add(w.slice(0, n).join(' '));
   }
 
   name(value: string): void {
@@ -166,7 +182,7 @@ class Collector {
 export function collectIdentifyingValues(input: unknown, policy: GatePolicy): IdentifyingValues {
   const c = new Collector(policy);
   visit(c, input, 0);
-  return { terms: c.terms, digits: c.digits, dates: c.dates, maxWords: c.maxWords };
+  return { terms: c.terms, digits: c.digits, dates: c.dates, maxWords: c.maxWords, prefixes: c.prefixes };
 }
 
 function visit(c: Collector, value: unknown, depth: number): void {

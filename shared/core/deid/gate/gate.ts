@@ -109,6 +109,15 @@ const DATE_RENDERINGS: readonly (readonly [RegExp, (m: RegExpExecArray) => strin
   ],
 ];
 
+/**
+ * What any rendering above needs somewhere in the string: one regex test that most strings (codes,
+ * ids, references, displays) fail, so the renderings themselves run on few strings.
+ */
+const DATE_SHAPE = new RegExp(
+  String.raw`\d[-/.]\d{1,2}[-/.]\d|(?<!\d)\d{8}(?!\d)|${MONTH}\.?[\s-]+\d|\d${ORD}(?:\s+of)?[\s-]+${MONTH}`,
+  'i',
+);
+
 function iso(y: string | undefined, m: string | undefined, d: string | undefined): string {
   return `${y ?? ''}-${(m ?? '').padStart(2, '0')}-${(d ?? '').padStart(2, '0')}`;
 }
@@ -175,16 +184,17 @@ class Scanner {
 
   /** The first run of up to `maxWords` words that is one of the input's terms. */
   private term(text: string): GateHitKind | undefined {
-    const { terms, maxWords } = this.values;
+    const { terms, maxWords, prefixes } = this.values;
     if (terms.size === 0) return undefined;
     const w = words(text);
     for (let i = 0; i < w.length; i++) {
-      let run = '';
-      for (let n = 0; n < maxWords && i + n < w.length; n++) {
-        run = n === 0 ? (w[i] ?? '') : `${run} ${w[i + n] ?? ''}`;
-        const kind =
-          terms.get(run) ?? (n === 0 && run.endsWith("'s") ? terms.get(run.slice(0, -2)) : undefined);
-        if (kind !== undefined) return kind;
+      let run = w[i] ?? '';
+      const kind = terms.get(run) ?? (run.endsWith("'s") ? terms.get(run.slice(0, -2)) : undefined);
+      if (kind !== undefined) return kind;
+      for (let n = 1; n < maxWords && i + n < w.length && prefixes.has(run); n++) {
+        run = `${run} ${w[i + n] ?? ''}`;
+        const longer = terms.get(run);
+        if (longer !== undefined) return longer;
       }
     }
     return undefined;
@@ -194,7 +204,8 @@ class Scanner {
   private digits(text: string): GateHitKind | undefined {
     const { digits } = this.values;
     if (digits.size === 0) return undefined;
-    for (const m of text.matchAll(DIGIT_RUN)) {
+    DIGIT_RUN.lastIndex = 0;
+    for (let m = DIGIT_RUN.exec(text); m !== null; m = DIGIT_RUN.exec(text)) {
       const d = m[0].replace(/\D/g, '');
       const kind =
         digits.get(d) ?? (d.length === 11 && d.startsWith('1') ? digits.get(d.slice(1)) : undefined);
@@ -204,7 +215,7 @@ class Scanner {
   }
 
   private date(text: string): boolean {
-    if (!/\d/.test(text)) return false;
+    if (!DATE_SHAPE.test(text)) return false;
     for (const [pattern, normalize] of DATE_RENDERINGS) {
       pattern.lastIndex = 0;
       for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
