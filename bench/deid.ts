@@ -157,7 +157,7 @@ export async function benchDeid(): Promise<string[]> {
   const mb = texts.reduce((n, t) => n + Buffer.byteLength(t), 0) / 1e6;
   const lines = [
     `${label}, ${fmt(mb)} MB; best of ${REPEAT} runs, one core. Each row parses, de-identifies and serializes;`,
-    'the release gate column collects the input\'s identifying values and scans the output (MB of input/s),',
+    "the release gate column collects the input's identifying values and scans the output (MB of input/s),",
     'and the last column is both, as the deliver worker runs them.',
     '',
     '| run | MB/s | share of floor | release gate MB/s | de-identify + gate MB/s |',
