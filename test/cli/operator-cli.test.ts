@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordFailure } from '../../shared/app/failures.js';
 import type { PipelineDeps } from '../../shared/app/pipeline-deps.js';
 import type { ConsumerNotification } from '../../shared/app/queue-messages.js';
 import { queueNames } from '../../shared/app/queue-names.js';
@@ -326,5 +327,40 @@ describe('CLI: phi audit', () => {
     ]);
     expect(exported.code).toBe(1);
     expect(exported.stdout).toBe('');
+  });
+});
+
+describe('CLI: phi dlq list on a residual-phi dead letter', () => {
+  let home: string;
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'phi-cli-residual-'));
+    expect((await phi(home, 'dlq', 'list')).code).toBe(0);
+  });
+  afterAll(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('shows the path and kind the release gate flagged, never a value', async () => {
+    const deps = createEmbeddedDeps(loadConfig({ PHI_HOME: home }));
+    const submissionId = randomUUID();
+    const where = { path: 'Observation[3].note[0].text', kind: 'name' };
+    await recordFailure(deps.objects, 'deliver-lake', 'orig-9', 'residual-phi', 't', where);
+    const { messageId } = await deps.queue.send('deliver-lake-dlq', deliverBody(submissionId, 'lake'), {
+      attributes: { failureReason: 'residual-phi', originalMessageId: 'orig-9' },
+    });
+
+    const text = await phi(home, 'dlq', 'list');
+    expect(text.code).toBe(0);
+    expect(text.stdout.trim()).toMatch(
+      new RegExp(
+        `^${messageId} deliver-lake-dlq reason=residual-phi receives=1 age=\\d+s submission=${submissionId} consumer=lake path=Observation\\[3\\]\\.note\\[0\\]\\.text kind=name$`,
+      ),
+    );
+    const json = await phi(home, 'dlq', 'list', '--json');
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      reason: 'residual-phi',
+      path: where.path,
+      pathKind: 'name',
+    });
   });
 });
