@@ -194,6 +194,20 @@ describe('scanner', () => {
     }
   });
 
+  it('does not take a numeric code for a ZIP or an identifier equal to it (CPT 99213, ZIP 99213)', () => {
+    const input = {
+      resourceType: 'Patient',
+      address: [{ postalCode: '99213' }],
+      identifier: [{ system: 'urn:mrn', value: '12345' }],
+    };
+    const claim = {
+      resourceType: 'Claim',
+      item: [{ productOrService: { coding: [{ code: '99213' }, { code: '12345' }] } }],
+    };
+    expect(safeHarbor.check(input, [['Claim[0]', claim]])).toEqual({ ok: true });
+    expect(kinds(safeHarbor.check(input, [['Claim[0]', note('zip 99213')]]))).toEqual(['postal-code']);
+  });
+
   it('under a limited data set, a kept city, ZIP and date pass; a name does not', () => {
     expect(check(lds, note('Springfield 03601, seen 1931-03-15'))).toEqual({ ok: true });
     expect(kinds(check(lds, note('Jonathan')))).toEqual(['name']);

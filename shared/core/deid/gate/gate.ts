@@ -134,6 +134,7 @@ const FINER_THAN_YEAR = /^\d{4}-\d{2}(?:-\d{2}(?:T[\d:.]+(?:Z|[+-]\d{2}:\d{2})?)
  */
 const YEAR_INSTANT = /^\d{4}-01-01T00:00:00(?:\.0+)?(?:Z|\+00:00)$/;
 const ZIP3 = /^(?:\d{3}(?:00)?)$/;
+const NUMERIC_CODE = /^\d[\d.-]*$/;
 const DIGIT_RUN = /\+?\d[\d\s().-]{5,}\d/g;
 const UCUM = 'http://unitsofmeasure.org';
 const YEARS_PER_UNIT: Readonly<Record<string, number>> = { a: 1, mo: 1 / 12, wk: 7 / 365.25, d: 1 / 365.25 };
@@ -177,7 +178,10 @@ class Scanner {
     if (key === 'postalCode' && policy.zip !== 'keep') {
       if (policy.zip === 'drop' || !ZIP3.test(text.trim())) this.hit(path, 'zip-precision');
     }
-    const kind = this.term(text) ?? this.digits(text);
+    // A numeric `code` (CPT 99213, SNOMED, LOINC 8480-6) is a standard code, not a value of the
+    // record: a ZIP or an MRN that happens to equal one must not stop real traffic.
+    const kind =
+      key === 'code' && NUMERIC_CODE.test(text) ? undefined : (this.term(text) ?? this.digits(text));
     if (kind !== undefined) this.hit(path, kind);
     if (values.dates.size > 0 && !yearOnly && this.date(text)) this.hit(path, 'date');
   }
