@@ -4,6 +4,7 @@ import type { ConsumerContract } from '../core/deid/contract.js';
 import { createDeidEngine, type DeidEngine, type PhiContext, type Submission } from '../core/deid/engine.js';
 import type { IdentifyingValues } from '../core/deid/gate/collect.js';
 import { assertReleasable, createReleaseGate, type ReleaseGate } from '../core/deid/gate/gate.js';
+import { withProvenanceEntry, withProvenanceLine } from '../core/deid/provenance.js';
 import { mergeReports, type TransformReport } from '../core/deid/report.js';
 import { isPipelineError, PipelineError } from '../core/errors.js';
 import { type JsonLimits, parseSafeJson } from '../core/json/safe-json.js';
@@ -12,6 +13,7 @@ import { type JsonLimits, parseSafeJson } from '../core/json/safe-json.js';
  * `phi deid` as a use case: de-identify files offline, one output per input in the same format.
  * Bundle JSON gives Bundle JSON, FHIR NDJSON gives NDJSON (one line per kept resource), a single
  * resource gives a single resource. The format is read from the content, never from the file name.
+ * A Bundle or NDJSON output ends with the copy's Provenance (provenance.ts), like a consumer copy.
  */
 export interface DeidentifyFilesOptions {
   contract: ConsumerContract;
@@ -169,23 +171,32 @@ function deidentifyParsed(
   submission: Submission,
   check: FileGate,
 ): { text: string; report: TransformReport } {
-  const out: string[] = [];
   const reports: TransformReport[] = [];
-  const kept: [string, unknown][] = [];
+  const outputs: Record<string, unknown>[] = [];
   for (const value of file.values) {
     const { output, report } = isBundle(value)
       ? engine.deidentifyBundle(value, { context })
       : engine.deidentifyResource(value, { context, submission });
     reports.push(report);
-    if (output === undefined) continue;
-    const type = String(output.resourceType);
-    kept.push([file.format === 'ndjson' ? `${type}[${kept.length}]` : type, output]);
-    out.push(JSON.stringify(output));
+    if (output !== undefined) outputs.push(output);
   }
+  const report = mergeReports(reports) ?? engine.emptyReport();
+  // Say what was done (provenance.ts): NDJSON gets one more line, a Bundle one more entry, a single
+  // resource nothing (its output is that resource alone). Not counted in the report.
+  const released =
+    file.format === 'ndjson'
+      ? withProvenanceLine(outputs, report, engine.referenceDate)
+      : outputs.map((output) =>
+          isBundle(output) ? withProvenanceEntry(output, report, engine.referenceDate) : output,
+        );
+  const kept = released.map((output, i): [string, unknown] => {
+    const type = String(output.resourceType);
+    return [file.format === 'ndjson' ? `${type}[${i}]` : type, output];
+  });
   // The values were collected once for the job; the gate only scans here.
   assertReleasable(check.gate, check.values, kept, `${file.name}: output`);
-  const report = mergeReports(reports) ?? engine.emptyReport();
-  // Bundle JSON in, Bundle JSON out; NDJSON in, one line per kept resource out.
+  const out = released.map((output) => JSON.stringify(output));
+  // Bundle JSON in, Bundle JSON out; NDJSON in, one line per kept resource (and the Provenance) out.
   return { text: out.length === 0 ? '' : `${out.join('\n')}\n`, report };
 }
 

@@ -3,6 +3,7 @@ import type { ConsumerContract } from '../core/deid/contract.js';
 import { createDeidEngine } from '../core/deid/engine.js';
 import { assertReleasable, createReleaseGate, lineOutputs } from '../core/deid/gate/gate.js';
 import { bundleResourcesForNdjson } from '../core/deid/ndjson.js';
+import { countsWithProvenance, withProvenanceEntry, withProvenanceLine } from '../core/deid/provenance.js';
 import { parseSafeJson } from '../core/json/safe-json.js';
 import { recordDelivery } from './audit-events.js';
 import { deliverToFhir } from './deliver-to-fhir.js';
@@ -52,24 +53,29 @@ export function renderConsumerCopy(
   const input = parseSafeJson(plaintext);
   const { output, report } = engine.deidentifyBundle(input);
   const gate = createReleaseGate(engine.contract);
+  // Say what was done: one more line (one more entry), a Provenance with counts and no values. The
+  // pipeline adds it after de-identification, outside the contract's resource list, and the gate
+  // checks it with the rest. The notification counts what the copy holds, the Provenance included.
   if (contract.output?.format === 'ndjson') {
     // Lines stand alone, so urn:uuid references between entries become Type/id references.
-    const resources = bundleResourcesForNdjson(output);
+    const deidentified = bundleResourcesForNdjson(output);
+    const resources = withProvenanceLine(deidentified, report, referenceDate);
     assertReleasable(gate, gate.collect(input), lineOutputs(resources), 'consumer copy');
     const lines = resources.map((r) => JSON.stringify(r));
     return {
       bytes: new TextEncoder().encode(lines.length > 0 ? `${lines.join('\n')}\n` : ''),
       contentType: 'application/fhir+ndjson',
       ext: 'ndjson',
-      resourceCounts: report.resourceCounts,
+      resourceCounts: countsWithProvenance(report.resourceCounts, resources.length > deidentified.length),
     };
   }
-  assertReleasable(gate, gate.collect(input), [['Bundle', output]], 'consumer copy');
+  const released = withProvenanceEntry(output, report, referenceDate);
+  assertReleasable(gate, gate.collect(input), [['Bundle', released]], 'consumer copy');
   return {
-    bytes: new TextEncoder().encode(JSON.stringify(output)),
+    bytes: new TextEncoder().encode(JSON.stringify(released)),
     contentType: 'application/fhir+json',
     ext: 'json',
-    resourceCounts: report.resourceCounts,
+    resourceCounts: countsWithProvenance(report.resourceCounts, released !== output),
   };
 }
 

@@ -2,6 +2,7 @@ import type { ConsumerContract, FhirDeliverySettings } from '../core/deid/contra
 import { createDeidEngine } from '../core/deid/engine.js';
 import { assertReleasable, createReleaseGate, lineOutputs } from '../core/deid/gate/gate.js';
 import { bundleResourcesForNdjson } from '../core/deid/ndjson.js';
+import { withProvenanceLine } from '../core/deid/provenance.js';
 import { transactionBundles } from '../core/fhir/transaction-bundles.js';
 import { parseSafeJson } from '../core/json/safe-json.js';
 import type { FhirDeliveryConfig } from '../ports/fhir-delivery.js';
@@ -46,15 +47,18 @@ export async function deliverToFhir(
   const { consumer, submissionId } = msg;
   const { contract, delivery } = share;
   const privateJwk = await requireFhirClientKey(deps, consumer);
+  const referenceDate = msg.receivedAt.slice(0, 10);
   const engine = createDeidEngine({
     contract,
     secret: share.secret,
     keyId: share.keyId,
-    referenceDate: msg.receivedAt.slice(0, 10),
+    referenceDate,
   });
   const input = parseSafeJson(share.plaintext);
-  const { output } = engine.deidentifyBundle(input);
-  const resources = bundleResourcesForNdjson(output);
+  const { output, report } = engine.deidentifyBundle(input);
+  // The share's Provenance (what was done, counts only) goes last, PUT like the rest: its targets
+  // are the `Type/id`s of the resources posted before it, and its id is deterministic.
+  const resources = withProvenanceLine(bundleResourcesForNdjson(output), report, referenceDate);
   // Before any claim or post: a share that fails the release gate is never sent (residual-phi).
   const gate = createReleaseGate(engine.contract);
   assertReleasable(gate, gate.collect(input), lineOutputs(resources), 'consumer copy');

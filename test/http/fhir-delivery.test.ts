@@ -115,7 +115,18 @@ describe('FHIR delivery: a consumer whose contract says delivery: fhir', () => {
       (r) => r.action === 'delivery' && r.submissionId === id && r.details?.consumer === 'ehr',
     );
     expect(audit).toHaveLength(1);
-    expect(audit[0]?.details).toMatchObject({ delivery: 'fhir', entries: 5, transactions: 1, skipped: 0 });
+    // The fixture's five resources and the share's Provenance (provenance.ts), PUT last.
+    expect(audit[0]?.details).toMatchObject({ delivery: 'fhir', entries: 6, transactions: 1, skipped: 0 });
+    const provenance = await server.get('Provenance?_count=10');
+    expect(provenance.status).toBe(200);
+    const held = ((provenance.body.entry ?? []) as { resource: Json }[]).map((e) => e.resource);
+    expect(held).toHaveLength(1);
+    expect(held[0]?.policy).toEqual([
+      'urn:phi-pipeline:deid-contract:ehr@1.0.0',
+      'urn:phi-pipeline:deid-profile:safe-harbor',
+    ]);
+    const targets = ((held[0]?.target ?? []) as { reference: string }[]).map((r) => r.reference);
+    expect(targets.sort()).toEqual(stored.map((p) => `Patient/${String(p.id)}`).sort());
   });
 
   it('dead-letters only this consumer with delivery-rejected when the server answers 400', async () => {

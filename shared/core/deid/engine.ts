@@ -30,6 +30,8 @@ export interface DeidResult<T> {
 export interface DeidEngine {
   /** The contract as resolved (profile merged, defaults filled). */
   readonly contract: ConsumerContract;
+  /** The reference date the engine was built with (YYYY-MM-DD), e.g. for the copy's Provenance. */
+  readonly referenceDate: string;
   /** `context`: identifiers found elsewhere (other files of the same job), also scrubbed and checked. */
   deidentifyBundle(bundle: unknown, options?: { context?: PhiContext }): DeidResult<Record<string, unknown>>;
   /**
@@ -84,6 +86,7 @@ export function createDeidEngine(opts: DeidOptions): DeidEngine {
 
   return {
     contract,
+    referenceDate: opts.referenceDate,
     deidentifyBundle(bundle, options) {
       if (
         typeof bundle !== 'object' ||

@@ -77,9 +77,15 @@ describe('deidentifyFiles', () => {
       join(outDir, 'lines.ndjson'),
     ]);
     const lines = readFileSync(join(outDir, 'lines.ndjson'), 'utf8').trimEnd().split('\n');
-    expect(lines).toHaveLength(2);
-    const [p, o] = lines.map((l) => JSON.parse(l) as Json);
+    // Two lines, and the Provenance the pipeline adds to every released copy (provenance.ts).
+    expect(lines).toHaveLength(3);
+    const [p, o, provenance] = lines.map((l) => JSON.parse(l) as Json);
     expect(o?.subject).toEqual({ reference: `Patient/${String(p?.id)}` });
+    expect(provenance?.resourceType).toBe('Provenance');
+    expect(provenance?.target).toEqual([
+      { reference: `Patient/${String(p?.id)}` },
+      { reference: `Observation/${String(o?.id)}` },
+    ]);
     expect(readFileSync(join(outDir, 'bundle.json'), 'utf8')).not.toContain('Zqxdoe');
   });
 

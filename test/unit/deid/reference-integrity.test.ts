@@ -220,11 +220,19 @@ describe('references in NDJSON', () => {
         referenceDate: REFERENCE_DATE,
         outDir,
       });
-      const read = (name: string) =>
-        readFileSync(join(outDir, name), 'utf8')
+      const read = (name: string) => {
+        const lines = readFileSync(join(outDir, name), 'utf8')
           .trimEnd()
           .split('\n')
           .map((line) => JSON.parse(line) as Json);
+        // Each file's copy ends with the Provenance the pipeline adds, targeting that file's lines.
+        const added = lines.pop();
+        expect(added?.resourceType).toBe('Provenance');
+        expect(added?.target).toEqual(
+          lines.map((r) => ({ reference: `${String(r.resourceType)}/${String(r.id)}` })),
+        );
+        return lines;
+      };
       const output = [...read('Patient.ndjson'), ...read('Clinical.ndjson')];
       expectNdjsonReferences(input, output);
     });
