@@ -81,6 +81,25 @@ export const HONORIFICS: ReadonlySet<string> = new Set([
 
 const normalizeQuotes = (s: string): string => s.replace(/[\u2018\u2019\u02bc]/g, "'");
 
+const isLongEnough = (text: string): boolean => text.replace(/[^\p{L}\p{N}]/gu, '').length >= 4;
+
+/** A trailing legal form: "Acme Widgets, Inc." is also written "Acme Widgets". */
+const LEGAL_FORM =
+  /[\s,]+(?:inc|incorporated|llc|l\.l\.c|ltd|limited|corp|corporation|co|company|plc|gmbh|lp|llp|pc|pllc)\.?$/iu;
+
+const TYPE_ID = /(?:^|\/)([A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+
+/**
+ * The key a reference is matched on: `Type/id` (relative, absolute or versioned), `urn:uuid:…` in
+ * lower case, `#id`; undefined for anything else (a conditional reference).
+ */
+export function referenceKey(reference: string): string | undefined {
+  const text = reference.trim();
+  if (text.startsWith('#')) return text.length > 1 ? text : undefined;
+  if (/^urn:(?:uuid|oid):/i.test(text)) return text.toLowerCase();
+  return TYPE_ID.exec(text)?.[1];
+}
+
 /** Words: letters and digits, joined by inner apostrophes, dots, hyphens or slashes ("O'Hara248", "999-41-9861"). */
 const TOKEN = /[\p{L}\p{N}]+(?:['.\-/][\p{L}\p{N}]+)*/gu;
 const MAX_TERM_TOKENS = 8;
@@ -108,6 +127,9 @@ function tokenize(text: string): Token[] {
 export class PhiContext {
   private readonly terms = new Set<string>();
   private readonly digitTerms = new Set<string>();
+  /** Organization names by reference key, and the keys of organisations tied to the individual. */
+  private readonly organizations = new Map<string, string[]>();
+  private readonly tied = new Set<string>();
   private maxTokens = 0;
 
   /** `parent`: terms found elsewhere (other lines of the same file), consulted but never changed. */
@@ -148,6 +170,51 @@ export class PhiContext {
     // "123 Main Street Apt 4" is often written "123 Main St": keep the house number and street name.
     const head = /^(\d+[a-z]?\s+[\p{L}\p{N}']{2,})/iu.exec(text)?.[1];
     if (head !== undefined) this.addTerm(head);
+  }
+
+  /**
+   * The name of an organisation tied to the individual (an employer, a contact's or relative's
+   * organisation): matched only as the whole name, a phrase of at least four letters or digits, so a
+   * word it shares with clinical text ("General") is not enough. A name ending in a legal form
+   * ("Acme Widgets, Inc.") is also matched without it.
+   */
+  addOrganization(value: string): void {
+    const text = normalizeQuotes(value).trim();
+    if (!isLongEnough(text)) return;
+    this.addTerm(text);
+    const core = text.replace(LEGAL_FORM, '').trim();
+    if (core !== text && isLongEnough(core)) this.addTerm(core);
+  }
+
+  /**
+   * An Organization's names under the keys a reference to it may take (`Organization/id`, its
+   * fullUrl, `#id` when contained); they become identifiers once something ties it to the individual.
+   */
+  noteOrganization(keys: readonly string[], names: readonly string[]): void {
+    for (const key of keys) {
+      const known = this.organizations.get(key);
+      if (known === undefined) this.organizations.set(key, [...names]);
+      else known.push(...names);
+      if (this.isTied(key)) for (const name of names) this.addOrganization(name);
+    }
+  }
+
+  /** A reference to an organisation tied to the individual (employer, contact's organisation). */
+  tieOrganization(reference: string): void {
+    const key = referenceKey(reference);
+    if (key === undefined || this.tied.has(key)) return;
+    this.tied.add(key);
+    for (const name of this.organizationNames(key)) this.addOrganization(name);
+  }
+
+  private isTied(key: string): boolean {
+    return this.tied.has(key) || this.parent?.isTied(key) === true;
+  }
+
+  private organizationNames(key: string): readonly string[] {
+    const own = this.organizations.get(key) ?? [];
+    const inherited = this.parent?.organizationNames(key) ?? [];
+    return inherited.length === 0 ? own : [...own, ...inherited];
   }
 
   /** Identifier values, telecom values, ids used as identifiers. */

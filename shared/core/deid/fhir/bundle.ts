@@ -103,6 +103,7 @@ function walkEntries(context: WalkContext, entries: readonly unknown[], bundleFr
         kind: 'top',
         identity: info?.identity,
         base: info?.base,
+        fullUrl: typeof entry.fullUrl === 'string' ? entry.fullUrl : undefined,
       });
       if (resource === undefined) return;
       context.report.resourceOut(String(resource.resourceType));

@@ -1,7 +1,7 @@
 import { collectAddress } from '../policies/address.js';
 import { collectHumanName } from '../policies/human-name.js';
-import type { Json } from '../policies/policy.js';
-import type { PhiContext } from '../scrubber.js';
+import { isJson, type Json } from '../policies/policy.js';
+import { type PhiContext, referenceKey } from '../scrubber.js';
 import { PERSON_TYPES } from './support.js';
 
 /**
@@ -24,6 +24,7 @@ export function collectIdentifiers(identifiers: PhiContext, value: unknown, dept
     identifiers.addIdentifier(node.id);
   // Displays are vouched for against the patient's own identity; a relative's is not enough.
   if (node.resourceType === 'Patient') identifiers.notePatient();
+  noteOrganizationLinks(identifiers, node);
   if (
     typeof node.valueString === 'string' &&
     typeof node.url === 'string' &&
@@ -35,4 +36,71 @@ export function collectIdentifiers(identifiers: PhiContext, value: unknown, dept
     const child = node[key];
     if (typeof child === 'object' && child !== null) collectIdentifiers(identifiers, child, depth + 1);
   }
+}
+
+/**
+ * Contact relationships (v2-0131) of organisations that act for the individual without being tied to
+ * them: an insurance company, a federal or state agency. Any other contact's organisation is tied.
+ */
+const INSTITUTIONAL_CONTACTS: ReadonlySet<string> = new Set(['I', 'F', 'S']);
+
+/**
+ * Organisations tied to the individual, whose names identify them (HIPAA Safe Harbor names the
+ * individual's employers, relatives and household): the organisation of a Patient contact (an
+ * employer, `E`, or any contact but an insurer or agency), one named by an employer extension (ODH
+ * `odh-Employer-extension`, or any extension whose URL says `employer`), the policy holder of a
+ * Coverage (an employer's group plan). A provider (managingOrganization, a performer) or a payor is
+ * not: its name stays out. Organizations themselves are noted under their keys, so a tie made
+ * before or after the Organization is seen resolves to its names. One node, not its children.
+ */
+export function noteOrganizationLinks(
+  identifiers: PhiContext,
+  node: Json,
+  references: readonly (string | undefined)[] = [],
+): void {
+  const type = node.resourceType;
+  if (type === 'Organization') {
+    const names: string[] = [];
+    if (typeof node.name === 'string') names.push(node.name);
+    if (Array.isArray(node.alias))
+      for (const alias of node.alias) if (typeof alias === 'string') names.push(alias);
+    const id = typeof node.id === 'string' ? node.id : undefined;
+    const all = [
+      ...references,
+      ...(id === undefined ? [] : [`Organization/${id}`, `#${id}`, `urn:uuid:${id}`]),
+    ]
+      .map((reference) => (reference === undefined ? undefined : referenceKey(reference)))
+      .filter((key): key is string => key !== undefined);
+    if (names.length > 0) identifiers.noteOrganization(all, names);
+  } else if (type === 'Patient' && Array.isArray(node.contact)) {
+    for (const contact of node.contact) {
+      if (!isJson(contact) || !isJson(contact.organization) || institutional(contact.relationship)) continue;
+      tie(identifiers, contact.organization);
+    }
+  } else if (type === 'Coverage' && isJson(node.policyHolder)) {
+    tie(identifiers, node.policyHolder);
+  }
+  if (typeof node.url === 'string' && /employer/i.test(node.url)) {
+    if (isJson(node.valueReference)) tie(identifiers, node.valueReference);
+    if (typeof node.valueString === 'string') identifiers.addOrganization(node.valueString);
+  }
+}
+
+function tie(identifiers: PhiContext, reference: Json): void {
+  if (typeof reference.reference === 'string') identifiers.tieOrganization(reference.reference);
+  if (typeof reference.display === 'string') identifiers.addOrganization(reference.display);
+}
+
+/** Whether every relationship of a contact is an insurer or an agency (none: tied). */
+function institutional(relationship: unknown): boolean {
+  if (!Array.isArray(relationship) || relationship.length === 0) return false;
+  return relationship.every(
+    (concept) =>
+      isJson(concept) &&
+      Array.isArray(concept.coding) &&
+      concept.coding.length > 0 &&
+      concept.coding.every(
+        (c) => isJson(c) && typeof c.code === 'string' && INSTITUTIONAL_CONTACTS.has(c.code),
+      ),
+  );
 }

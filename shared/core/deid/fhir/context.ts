@@ -75,7 +75,13 @@ export interface Frame extends PolicyRecord {
 
 /** A resource at the top (an NDJSON line, a Bundle entry, with what its entry says about it) or contained. */
 export type Placement =
-  | { readonly kind: 'top'; readonly identity?: string | undefined; readonly base?: string | undefined }
+  | {
+      readonly kind: 'top';
+      readonly identity?: string | undefined;
+      readonly base?: string | undefined;
+      /** The entry's fullUrl, under which references may name the resource. */
+      readonly fullUrl?: string | undefined;
+    }
   | { readonly kind: 'contained'; readonly container: Frame };
 
 /**

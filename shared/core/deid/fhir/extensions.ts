@@ -1,7 +1,7 @@
 import { codingDisplays } from '../policies/coding.js';
 import { isJson, type Json } from '../policies/policy.js';
 import { allowAll } from '../selectors.js';
-import { collectIdentifiers } from './collect.js';
+import { collectIdentifiers, noteOrganizationLinks } from './collect.js';
 import { countRule, type Site, type WalkContext } from './context.js';
 import { DATA_ABSENT_REASON } from './support.js';
 
@@ -30,6 +30,7 @@ export function walkExtensions(
       countRule(context, frame, 'invalid-drop', path);
       continue;
     }
+    noteOrganizationLinks(context.identifiers, extension);
     const partOfParent = nested && !extension.url.includes(':');
     if (
       !partOfParent &&

@@ -1,7 +1,7 @@
 import { isResourceType } from '../model.js';
 import { hasAgeCode } from '../policies/age.js';
 import { isJson, type Json } from '../policies/policy.js';
-import { collectIdentifiers } from './collect.js';
+import { collectIdentifiers, noteOrganizationLinks } from './collect.js';
 import { countRule, type Placement, type WalkContext } from './context.js';
 import { modifiersAllowed, walkObject } from './elements.js';
 import { writeMeta } from './labels.js';
@@ -43,6 +43,8 @@ export function walkResource(context: WalkContext, input: Json, placement: Place
   if (PERSON_TYPES.has(type) && rawId !== undefined) context.identifiers.addIdentifier(rawId);
   // Displays are vouched for against the patient's own identity; a relative's is not enough.
   if (type === 'Patient') context.identifiers.notePatient();
+  const fullUrl = top ? placement.fullUrl : undefined;
+  noteOrganizationLinks(context.identifiers, input, [identity, fullUrl]);
   const modes = DIRECTORY_TYPES.has(type) ? context.directoryModes : context.baseModes;
 
   const out: Json = { resourceType: type };
