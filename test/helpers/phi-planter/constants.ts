@@ -12,6 +12,9 @@ export const SYSTEMS = {
   v2_0203: 'http://terminology.hl7.org/CodeSystem/v2-0203',
 } as const;
 
+/** A hospital's local code system: its displays are whatever the site wrote. */
+export const LOCAL_CODES = 'http://hospital.zqx.example.org/fhir/CodeSystem/local';
+
 /** Three-digit ZIP prefixes restricted in all of the 2000, 2010 and 2020 census lists (notes/deid.md §d). */
 export const RESTRICTED_ZIP3 = [
   '036',

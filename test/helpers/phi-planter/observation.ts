@@ -1,5 +1,5 @@
 import type { Cast } from './cast.js';
-import { SYSTEMS } from './constants.js';
+import { LOCAL_CODES, SYSTEMS } from './constants.js';
 import { coding, type Planter } from './context.js';
 import { fmt } from './dates.js';
 import type { JsonObject } from './types.js';
@@ -10,7 +10,7 @@ const VITALS_DAY = 3;
 /** Vital signs, with dates, an email and an IP address in the note. */
 export function plantVitals(w: Planter, cast: Cast): JsonObject {
   const { p, inText, keep, poolAt, dateTime, idOf } = w;
-  const { email, encounterId, ipv4, primaryFullUrl, ids } = cast;
+  const { email, encounterId, ipv4, primaryFullUrl, ids, employer, street } = cast;
   const vitalsDate = poolAt(VITALS_DAY);
   const vitalsNoteDate = poolAt(4);
   inText('Observation.note.text', [
@@ -29,12 +29,29 @@ export function plantVitals(w: Planter, cast: Cast): JsonObject {
         ],
       },
     ],
-    code: { coding: [keep(SYSTEMS.loinc, '8867-4', 'Heart rate')] },
+    code: {
+      coding: [
+        keep(SYSTEMS.loinc, '8867-4', 'Heart rate'),
+        // A local coding whose display repeats the employer named only in Patient.contact.
+        coding(
+          LOCAL_CODES,
+          'OCC-HR',
+          `Occupational screening, ${p('employer', 'Observation.code.coding.display', employer)}`,
+        ),
+      ],
+    },
     subject: { reference: primaryFullUrl },
     encounter: { reference: `Encounter/${encounterId}` },
     effectiveDateTime: dateTime(p('date', 'Observation.effectiveDateTime', vitalsDate, 'date'), 10),
     performer: [{ reference: ids.practitioner, display: 'Dr. Pat Provider' }],
     valueQuantity: { value: 72, unit: '/min', system: SYSTEMS.ucum, code: '/min' },
+    // A kept string (a unit) that repeats the patient's street.
+    component: [
+      {
+        code: { coding: [coding(LOCAL_CODES, 'SITE', 'Measurement site')] },
+        valueQuantity: { value: 1, unit: p('street', 'Observation.component.valueQuantity.unit', street) },
+      },
+    ],
     note: [
       {
         text: `Repeat on ${fmt.us(vitalsNoteDate)}; results mailed to ${email}, portal login from ${ipv4}.`,
@@ -47,7 +64,7 @@ export function plantVitals(w: Planter, cast: Cast): JsonObject {
 /** A social-history Observation whose free-text values name people, a phone and a licence plate. */
 export function plantSocialHistory(w: Planter, cast: Cast): JsonObject {
   const { p, inText, keep, c, poolAt, dateTime, idOf } = w;
-  const { given, mobile, rpGiven, plate, ids, primaryRef } = cast;
+  const { given, mobile, rpGiven, rpFamily, plate, ids, primaryRef } = cast;
   const socialName = c.word();
   const vitalsDate = poolAt(VITALS_DAY);
   inText('Observation.valueString', [
@@ -70,6 +87,23 @@ export function plantSocialHistory(w: Planter, cast: Cast): JsonObject {
       {
         code: { coding: [keep(SYSTEMS.loinc, '56051-6', 'Do you live alone')] },
         valueString: `No, with ${rpGiven}`,
+      },
+      {
+        // A relative's name as a coded answer's display.
+        code: { coding: [coding(LOCAL_CODES, 'CAREGIVER', 'Primary caregiver')] },
+        valueCodeableConcept: {
+          coding: [
+            coding(
+              LOCAL_CODES,
+              'RP-1',
+              p(
+                'name',
+                'Observation.component.valueCodeableConcept.coding.display',
+                `${rpGiven} ${rpFamily}`,
+              ),
+            ),
+          ],
+        },
       },
     ],
   };

@@ -356,6 +356,19 @@ export function plantPatient(w: Planter, cast: Cast): JsonObject {
         },
         organization: { display: p('employer', 'Patient.contact.organization.display', employer) },
       },
+      // The employer, as a contact that only references the contained Organization.
+      {
+        relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0131', code: 'E' }] }],
+        organization: { reference: '#employer' },
+      },
+    ],
+    // The employer as an Organization: its name goes with it, and must not survive elsewhere.
+    contained: [
+      {
+        resourceType: 'Organization',
+        id: 'employer',
+        name: p('employer', 'Patient.contained(Organization).name', employer),
+      },
     ],
     generalPractitioner: [{ reference: ids.practitioner }],
     managingOrganization: { reference: ids.hospital },

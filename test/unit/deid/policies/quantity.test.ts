@@ -5,11 +5,21 @@ import { elementPolicyFor } from '../../../../shared/core/deid/policies/registry
 import { harness, inputFor, policyOf } from './support.js';
 
 describe('Quantity elements', () => {
-  it('keep the unit for a check and the system as it is', () => {
+  it('keep a unit for a check (as a display when it reads like an address) and the system as it is', () => {
     const h = harness();
     const unit = policyOf(quantityElementPolicies, 'unit');
     const system = policyOf(quantityElementPolicies, 'system');
-    expect(unit(inputFor(h, 'Quantity', 'unit', 'mg/dL'), h.services)).toEqual(keep('mg/dL', 'check'));
+    const siblings = { code: 'mg/dL' };
+    expect(unit(inputFor(h, 'Quantity', 'unit', 'mg/dL', { siblings }), h.services)).toEqual(
+      keep('mg/dL', 'check'),
+    );
+    expect(
+      unit(inputFor(h, 'Quantity', 'unit', 'milligrams per deciliter', { siblings }), h.services),
+    ).toEqual(keep('milligrams per deciliter', 'check'));
+    // A unit that reads like an address is a display: it goes when no patient vouches for it.
+    expect(unit(inputFor(h, 'Quantity', 'unit', '42 Elm Street'), h.services)).toEqual(
+      keep('42 Elm Street', 'display'),
+    );
     expect(system(inputFor(h, 'Quantity', 'system', 'http://unitsofmeasure.org'), h.services)).toEqual(
       keep('http://unitsofmeasure.org'),
     );
