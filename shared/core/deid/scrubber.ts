@@ -100,6 +100,32 @@ export function referenceKey(reference: string): string | undefined {
   return TYPE_ID.exec(text)?.[1];
 }
 
+/**
+ * Contact relationships (v2-0131) of organisations that act for the individual without being tied to
+ * them: an insurance company, a federal or state agency. A contact whose relationships are all of
+ * these does not tie its organisation to the individual; any other contact does (employer `E`,
+ * emergency contact, none at all).
+ */
+const INSTITUTIONAL_CONTACTS: ReadonlySet<string> = new Set(['I', 'F', 'S']);
+
+export function institutionalContact(relationship: unknown): boolean {
+  if (!Array.isArray(relationship) || relationship.length === 0) return false;
+  return relationship.every((concept: unknown) => {
+    const coding =
+      typeof concept === 'object' && concept !== null ? (concept as { coding?: unknown }).coding : undefined;
+    return (
+      Array.isArray(coding) &&
+      coding.length > 0 &&
+      coding.every(
+        (c: unknown) =>
+          typeof c === 'object' &&
+          c !== null &&
+          INSTITUTIONAL_CONTACTS.has(String((c as { code?: unknown }).code)),
+      )
+    );
+  });
+}
+
 /** Words: letters and digits, joined by inner apostrophes, dots, hyphens or slashes ("O'Hara248", "999-41-9861"). */
 const TOKEN = /[\p{L}\p{N}]+(?:['.\-/][\p{L}\p{N}]+)*/gu;
 const MAX_TERM_TOKENS = 8;

@@ -208,6 +208,43 @@ describe('scanner', () => {
     expect(kinds(safeHarbor.check(input, [['Claim[0]', note('zip 99213')]]))).toEqual(['postal-code']);
   });
 
+  it('finds the name of an organisation tied to the patient (employer, contact, policy holder), not a provider or payor', () => {
+    const input = {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [
+        {
+          resource: {
+            ...PATIENT,
+            contact: [
+              {
+                relationship: [{ coding: [{ code: 'E' }] }],
+                organization: { reference: 'urn:uuid:6b0c8f0e-1b7d-4c51-9a44-0e4b1f7a2c10' },
+              },
+              {
+                relationship: [{ coding: [{ code: 'I' }] }],
+                organization: { reference: 'Organization/ins' },
+              },
+            ],
+            managingOrganization: { reference: 'Organization/hosp' },
+          },
+        },
+        {
+          fullUrl: 'urn:uuid:6b0c8f0e-1b7d-4c51-9a44-0e4b1f7a2c10',
+          resource: { resourceType: 'Organization', name: 'Quillfeather Robotics' },
+        },
+        { resource: { resourceType: 'Organization', id: 'ins', name: 'Blue Cross' } },
+        { resource: { resourceType: 'Organization', id: 'hosp', name: 'General Hospital' } },
+        { resource: { resourceType: 'Organization', id: 'grp', name: 'Halvorsen Tannery' } },
+        { resource: { resourceType: 'Coverage', policyHolder: { reference: 'Organization/grp' } } },
+      ],
+    };
+    const gate = (text: string) => kinds(safeHarbor.check(input, [['Observation[0]', note(text)]]));
+    expect(gate('injury at QUILLFEATHER ROBOTICS plant')).toEqual(['employer']);
+    expect(gate('group plan of Halvorsen Tannery')).toEqual(['employer']);
+    expect(gate('Blue Cross plan; seen at General Hospital; robotics')).toEqual([]);
+  });
+
   it('under a limited data set, a kept city, ZIP and date pass; a name does not', () => {
     expect(check(lds, note('Springfield 03601, seen 1931-03-15'))).toEqual({ ok: true });
     expect(kinds(check(lds, note('Jonathan')))).toEqual(['name']);

@@ -1,7 +1,7 @@
 import { collectAddress } from '../policies/address.js';
 import { collectHumanName } from '../policies/human-name.js';
 import { isJson, type Json } from '../policies/policy.js';
-import { type PhiContext, referenceKey } from '../scrubber.js';
+import { institutionalContact, type PhiContext, referenceKey } from '../scrubber.js';
 import { PERSON_TYPES } from './support.js';
 
 /**
@@ -39,12 +39,6 @@ export function collectIdentifiers(identifiers: PhiContext, value: unknown, dept
 }
 
 /**
- * Contact relationships (v2-0131) of organisations that act for the individual without being tied to
- * them: an insurance company, a federal or state agency. Any other contact's organisation is tied.
- */
-const INSTITUTIONAL_CONTACTS: ReadonlySet<string> = new Set(['I', 'F', 'S']);
-
-/**
  * Organisations tied to the individual, whose names identify them (HIPAA Safe Harbor names the
  * individual's employers, relatives and household): the organisation of a Patient contact (an
  * employer, `E`, or any contact but an insurer or agency), one named by an employer extension (ODH
@@ -74,7 +68,8 @@ export function noteOrganizationLinks(
     if (names.length > 0) identifiers.noteOrganization(all, names);
   } else if (type === 'Patient' && Array.isArray(node.contact)) {
     for (const contact of node.contact) {
-      if (!isJson(contact) || !isJson(contact.organization) || institutional(contact.relationship)) continue;
+      if (!isJson(contact) || !isJson(contact.organization) || institutionalContact(contact.relationship))
+        continue;
       tie(identifiers, contact.organization);
     }
   } else if (type === 'Coverage' && isJson(node.policyHolder)) {
@@ -89,18 +84,4 @@ export function noteOrganizationLinks(
 function tie(identifiers: PhiContext, reference: Json): void {
   if (typeof reference.reference === 'string') identifiers.tieOrganization(reference.reference);
   if (typeof reference.display === 'string') identifiers.addOrganization(reference.display);
-}
-
-/** Whether every relationship of a contact is an insurer or an agency (none: tied). */
-function institutional(relationship: unknown): boolean {
-  if (!Array.isArray(relationship) || relationship.length === 0) return false;
-  return relationship.every(
-    (concept) =>
-      isJson(concept) &&
-      Array.isArray(concept.coding) &&
-      concept.coding.length > 0 &&
-      concept.coding.every(
-        (c) => isJson(c) && typeof c.code === 'string' && INSTITUTIONAL_CONTACTS.has(c.code),
-      ),
-  );
 }

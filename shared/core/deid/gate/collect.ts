@@ -1,5 +1,5 @@
 import type { ConsumerContract } from '../contract-schema.js';
-import { HONORIFICS } from '../scrubber.js';
+import { HONORIFICS, institutionalContact, referenceKey } from '../scrubber.js';
 
 /**
  * The release gate, part one: what the contract promises to remove, and the identifying values of an
@@ -16,6 +16,8 @@ export type GateHitKind =
   | 'postal-code'
   | 'telecom'
   | 'identifier'
+  /** The name of an organisation tied to the individual: an employer, a contact's organisation. */
+  | 'employer'
   | 'date'
   /** Safe Harbor (or `dates: year`): a date finer than the year. */
   | 'date-precision'
@@ -80,6 +82,7 @@ const GENERIC: ReadonlySet<string> = new Set([
 export const MIN_NAME = 3;
 export const MIN_ADDRESS = 4;
 export const MIN_IDENTIFIER = 4;
+export const MIN_ORGANIZATION = 4;
 /** Digit strings (phones, identifiers written without separators) count from this many digits. */
 export const MIN_DIGITS = 7;
 
@@ -118,6 +121,9 @@ class Collector {
   readonly dates = new Set<string>();
   readonly prefixes = new Set<string>();
   maxWords = 0;
+  /** Organization names by reference key, and the keys of organisations tied to the individual. */
+  readonly organizations = new Map<string, string[]>();
+  readonly tied = new Set<string>();
 
   constructor(readonly policy: GatePolicy) {}
 
@@ -182,6 +188,8 @@ class Collector {
 export function collectIdentifyingValues(input: unknown, policy: GatePolicy): IdentifyingValues {
   const c = new Collector(policy);
   visit(c, input, 0);
+  for (const key of c.tied)
+    for (const name of c.organizations.get(key) ?? []) c.term(name, 'employer', MIN_ORGANIZATION);
   return { terms: c.terms, digits: c.digits, dates: c.dates, maxWords: c.maxWords, prefixes: c.prefixes };
 }
 
@@ -198,6 +206,7 @@ function visit(c: Collector, value: unknown, depth: number): void {
   }
   const node = value as Record<string, unknown>;
   if (node.resourceType === undefined) inspect(c, node);
+  organizations(c, node);
   for (const key in node) visit(c, node[key], depth + 1);
 }
 
@@ -241,5 +250,45 @@ function inspect(c: Collector, node: Record<string, unknown>): void {
     typeof node.valueString === 'string'
   ) {
     c.name(node.valueString);
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Organisations tied to the individual (see docs/contracts.md): a Patient contact's organisation
+ * (unless every relationship is insurer `I` or agency `F`/`S`), one an employer extension names, a
+ * Coverage's policy holder. Their names are looked for once the whole input has been read.
+ */
+function organizations(c: Collector, node: Record<string, unknown>): void {
+  const tie = (reference: unknown): void => {
+    if (!isObject(reference)) return;
+    const key = typeof reference.reference === 'string' ? referenceKey(reference.reference) : undefined;
+    if (key !== undefined) c.tied.add(key);
+    if (typeof reference.display === 'string') c.term(reference.display, 'employer', MIN_ORGANIZATION);
+  };
+  const resource = isObject(node.resource) ? node.resource : node;
+  if (resource.resourceType === 'Organization') {
+    const names = [...strings(resource.name), ...strings(resource.alias)];
+    const id = typeof resource.id === 'string' ? resource.id : undefined;
+    const references = [
+      ...strings(node.fullUrl),
+      ...(id === undefined ? [] : [`Organization/${id}`, `#${id}`, `urn:uuid:${id}`]),
+    ];
+    for (const reference of references) {
+      const key = referenceKey(reference);
+      if (key !== undefined) c.organizations.set(key, [...(c.organizations.get(key) ?? []), ...names]);
+    }
+  }
+  if (node.resourceType === 'Patient' && Array.isArray(node.contact)) {
+    for (const contact of node.contact) {
+      if (isObject(contact) && !institutionalContact(contact.relationship)) tie(contact.organization);
+    }
+  }
+  if (node.resourceType === 'Coverage') tie(node.policyHolder);
+  if (typeof node.url === 'string' && /employer/i.test(node.url)) {
+    tie(node.valueReference);
+    for (const name of strings(node.valueString)) c.term(name, 'employer', MIN_ORGANIZATION);
   }
 }
