@@ -230,6 +230,27 @@ describe('kept displays against every identifying value of the record', () => {
   });
 });
 
+describe('kept displays in NDJSON, with the identifiers of the other lines', () => {
+  it('drops the employer from a display when the Patient and the Organization are other lines', () => {
+    const engine = engineFor('safe-harbor');
+    const contact = { ...employerContact, organization: { reference: 'Organization/emp-1' } };
+    const obs = observation('o7', {
+      code: { coding: [{ system: LOCAL, code: 'OCC-1', display: `Works at ${EMPLOYER}` }] },
+    });
+    const lines = [obs, employer, patient([contact])];
+    const context = engine.collectContext(lines.map((line) => structuredClone(line)));
+    const out = engine.deidentifyResource(structuredClone(obs), { context }).output as Json;
+    expect(out.code).toEqual({ coding: [{ system: LOCAL, code: 'OCC-1' }] });
+    const kept = engine.deidentifyResource(
+      observation('o8', {
+        code: { coding: [{ system: LOCAL, code: 'OCC-2', display: 'Robotics technician' }] },
+      }),
+      { context },
+    ).output as Json;
+    expect(JSON.stringify(kept)).toContain('Robotics technician');
+  });
+});
+
 describe('PhiContext organisations', () => {
   it('matches an organisation only as its whole name, of four letters or more', () => {
     const context = new PhiContext();
