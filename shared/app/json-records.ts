@@ -72,16 +72,3 @@ export function jsonRecord<S extends z.ZodType>(name: string, schema: S): JsonRe
   };
   return record;
 }
-
-/** Reads one of our own JSON records and checks its shape; undefined when absent. */
-export const readOptionalJsonRecord = <S extends z.ZodType>(
-  objects: ObjectStore,
-  key: string,
-  schema: S,
-): Promise<z.infer<S> | undefined> => jsonRecord('record', schema).read(objects, key);
-
-export const readJsonRecord = <S extends z.ZodType>(
-  objects: ObjectStore,
-  key: string,
-  schema: S,
-): Promise<z.infer<S>> => jsonRecord('record', schema).require(objects, key);

@@ -9,19 +9,14 @@ import {
   verifyAuditDirectory,
 } from '../../shared/adapters/embedded/audit-files.js';
 import { SqliteQueue } from '../../shared/adapters/embedded/sqlite-queue.js';
+import { readConsumerStatus } from '../../shared/app/consumer-status.js';
 import { readFailure } from '../../shared/app/failures.js';
 import { readSubmissionStatus } from '../../shared/app/get-submission-status.js';
-import { readOptionalJsonRecord } from '../../shared/app/json-records.js';
 import type { PipelineDeps } from '../../shared/app/pipeline-deps.js';
 import { type ConsumerNotification, ConsumerNotificationSchema } from '../../shared/app/queue-messages.js';
 import { queueNames } from '../../shared/app/queue-names.js';
-import { storageKeys } from '../../shared/app/storage-keys.js';
-import {
-  ConsumerStatusSchema,
-  consumerEncryptionContext,
-  consumerKeyName,
-  SubmissionRecordSchema,
-} from '../../shared/app/submission.js';
+import { consumerEncryptionContext, consumerKeyName } from '../../shared/app/submission.js';
+import { submissionRecords } from '../../shared/app/submission-records.js';
 import type { AuditRecord, DeadLetter, Queue } from '../../shared/ports/index.js';
 import { FaultInjector, withFaults } from './faulty-ports.js';
 import { startTestStack, type TestStack } from './test-stack.js';
@@ -263,11 +258,7 @@ export async function checkInvariants(input: InvariantInput): Promise<InvariantR
   for (const accepted of input.accepted) {
     const id = idOf(accepted);
     const partner = partnerOf(accepted);
-    const record = await readOptionalJsonRecord(
-      deps.objects,
-      storageKeys.submission(partner, id),
-      SubmissionRecordSchema,
-    );
+    const record = await submissionRecords.read(deps.objects, partner, id);
     if (!record) {
       violations.push(`${id}: accepted but no submission record (lost)`);
       continue;
@@ -297,11 +288,7 @@ export async function checkInvariants(input: InvariantInput): Promise<InvariantR
 
     for (const consumer of consumers) {
       const where = `${id}/${consumer}`;
-      const status = await readOptionalJsonRecord(
-        deps.objects,
-        `${storageKeys.consumerStatusPrefix(partner, id)}${consumer}.json`,
-        ConsumerStatusSchema,
-      );
+      const status = await readConsumerStatus(deps.objects, partner, id, consumer);
       const objects = (await deps.objects.list(`consumers/${consumer}/`)).filter((k) =>
         k.startsWith(`consumers/${consumer}/${id}.`),
       );
@@ -385,12 +372,7 @@ export const consumerStatus = (
   submissionId: string,
   consumer: string,
   partner = 'demo',
-) =>
-  readOptionalJsonRecord(
-    deps.objects,
-    `${storageKeys.consumerStatusPrefix(partner, submissionId)}${consumer}.json`,
-    ConsumerStatusSchema,
-  );
+) => readConsumerStatus(deps.objects, partner, submissionId, consumer);
 
 /** Reads every visible message of `name` (up to 10), keeps the bodies, and makes them visible again. */
 export async function peekBodies(queue: Queue, name: string): Promise<string[]> {

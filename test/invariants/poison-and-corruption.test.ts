@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFailure } from '../../shared/app/failures.js';
-import { readOptionalJsonRecord } from '../../shared/app/json-records.js';
 import { queueNames } from '../../shared/app/queue-names.js';
 import { storageKeys } from '../../shared/app/storage-keys.js';
-import { SubmissionRecordSchema } from '../../shared/app/submission.js';
+import { submissionRecords } from '../../shared/app/submission-records.js';
 import { type FaultStack, startFaultStack, waitForQuiescence } from '../helpers/invariants.js';
 
 /** Permanent failures go straight to the DLQ with a reason: no retries, nothing half-written. */
@@ -40,11 +39,7 @@ describe('Invariants: permanent failures', () => {
     );
     expect(failure).toMatchObject({ attempts: 1 });
     expect(failure?.firstReason).toMatch(/^crypto-/);
-    const record = await readOptionalJsonRecord(
-      s.base.objects,
-      storageKeys.submission('demo', id),
-      SubmissionRecordSchema,
-    );
+    const record = await submissionRecords.read(s.base.objects, 'demo', id);
     expect(record?.status).toBe('dead-lettered');
     expect(await s.base.objects.list('consumers/')).toEqual([]);
     expect(await s.base.objects.list(`submissions/demo/${id}/`)).toEqual([]);
