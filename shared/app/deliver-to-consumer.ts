@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ConsumerContract } from '../core/deid/contract.js';
 import { createDeidEngine } from '../core/deid/engine.js';
-import { assertReleasable, createReleaseGate, lineOutputs } from '../core/deid/gate/gate.js';
+import { lineOutputs } from '../core/deid/gate/gate.js';
 import { bundleResourcesForNdjson } from '../core/deid/ndjson.js';
 import { countsWithProvenance, withProvenanceEntry, withProvenanceLine } from '../core/deid/provenance.js';
-import { parseSafeJson } from '../core/json/safe-json.js';
 import { recordDelivery } from './audit-events.js';
 import { deliverToFhir } from './deliver-to-fhir.js';
 import {
@@ -21,6 +20,7 @@ import type { PipelineDeps } from './pipeline-deps.js';
 import type { ConsumerNotification, DeliverMessage } from './queue-messages.js';
 import { queueNames } from './queue-names.js';
 import { decryptRaw } from './raw-submission.js';
+import { deidentifyShare } from './release-copy.js';
 import { loadOrCreateSecret } from './secrets.js';
 import { storageKeys } from './storage-keys.js';
 import { consumerEncryptionContext, consumerKeyName } from './submission.js';
@@ -50,9 +50,8 @@ export function renderConsumerCopy(
   referenceDate: string,
 ): ConsumerCopy {
   const engine = createDeidEngine({ contract, secret, keyId, referenceDate });
-  const input = parseSafeJson(plaintext);
-  const { output, report } = engine.deidentifyBundle(input);
-  const gate = createReleaseGate(engine.contract);
+  const share = deidentifyShare(engine, plaintext);
+  const { output, report } = share;
   // Say what was done: one more line (one more entry), a Provenance with counts and no values. The
   // pipeline adds it after de-identification, outside the contract's resource list, and the gate
   // checks it with the rest. The notification counts what the copy holds, the Provenance included.
@@ -60,7 +59,7 @@ export function renderConsumerCopy(
     // Lines stand alone, so urn:uuid references between entries become Type/id references.
     const deidentified = bundleResourcesForNdjson(output);
     const resources = withProvenanceLine(deidentified, report, referenceDate);
-    assertReleasable(gate, gate.collect(input), lineOutputs(resources), 'consumer copy');
+    share.assertReleasable(lineOutputs(resources));
     const lines = resources.map((r) => JSON.stringify(r));
     return {
       bytes: new TextEncoder().encode(lines.length > 0 ? `${lines.join('\n')}\n` : ''),
@@ -70,7 +69,7 @@ export function renderConsumerCopy(
     };
   }
   const released = withProvenanceEntry(output, report, referenceDate);
-  assertReleasable(gate, gate.collect(input), [['Bundle', released]], 'consumer copy');
+  share.assertReleasable([['Bundle', released]]);
   return {
     bytes: new TextEncoder().encode(JSON.stringify(released)),
     contentType: 'application/fhir+json',

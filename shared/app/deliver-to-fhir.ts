@@ -1,10 +1,9 @@
 import type { ConsumerContract, FhirDeliverySettings } from '../core/deid/contract.js';
 import { createDeidEngine } from '../core/deid/engine.js';
-import { assertReleasable, createReleaseGate, lineOutputs } from '../core/deid/gate/gate.js';
+import { lineOutputs } from '../core/deid/gate/gate.js';
 import { bundleResourcesForNdjson } from '../core/deid/ndjson.js';
 import { withProvenanceLine } from '../core/deid/provenance.js';
 import { transactionBundles } from '../core/fhir/transaction-bundles.js';
-import { parseSafeJson } from '../core/json/safe-json.js';
 import type { FhirDeliveryConfig } from '../ports/fhir-delivery.js';
 import { recordDelivery } from './audit-events.js';
 import {
@@ -17,6 +16,7 @@ import {
 import { requireFhirClientKey } from './fhir-client-key.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import type { DeliverMessage } from './queue-messages.js';
+import { deidentifyShare } from './release-copy.js';
 import { storageKeys } from './storage-keys.js';
 
 export interface FhirShare {
@@ -54,14 +54,16 @@ export async function deliverToFhir(
     keyId: share.keyId,
     referenceDate,
   });
-  const input = parseSafeJson(share.plaintext);
-  const { output, report } = engine.deidentifyBundle(input);
+  const deidentified = deidentifyShare(engine, share.plaintext);
   // The share's Provenance (what was done, counts only) goes last, PUT like the rest: its targets
   // are the `Type/id`s of the resources posted before it, and its id is deterministic.
-  const resources = withProvenanceLine(bundleResourcesForNdjson(output), report, referenceDate);
+  const resources = withProvenanceLine(
+    bundleResourcesForNdjson(deidentified.output),
+    deidentified.report,
+    referenceDate,
+  );
   // Before any claim or post: a share that fails the release gate is never sent (residual-phi).
-  const gate = createReleaseGate(engine.contract);
-  assertReleasable(gate, gate.collect(input), lineOutputs(resources), 'consumer copy');
+  deidentified.assertReleasable(lineOutputs(resources));
   const { bundles, entries, skipped } = transactionBundles(resources, delivery.maxEntriesPerTransaction);
 
   const markerKey = storageKeys.deliveryMarker(consumer, submissionId);
