@@ -81,3 +81,59 @@ export interface Delimiters {
   readonly repetition: string | undefined;
   readonly segment: string;
 }
+
+/** One transaction set as read: what a 999's AK2/IK5 and a 277CA answer about. */
+export interface TransactionSetSummary {
+  /** ST01, e.g. `837`. */
+  readonly id: string;
+  /** ST02. */
+  readonly control: string;
+  /** ST03 (the guide), when present. */
+  readonly version: string | undefined;
+  /** Segments from ST to SE inclusive, as counted (SE01 should equal it). */
+  readonly segments: number;
+  /** Claims (2300 loops) in it. */
+  readonly claims: number;
+  /** No issue of SNIP level 1–4 sits in it. */
+  readonly accepted: boolean;
+}
+
+/** One functional group as read: what a 999's AK1/AK9 answers about. */
+export interface GroupSummary {
+  /** GS01, e.g. `HC`. */
+  readonly functional: string;
+  /** GS06. */
+  readonly control: string;
+  /** GS08. */
+  readonly version: string;
+  readonly sets: readonly TransactionSetSummary[];
+}
+
+/** One interchange as read: what a TA1 answers about; no submitted value beyond control data. */
+export interface InterchangeSummary {
+  /** ISA13. */
+  readonly control: string;
+  /** ISA05/ISA06 and ISA07/ISA08, trimmed: echoed back, swapped, in the acknowledgement's ISA. */
+  readonly senderQualifier: string;
+  readonly sender: string;
+  readonly receiverQualifier: string;
+  readonly receiver: string;
+  /** ISA09 (YYMMDD) and ISA10 (HHMM), echoed in TA102/TA103. */
+  readonly date: string;
+  readonly time: string;
+  /** ISA12, e.g. `00501`. */
+  readonly version: string;
+  /** ISA15: `P` production or `T` test. */
+  readonly usage: string;
+  readonly groups: readonly GroupSummary[];
+}
+
+/** What reading a whole file yields besides its segments. */
+export interface X12ReadResult {
+  readonly delimiters: Delimiters;
+  readonly interchanges: readonly InterchangeSummary[];
+  /** Every defect found, in file order, up to the reader's cap. */
+  readonly issues: readonly X12Issue[];
+  /** Issues beyond the cap that were counted but not kept. */
+  readonly moreIssues: number;
+}
