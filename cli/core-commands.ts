@@ -105,8 +105,13 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
         const results = await submitFiles(client, files, (r, done) => {
           if (progress) process.stderr.write(`\r[${done}/${files.length}] submitted`);
           if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-          else if (r.submissionId) process.stdout.write(`${r.file}: ${r.submissionId} ${r.status}\n`);
-          else process.stdout.write(`${r.file}: failed (${r.httpStatus ?? 'no response'}) ${r.error}\n`);
+          else if (r.submissionId) {
+            const ack = r.acknowledgement ? ` (999: ${r.acknowledgement})` : '';
+            process.stdout.write(`${r.file}: ${r.submissionId} ${r.status}${ack}\n`);
+          } else {
+            const at = r.expression ? ` at ${r.expression}` : '';
+            process.stdout.write(`${r.file}: failed (${r.httpStatus ?? 'no response'}) ${r.error}${at}\n`);
+          }
         });
         if (progress) process.stderr.write('\n');
         const failed = results.filter((r) => !r.submissionId).length;

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { tokenizeX12 } from '../shared/core/x12/tokenize.js';
 import type { PartnerClient } from './client/partner-client.js';
 
 export interface SubmitResult {
@@ -7,6 +8,10 @@ export interface SubmitResult {
   readonly submissionId?: string;
   readonly status?: string;
   readonly error?: string;
+  /** Claim files: the 999's verdict on the functional group (AK901), once the file was accepted. */
+  readonly acknowledgement?: 'accepted' | 'accepted-with-errors' | 'partially-accepted' | 'rejected';
+  /** Where a refused file's first defect sits (`2010BA/NM1[23]/NM109`), from the OperationOutcome. */
+  readonly expression?: string;
 }
 
 const CONCURRENCY = 4;
@@ -39,19 +44,46 @@ async function submitOne(client: PartnerClient, file: string): Promise<SubmitRes
     const json = (res.json ?? {}) as {
       submissionId?: string;
       status?: string;
-      issue?: { details?: { coding?: { code?: string }[] } }[];
+      issue?: { details?: { coding?: { code?: string }[] }; expression?: string[] }[];
     };
     if (res.status === 200 || res.status === 202) {
+      const submissionId = json.submissionId ?? '';
+      const acknowledgement = res.claim ? await groupVerdict(client, submissionId) : undefined;
       return {
         file,
         httpStatus: res.status,
-        submissionId: json.submissionId ?? '',
+        submissionId,
         status: json.status ?? 'accepted',
+        ...(acknowledgement ? { acknowledgement } : {}),
       };
     }
     const code = json.issue?.[0]?.details?.coding?.[0]?.code ?? `http-${res.status}`;
-    return { file, httpStatus: res.status, error: code };
+    const expression = json.issue?.[0]?.expression?.[0];
+    return { file, httpStatus: res.status, error: code, ...(expression ? { expression } : {}) };
   } catch (e) {
     return { file, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+const VERDICTS = {
+  A: 'accepted',
+  E: 'accepted-with-errors',
+  P: 'partially-accepted',
+  R: 'rejected',
+} as const;
+
+/** AK901 of the 999 the pipeline made for an accepted claim file; undefined when it cannot be read. */
+async function groupVerdict(
+  client: PartnerClient,
+  submissionId: string,
+): Promise<SubmitResult['acknowledgement']> {
+  const ack = await client.acknowledgement(submissionId, '999');
+  if (ack.status !== 200) return undefined;
+  try {
+    const ak9 = tokenizeX12(new TextEncoder().encode(ack.text)).segments.find((s) => s.elements[0] === 'AK9');
+    const code = ak9?.elements[1] ?? '';
+    return code in VERDICTS ? VERDICTS[code as keyof typeof VERDICTS] : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -15,7 +15,16 @@ const fn = {
 };
 
 /** The functions serverless.yml declares itself; deliver functions come one per consumer. */
-const STATIC_FUNCTIONS = ['token', 'discovery', 'ingest', 'status', 'notFound', 'process', 'replay'];
+const STATIC_FUNCTIONS = [
+  'token',
+  'discovery',
+  'ingest',
+  'status',
+  'acknowledgement',
+  'notFound',
+  'process',
+  'replay',
+];
 
 const queue = {
   ingest: 'IngestQueue',

@@ -6,6 +6,7 @@ const names = require('./names.cjs');
 const { queueCatalogue } = require('./queues.cjs');
 
 const RAW_PURPOSE = 'raw-submission';
+const ACK_PURPOSE = 'acknowledgement';
 const CONSUMER_PURPOSES = ['consumer-copy', 'deid-secret'];
 
 /** Every function's own statements, beyond its log group and tracing. */
@@ -26,24 +27,42 @@ function statementsFor(settings, fnName) {
     case 'ingest':
       return [
         ...common,
-        grants.readData(['registry/partners/*', 'idempotency/*', 'raw/*', 'submissions/*']),
-        grants.writeData(['idempotency/*', 'raw/*', 'submissions/*']),
+        grants.readData([
+          'registry/partners/*',
+          'idempotency/*',
+          'raw/*',
+          'submissions/*',
+          'interchanges/*',
+          'acks/*',
+        ]),
+        grants.writeData(['idempotency/*', 'raw/*', 'submissions/*', 'interchanges/*', 'acks/*']),
         grants.issuerPublicKey(),
-        grants.envelope('EncryptRawSubmissions', names.key.data, ['kms:GenerateDataKey'], 'data', [
+        grants.envelope('EncryptRawAndAcknowledgements', names.key.data, ['kms:GenerateDataKey'], 'data', [
           RAW_PURPOSE,
+          ACK_PURPOSE,
         ]),
         grants.sendTo('QueueAcceptedSubmissions', [q.ingest]),
       ];
     case 'status':
       return [...common, grants.readData(['registry/partners/*', 'submissions/*']), grants.issuerPublicKey()];
+    case 'acknowledgement':
+      return [
+        ...common,
+        grants.readData(['registry/partners/*', 'submissions/*', 'acks/*']),
+        grants.issuerPublicKey(),
+        grants.envelope('DecryptAcknowledgements', names.key.data, ['kms:Decrypt'], 'data', [ACK_PURPOSE]),
+      ];
     case 'notFound':
       return grants.auditAppend();
     case 'process':
       return [
         ...common,
-        grants.readData(['raw/*', 'registry/contracts/*', 'submissions/*', 'failures/ingest/*']),
-        grants.writeData(['submissions/*', 'failures/ingest/*']),
+        grants.readData(['raw/*', 'registry/contracts/*', 'submissions/*', 'failures/ingest/*', 'acks/*']),
+        grants.writeData(['submissions/*', 'failures/ingest/*', 'acks/*']),
         grants.envelope('DecryptRawSubmissions', names.key.data, ['kms:Decrypt'], 'data', [RAW_PURPOSE]),
+        grants.envelope('EncryptAcknowledgements', names.key.data, ['kms:GenerateDataKey'], 'data', [
+          ACK_PURPOSE,
+        ]),
         grants.consumeFrom('ConsumeIngestQueue', [q.ingest]),
         grants.sendTo('FanOutAndDeadLetter', [
           q.deadLetter(q.ingest),

@@ -1,3 +1,4 @@
+import { createHandler as acknowledgement } from '../functions/http-acknowledgement.js';
 import { createHandler as discovery } from '../functions/http-discovery.js';
 import { createHandler as ingest } from '../functions/http-ingest.js';
 import { createHandler as notFound } from '../functions/http-not-found.js';
@@ -13,6 +14,7 @@ export function httpRoutes(getDeps: GetDeps): { routes: HttpRoute[]; fallback: H
     token: token(getDeps),
     ingest: ingest(getDeps),
     status: status(getDeps),
+    acknowledgement: acknowledgement(getDeps),
   };
   return {
     routes: [
@@ -27,6 +29,12 @@ export function httpRoutes(getDeps: GetDeps): { routes: HttpRoute[]; fallback: H
       { method: 'POST', path: '/v1/bundles', functionName: 'ingest', handler: h.ingest },
       { method: 'POST', path: '/v1/claims', functionName: 'ingest', handler: h.ingest },
       { method: 'GET', path: '/v1/submissions/{id}', functionName: 'status', handler: h.status },
+      {
+        method: 'GET',
+        path: '/v1/submissions/{id}/acknowledgement',
+        functionName: 'acknowledgement',
+        handler: h.acknowledgement,
+      },
     ],
     fallback: { method: 'GET', path: '$default', functionName: 'not-found', handler: notFound(getDeps) },
   };

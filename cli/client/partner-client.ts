@@ -65,7 +65,7 @@ export class PartnerClient {
   async submit(
     body: Uint8Array,
     opts: { kind?: SubmissionKind; idempotencyKey?: string; encoding?: 'unencoded' | 'standard' } = {},
-  ): Promise<HttpsResponse & { json: unknown }> {
+  ): Promise<HttpsResponse & { json: unknown; claim: boolean }> {
     const kind = opts.kind ?? detectKind(body);
     if (!kind) throw new CliError('the file is neither FHIR JSON nor X12');
     const route = ROUTE[kind];
@@ -82,7 +82,7 @@ export class PartnerClient {
       },
       body,
     });
-    return { ...res, json: parseJson(res.body) };
+    return { ...res, json: parseJson(res.body), claim: kind === 'claim' };
   }
 
   async status(submissionId: string): Promise<HttpsResponse & { json: unknown }> {
@@ -94,6 +94,21 @@ export class PartnerClient {
       },
     );
     return { ...res, json: parseJson(res.body) };
+  }
+
+  /** GET /v1/submissions/{id}/acknowledgement: a claim file's TA1, 999 or 277CA (SPEC §5). */
+  async acknowledgement(
+    submissionId: string,
+    type: '999' | 'ta1' | '277ca' = '999',
+  ): Promise<HttpsResponse & { text: string }> {
+    const res = await this.request(
+      `${this.opts.baseUrl}/v1/submissions/${encodeURIComponent(submissionId)}/acknowledgement?type=${type}`,
+      {
+        method: 'GET',
+        headers: { Authorization: `Bearer ${await this.accessToken()}`, Accept: 'application/edi-x12' },
+      },
+    );
+    return { ...res, text: res.body.toString('latin1') };
   }
 
   private request(url: string, req: Parameters<typeof httpsRequest>[1]): Promise<HttpsResponse> {

@@ -14,6 +14,8 @@ export interface SubmissionStatus {
   readonly receivedAt: string;
   readonly contentDigest: string;
   readonly consumers: readonly { id: string; status: string; at: string }[];
+  /** `no-consumer`: processed, and no consumer contract takes this kind, so nothing was delivered. */
+  readonly reason?: 'no-consumer';
 }
 
 /** Reads a submission by id within one partner's records; any other partner's id reads as unknown. */
@@ -33,6 +35,7 @@ export async function readSubmissionStatus(
     receivedAt: record.receivedAt,
     contentDigest: record.contentDigest,
     consumers: consumers.map(({ id, status, at }) => ({ id, status, at })),
+    ...(record.expectedConsumers?.length === 0 ? { reason: 'no-consumer' as const } : {}),
   };
 }
 

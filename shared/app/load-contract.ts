@@ -19,6 +19,6 @@ export async function loadContract(store: ContractStore, consumer: string): Prom
   return { consumer, contract: parseContract(stored.json, stored.source) };
 }
 
-/** Which kinds of submission a contract takes; FHIR bundles only until X12 filtering exists. */
-export const contractAccepts = (_contract: ConsumerContract, kind: SubmissionKind): boolean =>
-  kind === 'bundle';
+/** Which kinds of submission a contract takes (`kinds`; bundles only when it says nothing). */
+export const contractAccepts = (contract: ConsumerContract, kind: SubmissionKind): boolean =>
+  (contract.kinds ?? ['bundle']).includes(kind);

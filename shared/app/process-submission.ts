@@ -52,8 +52,8 @@ export async function processSubmission(
     };
     await deps.queue.send(queueNames.deliver(consumer), JSON.stringify(deliver));
   }
-  if (consumers.length === 0) await markSubmission(deps, msg, 'delivered');
-  else await clearDeadLettered(deps, msg);
+  // A kind no contract takes stays `accepted`: nothing was delivered, and its status says why.
+  await clearDeadLettered(deps, msg);
   await recordAudit(deps.audit, deps.clock, {
     actor: { type: 'system', id: 'process' },
     action: 'submission.processed',
@@ -67,7 +67,7 @@ export async function processSubmission(
 async function markSubmission(
   deps: PipelineDeps,
   msg: IngestMessage,
-  status: 'accepted' | 'delivered' | 'dead-lettered',
+  status: 'accepted' | 'dead-lettered',
 ): Promise<void> {
   const record = await submissionRecords.require(deps.objects, msg.partner, msg.submissionId);
   await submissionRecords.replace(deps.objects, msg.partner, msg.submissionId, { ...record, status });

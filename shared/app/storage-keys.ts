@@ -8,6 +8,11 @@ export const storageKeys = {
     `submissions/${partner}/${submissionId}/consumers/`,
   consumerStatus: (partner: string, submissionId: string, consumer: string) =>
     `${storageKeys.consumerStatusPrefix(partner, submissionId)}${consumer}.json`,
+  /** An acknowledgement (TA1, 999, 277CA) of a claim submission, encrypted like the original. */
+  acknowledgement: (partner: string, submissionId: string, type: string) =>
+    `acks/${partner}/${submissionId}/${type}.x12`,
+  /** Which submission first carried an interchange control number (ISA13) from a partner. */
+  interchange: (partner: string, controlNumber: string) => `interchanges/${partner}/${controlNumber}.json`,
   idempotency: (partner: string, key: string) => `idempotency/${partner}/${sha256Hex(key)}.json`,
   assertionJti: (partner: string, jti: string) => `replay/jti/${partner}/${sha256Hex(jti)}`,
   /** The encrypted, de-identified copy a consumer is notified of (SPEC §4). */

@@ -49,6 +49,18 @@ export const rawEncryptionContext = (partner: string, submissionId: string): Rec
   partner,
 });
 
+/** Binds an acknowledgement's ciphertext to its submission and type (a 277CA echoes claim numbers). */
+export const acknowledgementEncryptionContext = (
+  partner: string,
+  submissionId: string,
+  type: string,
+): Record<string, string> => ({
+  purpose: 'acknowledgement',
+  submissionId,
+  partner,
+  type,
+});
+
 /** The pipeline key a consumer's copies and secrets are encrypted under. */
 export const consumerKeyName = (consumer: string): string => `consumer:${consumer}`;
 

@@ -60,6 +60,16 @@ export type InternalCode =
 export interface ErrorDetails {
   /** FHIRPath-like location of the offending element; never its value. */
   readonly expression?: string;
+  /**
+   * Every defect found, each as an OperationOutcome issue: where (`expression`) and which rule,
+   * never a value. The first one is also the error's own `expression` and message.
+   */
+  readonly outcomeIssues?: readonly { readonly expression: string; readonly diagnostics: string }[];
+  /**
+   * A refused X12 file's rejecting TA1 or 999, sent as the body instead of the OperationOutcome to a
+   * partner that asked for `Accept: application/edi-x12` (SPEC §5). It holds control data, no PHI.
+   */
+  readonly acknowledgement?: string;
   /** Extra response headers the edge must send with this error (e.g. Want-Content-Digest). */
   readonly headers?: Readonly<Record<string, string>>;
   readonly [key: string]: unknown;

@@ -223,7 +223,7 @@ describe('policy rules over the packaged template', () => {
     expect(count('AWS::SQS::Queue')).toBe(2 + 4 * CONSUMERS.length);
     // Data, storage, audit, logs, issuer, and one per consumer.
     expect(count('AWS::KMS::Key')).toBe(5 + CONSUMERS.length);
-    expect(count('AWS::Lambda::Function')).toBe(7 + CONSUMERS.length);
+    expect(count('AWS::Lambda::Function')).toBe(8 + CONSUMERS.length);
     expect(count('AWS::Lambda::EventSourceMapping')).toBe(1 + CONSUMERS.length);
     expect(auditBucketId()).toBe('AuditBucket');
     expect(referencedBy('PHI_AUDIT_SSE_KMS_KEY_ID')).toBe('AuditKey');
@@ -603,7 +603,7 @@ describe('function packages', () => {
   it('bundle the AWS adapters and leave out the embedded ones and better-sqlite3', () => {
     const embeddedOnly =
       /^\/\/ shared\/(?:runtime\/embedded-deps\.ts|runtime\/local\/|adapters\/embedded\/(?:sqlite|file-|local-|durable-fs|key-files|audit-files))/m;
-    expect(bundles.size).toBe(7 + CONSUMERS.length);
+    expect(bundles.size).toBe(8 + CONSUMERS.length);
     for (const [alias, { text }] of bundles) {
       expect(text, alias).toMatch(/^\/\/ shared\/runtime\/aws-deps\.ts$/m);
       expect(text, alias).not.toMatch(embeddedOnly);

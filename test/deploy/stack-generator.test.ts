@@ -123,13 +123,13 @@ describe('deploy/stack.cjs: least privilege', () => {
     });
   });
 
-  it('lets ingest only generate raw-submission data keys, and nothing delete objects', () => {
+  it('lets ingest only generate raw-submission and acknowledgement data keys, and nothing delete objects', () => {
     const dataKey = policyOf(stack, 'IngestRole').filter((s) =>
       JSON.stringify(s.Resource).includes('"DataKey"'),
     );
     expect(dataKey.map((s) => s.Action)).toEqual([['kms:GenerateDataKey']]);
     expect(asObject(dataKey[0]?.Condition).StringEquals).toMatchObject({
-      'kms:EncryptionContext:purpose': ['raw-submission'],
+      'kms:EncryptionContext:purpose': ['raw-submission', 'acknowledgement'],
     });
     const everything = JSON.stringify(stack.resources.Resources);
     expect(everything).not.toContain('s3:DeleteObject');

@@ -83,6 +83,15 @@ const DeliverySchema = z.discriminatedUnion('type', [
 export type ContractDelivery = z.infer<typeof DeliverySchema>;
 export type FhirDeliverySettings = Extract<ContractDelivery, { type: 'fhir' }>;
 
+/** What a consumer takes: FHIR bundles (POST /v1/bundles) and X12 837 claim files (POST /v1/claims). */
+export const SUBMISSION_KINDS = ['bundle', 'claim'] as const;
+
+/**
+ * How a consumer takes claim files: `x12`, the 837 itself de-identified in place (counts recomputed),
+ * or `fhir`, each claim mapped to R4 (Claim, Patient, Coverage, …) and de-identified as a bundle is.
+ */
+const ClaimsSchema = z.strictObject({ output: z.enum(['x12', 'fhir']) });
+
 export const ConsumerContractSchema = z.strictObject({
   $schema: z.string().optional(),
   schemaVersion: z.literal(1),
@@ -92,6 +101,8 @@ export const ConsumerContractSchema = z.strictObject({
   extends: z.enum(PROFILES).optional(),
   profile: z.enum(PROFILES).optional(),
   output: z.strictObject({ format: z.enum(['ndjson', 'bundle', 'same']) }).optional(),
+  kinds: z.array(z.enum(SUBMISSION_KINDS)).min(1).max(SUBMISSION_KINDS.length).optional(),
+  claims: ClaimsSchema.optional(),
   resources: z.record(z.string().regex(/^[A-Z][A-Za-z]{1,63}$/), ResourceAllowSchema).optional(),
   extensions: z.array(z.string().regex(ABSOLUTE_URI).max(1024)).max(1000).optional(),
   rules: z.array(RuleSchema).max(1000).optional(),

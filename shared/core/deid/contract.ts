@@ -28,6 +28,7 @@ const SAFE_DEFAULTS = {
   freeText: 'drop',
   identifiers: 'drop',
   output: { format: 'same' },
+  kinds: ['bundle'],
 } as const satisfies Partial<ConsumerContract>;
 
 const fail = (source: string, field: string, problem: string): PipelineError =>
@@ -86,6 +87,7 @@ export function resolveContract(contract: ConsumerContract, source: string): Con
     freeText: merged.freeText ?? SAFE_DEFAULTS.freeText,
     identifiers: merged.identifiers ?? SAFE_DEFAULTS.identifiers,
     output: merged.output ?? SAFE_DEFAULTS.output,
+    kinds: merged.kinds ?? [...SAFE_DEFAULTS.kinds],
   };
   checkSettings(resolved, source);
   try {
@@ -121,6 +123,14 @@ function checkSettings(c: ConsumerContract, source: string): void {
     if (type === 'Bundle') {
       throw fail(source, 'resources.Bundle', 'Bundle is structural; list the resource types of its entries');
     }
+  }
+  const kinds = c.kinds ?? [];
+  if (new Set(kinds).size !== kinds.length) throw fail(source, 'kinds', 'lists a kind twice');
+  if (kinds.includes('claim') && c.claims === undefined) {
+    throw fail(source, 'claims', 'required when \'kinds\' lists claim: { "output": "x12" | "fhir" }');
+  }
+  if (!kinds.includes('claim') && c.claims !== undefined) {
+    throw fail(source, 'claims', "given, but 'kinds' does not list claim");
   }
   const seen = new Set<string>();
   for (const [i, url] of (c.extensions ?? []).entries()) {

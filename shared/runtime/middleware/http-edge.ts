@@ -27,7 +27,7 @@ export function httpEdge(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult, Er
     onError: (request) => {
       const requestId = requestIdOf(request.event);
       const error = request.error;
-      const response = errorToResponse(error);
+      const response = errorToResponse(error, request.event.headers?.accept);
       metrics.addMetric('requests', 'Count', 1);
       if (response.statusCode >= 500) {
         logFailure('request failed', error, { routeKey: request.event.routeKey });
