@@ -54,9 +54,9 @@ import {
   ref,
   sbr,
   segment,
-  stLoop,
   unused,
 } from './common.js';
+import { transactionSetLoop } from './envelope-guide.js';
 import type { LoopDef, SegmentDef, TransactionGuide } from './model.js';
 
 /** Product or service id qualifiers of institutional procedures: HP (HIPPS) besides the 837P's. */
@@ -420,7 +420,7 @@ const claimInformation = (usage: 'R' | 'S'): LoopDef =>
   ]);
 
 const body = (): LoopDef =>
-  stLoop([
+  transactionSetLoop('837', [
     header(['31', 'CH', 'RP'], ['EM', 'FX', 'TE']),
     loop('2000A', 'Billing Provider Hierarchical Level', { max: MANY }, [
       hl('Billing Provider Hierarchical Level', '20', ['1'], 'N'),

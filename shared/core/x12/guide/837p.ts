@@ -58,11 +58,11 @@ import {
   relatedCauses,
   sbr,
   segment,
-  stLoop,
   unused,
   unusedComponent,
   YES_NO,
 } from './common.js';
+import { transactionSetLoop } from './envelope-guide.js';
 
 import type { LoopDef, SegmentDef, TransactionGuide } from './model.js';
 
@@ -625,7 +625,7 @@ const claimInformation = (usage: 'R' | 'S'): LoopDef =>
   ]);
 
 const body = (): LoopDef =>
-  stLoop([
+  transactionSetLoop('837', [
     header(['CH', 'RP'], ['ED', 'EM', 'FX', 'TE']),
     loop('2000A', 'Billing Provider Hierarchical Level', { max: MANY }, [
       hl('Billing Provider Hierarchical Level', '20', ['1'], 'N'),

@@ -829,21 +829,6 @@ export const pat = (name: string, relationshipUsage: Usage, place: Place, detail
   ]);
 };
 
-/** The ST loop: ST, the given loops and SE. ST03 names the guide; the reader compares it with GS08. */
-export const stLoop = (children: readonly (SegmentDef | LoopDef)[]): LoopDef =>
-  loop('ST', 'Transaction Set Header', {}, [
-    segment('ST', 'Transaction Set Header', {}, [
-      id('Transaction Set Identifier Code', 3, 3, ['837']),
-      an('Transaction Set Control Number', 4, 9),
-      an('Implementation Convention Reference', 1, 35),
-    ]),
-    ...children,
-    segment('SE', 'Transaction Set Trailer', {}, [
-      n0('Number of Included Segments', 1, 10),
-      an('Transaction Set Control Number', 4, 9),
-    ]),
-  ]);
-
 /** HEADER: BHT, 1000A Submitter Name, 1000B Receiver Name. `claimIdentifiers` is BHT06's list. */
 export const header = (claimIdentifiers: readonly string[], _submitterNumbers: readonly string[]): LoopDef =>
   loop('HEADER', 'Table 1 - Header', {}, [
