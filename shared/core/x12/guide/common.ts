@@ -278,6 +278,8 @@ export interface Nm1Spec extends Place {
   readonly last?: Usage;
   /** NM104, NM105, NM107 (first, middle, suffix): S for people, N for organizations. */
   readonly personal?: Usage;
+  /** NM107 when it differs from NM104/NM105 (the submitter has no suffix). */
+  readonly suffix?: Usage;
   /** NM108 qualifiers; absent when NM108/NM109 are not used. */
   readonly idQualifiers?: readonly string[];
   /** NM108/NM109 usage. */
@@ -299,7 +301,7 @@ export const nm1 = (spec: Nm1Spec): SegmentDef => {
       an('First Name', 1, 35, personal),
       an('Middle Name or Initial', 1, 25, personal),
       unused('Name Prefix', 'AN', 1, 10),
-      an('Name Suffix', 1, 10, personal),
+      an('Name Suffix', 1, 10, spec.suffix ?? personal),
       id('Identification Code Qualifier', 1, 2, spec.idQualifiers, idUsage),
       an('Identification Code', 2, 80, idUsage),
       unused('Entity Relationship Code', 'ID', 2, 2),
@@ -580,13 +582,13 @@ export const cas = (name: string, place: Place = { usage: 'S', max: 5 }): Segmen
   ]);
 };
 
-/** OI Other Insurance Coverage Information. */
-export const oi = (): SegmentDef =>
+/** OI Other Insurance Coverage Information; OI04 (patient signature source) is the 837P's. */
+export const oi = (signatureSource: boolean): SegmentDef =>
   segment('OI', 'Other Insurance Coverage Information', {}, [
     unused('Claim Filing Indicator Code', 'ID', 1, 2),
     unused('Claim Submission Reason Code', 'ID', 2, 2),
     id('Benefits Assignment Certification Indicator', 1, 1, BENEFITS_ASSIGNMENT),
-    id('Patient Signature Source Code', 1, 1, ['P'], 'S'),
+    id('Patient Signature Source Code', 1, 1, ['P'], signatureSource ? 'S' : 'N'),
     unused('Provider Agreement Code', 'ID', 1, 1),
     id('Release of Information Code', 1, 1, RELEASE_OF_INFORMATION),
   ]);
@@ -612,6 +614,8 @@ export interface PricingSpec {
   readonly procedureQualifiers?: readonly string[];
   /** HCP11/HCP12: the repriced approved units, with HCP11's codes. */
   readonly units?: readonly string[];
+  /** HCP01 takes every methodology; only the 837P's claim-level HCP leaves out `06`. */
+  readonly allMethodologies: boolean;
 }
 
 /** HCP Health Care Pricing (claim or line). */
@@ -619,7 +623,12 @@ export const hcp = (name: string, spec: PricingSpec): SegmentDef => {
   const procedureUsage: Usage = spec.procedureQualifiers ? 'S' : 'N';
   const unitUsage: Usage = spec.units ? 'S' : 'N';
   return segment('HCP', name, { usage: 'S' }, [
-    id('Pricing Methodology', 2, 2, PRICING_METHODOLOGY),
+    id(
+      'Pricing Methodology',
+      2,
+      2,
+      spec.allMethodologies ? PRICING_METHODOLOGY : PRICING_METHODOLOGY.filter((c) => c !== '06'),
+    ),
     r('Repriced Allowed Amount', 1, 18),
     r('Repriced Saving Amount', 1, 18, 'S'),
     an('Repricing Organization Identifier', 1, 50, 'S'),
@@ -634,7 +643,6 @@ export const hcp = (name: string, spec: PricingSpec): SegmentDef => {
     id('Reject Reason Code', 2, 2, ['T1', 'T2', 'T3', 'T4', 'T5', 'T6'], 'S'),
     id('Policy Compliance Code', 1, 2, ['1', '2', '3', '4', '5'], 'S'),
     id('Exception Code', 1, 2, ['1', '2', '3', '4', '5', '6'], 'S'),
-    unused('Unit or Basis for Measurement Code', 'ID', 2, 2),
   ]);
 };
 
@@ -830,7 +838,7 @@ export const pat = (name: string, relationshipUsage: Usage, place: Place, detail
 };
 
 /** HEADER: BHT, 1000A Submitter Name, 1000B Receiver Name. `claimIdentifiers` is BHT06's list. */
-export const header = (claimIdentifiers: readonly string[], _submitterNumbers: readonly string[]): LoopDef =>
+export const header = (claimIdentifiers: readonly string[], submitterNumbers: readonly string[]): LoopDef =>
   loop('HEADER', 'Table 1 - Header', {}, [
     segment('BHT', 'Beginning of Hierarchical Transaction', {}, [
       id('Hierarchical Structure Code', 4, 4, ['0019']),
@@ -845,13 +853,15 @@ export const header = (claimIdentifiers: readonly string[], _submitterNumbers: r
         name: 'Submitter Name',
         entity: ['41'],
         entityType: PERSON_OR_ORGANIZATION,
+        suffix: 'N',
         idQualifiers: ['46'],
       }),
+      // The extension (EX) may only follow a number, never lead.
       per(
         'Submitter EDI Contact Information',
         { usage: 'R', max: 2 },
-        ['ED', 'EM', 'FX', 'TE'],
-        ['ED', 'EM', 'EX', 'FX', 'TE'],
+        submitterNumbers,
+        [...submitterNumbers, 'EX'].sort(),
       ),
     ]),
     loop('1000B', 'Receiver Name', {}, [
