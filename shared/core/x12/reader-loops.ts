@@ -57,6 +57,7 @@ export class LoopWalker {
   constructor(
     private readonly guide: CompiledGuide,
     private readonly issues: IssueCollector,
+    private readonly componentSeparator: string,
   ) {
     this.stack.push(newInstance(guide.root, undefined));
   }
@@ -72,26 +73,27 @@ export class LoopWalker {
     const stack = this.stack;
     // Forward, innermost first: the segment continues a loop or opens a child loop.
     for (let depth = stack.length - 1; depth >= 0; depth--) {
-      const hit = findForward(stack[depth] as LoopInstance, id, elements, true);
+      const hit = findForward(stack[depth] as LoopInstance, id, elements, this.componentSeparator);
       if (hit >= 0) return this.placeAt(depth, hit, elements, position, false);
     }
     // Forward again ignoring qualifiers: the right place with a wrong code (IK403 7 from the element check).
     for (let depth = stack.length - 1; depth >= 0; depth--) {
-      const hit = findForward(stack[depth] as LoopInstance, id, elements, false);
+      const hit = findForward(stack[depth] as LoopInstance, id, elements, undefined);
       if (hit >= 0) return this.placeAt(depth, hit, elements, position, true);
     }
     const top = stack[stack.length - 1] as LoopInstance;
     const ref = { loop: top.loop.id, segment: safeId(id), position };
     // Backward in the innermost loop: a segment of this loop after its proper place.
-    const earlier = findBackward(top, id, elements);
-    if (earlier !== undefined) {
+    const earlier = findBackward(top, id, elements, this.componentSeparator);
+    if (earlier >= 0) {
+      top.counts[earlier] = (top.counts[earlier] as number) + 1;
       this.issues.segment(
         2,
         IK304.outOfSequence,
         ref,
         `Segment ${id} is not in its proper sequence in loop ${top.loop.id}.`,
       );
-      return { loop: top.loop, segment: earlier, mismatched: false };
+      return { loop: top.loop, segment: top.loop.children[earlier] as CompiledSegment, mismatched: false };
     }
     if (this.guide.segmentIds.has(id)) {
       this.issues.segment(
@@ -135,7 +137,8 @@ export class LoopWalker {
       }
       instance.cur = index;
     }
-    const count = ((instance.counts[index] as number) += 1);
+    const count = (instance.counts[index] as number) + 1;
+    instance.counts[index] = count;
     if (child.kind === 'segment') {
       if (count > child.def.max) {
         this.issues.segment(
@@ -257,13 +260,14 @@ function newInstance(loop: CompiledLoop, hl: HlState | undefined): LoopInstance 
 /**
  * The first child at or after the current one that takes the segment: the current segment child
  * again (a repeat), a later segment child, or a child loop (the current one included: a new
- * instance) whose trigger fits. `exact` also requires the guide's match values.
+ * instance) whose trigger fits. With `exact` (the component separator), the guide's match values
+ * are required too.
  */
 function findForward(
   instance: LoopInstance,
   id: string,
   elements: readonly string[],
-  exact: boolean,
+  exact: string | undefined,
 ): number {
   const candidates = instance.loop.byId.get(id);
   if (candidates === undefined) return -1;
@@ -273,27 +277,28 @@ function findForward(
     if (index < instance.cur || index === 0) continue;
     const child = children[index] as CompiledSegment | CompiledLoop;
     const segment = child.kind === 'segment' ? child : child.trigger;
-    if (!exact || matches(segment, elements)) return index;
+    if (exact === undefined || matches(segment, elements, exact)) return index;
   }
   return -1;
 }
 
-/** A segment child before the current one that takes the segment (out of sequence). */
+/** The index of a segment child before the current one that takes the segment (out of sequence), or -1. */
 function findBackward(
   instance: LoopInstance,
   id: string,
   elements: readonly string[],
-): CompiledSegment | undefined {
+  componentSeparator: string,
+): number {
   const candidates = instance.loop.byId.get(id);
-  if (candidates === undefined) return undefined;
-  let loose: CompiledSegment | undefined;
+  if (candidates === undefined) return -1;
+  let loose = -1;
   for (let k = 0; k < candidates.length; k++) {
     const index = candidates[k] as number;
     if (index >= instance.cur || index === 0) continue;
     const child = instance.loop.children[index] as CompiledSegment | CompiledLoop;
     if (child.kind !== 'segment') continue;
-    if (matches(child, elements)) return child;
-    loose ??= child;
+    if (matches(child, elements, componentSeparator)) return index;
+    if (loose === -1) loose = index;
   }
   return loose;
 }
