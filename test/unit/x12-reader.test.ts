@@ -220,7 +220,7 @@ describe('readX12: loops', () => {
       usage: 'S' as const,
       type: 'AN' as const,
       min: 1,
-      max: 9,
+      max: 35,
     }));
     const tiny: TransactionGuide = {
       version: '005010X231A1',
