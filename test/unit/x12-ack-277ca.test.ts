@@ -4,6 +4,7 @@ import { sumAmounts } from '../../shared/core/x12/ack/amounts.js';
 import {
   type ClaimStatus,
   ClaimStatusCollector,
+  type ClaimStatusSet,
   claimStatusFromUnit,
   serviceSpan,
   write277ca,
@@ -230,19 +231,28 @@ describe('277CA', () => {
     ]);
   });
 
-  it('writes one ST per 837 set and an empty receiver level when a set has no claim', () => {
+  it('writes one ST per 837 set with claims, leaving out a set without any', () => {
+    const receiver = { name: 'SUBMITTER', id: 'S1' };
     const sets = [
-      { transactionSet: '0001', batch: 'B1', receiver: { name: 'SUBMITTER', id: 'S1' }, claims: [claim(1)] },
-      { transactionSet: '0002', receiver: { name: 'SUBMITTER', id: 'S1' }, claims: [] },
+      { transactionSet: '0001', batch: 'B1', receiver, claims: [claim(1)] },
+      { transactionSet: '0002', receiver, claims: [] },
+      { transactionSet: '0003', receiver, claims: [claim(2, { status: 'rejected' })] },
     ];
     const ack = write277ca(interchange, sets, OPTIONS);
     expect(find(ack, 'ST').map((s) => s[2])).toEqual(['0001', '0002']);
     expect(find(ack, 'GE')[0]).toEqual(['GE', '2', '77']);
-    expect(find(ack, 'HL').filter((s) => s[3] === '21')).toEqual([
-      ['HL', '2', '1', '21', '1'],
-      ['HL', '2', '1', '21', '0'],
+    expect(find(ack, 'TRN').filter((s) => s[1] === '2' && s[2]?.startsWith('PCN') !== true)).toEqual([
+      ['TRN', '2', 'B1'],
+      ['TRN', '2', '0003'],
     ]);
-    expect(find(ack, 'STC').at(-1)).toEqual(['STC', 'A1:19:AY', '20261203', 'U', '0']);
+    expect(
+      find(ack, 'STC')
+        .filter((s) => s[1] === 'A1:19:AY')
+        .map((s) => s[3]),
+    ).toEqual(['WQ', 'U']);
+    expect(codeOf(() => write277ca(interchange, [sets[1] as ClaimStatusSet], OPTIONS))).toBe(
+      'content-invalid',
+    );
   });
 
   it('refuses an amount that is not a number and a value holding a delimiter, without the value', () => {

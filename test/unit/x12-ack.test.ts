@@ -248,6 +248,16 @@ describe('999', () => {
     expect(ack).not.toContain('SMITH');
   });
 
+  it('does not echo an unrecognised segment id; the set is still rejected', () => {
+    for (const segment of ['?', 'n1', `X${CANARY}`, undefined]) {
+      const issues = [issue(P, { ack: { level: 'IK3', code: '1' }, loop: '2000B', segment, position: 18 })];
+      const ack = write999(first(P), issues, OPTIONS);
+      expect(find(ack, 'IK3')).toEqual([]);
+      expect(find(ack, 'IK5')).toEqual([['IK5', 'R', 'I5']]);
+      expect(ack).not.toContain(CANARY);
+    }
+  });
+
   it('merges a segment error and its element errors into one IK3 and keeps the segment code', () => {
     const issues = [
       issue(P, { ack: { level: 'IK4', code: '1' }, loop: '2300', segment: 'CLM', position: 28, element: 2 }),

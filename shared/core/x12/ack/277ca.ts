@@ -1,3 +1,4 @@
+import { PipelineError } from '../../errors.js';
 import { sumAmounts } from './amounts.js';
 import {
   type AckEnvelopeOptions,
@@ -89,13 +90,21 @@ export function write277ca(
   sets: readonly ClaimStatusSet[],
   options: Ack277Options,
 ): string {
+  // X214 requires a billing provider and a patient level under the receiver: a set without claims
+  // (which the door never takes) has nothing to acknowledge and is left out.
+  const answered = sets.filter((set) => set.claims.length > 0);
+  if (answered.length === 0) {
+    throw new PipelineError('content-invalid', 'A 277CA acknowledges at least one claim.', {
+      details: { expression: 'CLM' },
+    });
+  }
   const writer = new SegmentWriter(outputDelimiters(options.delimiters));
   const isa13 = openInterchange(writer, interchange, options);
   const gs06 = openGroup(writer, interchange, 'HN', VERSION_277CA, options);
-  sets.forEach((set, i) => {
+  answered.forEach((set, i) => {
     writeSet(writer, set, i + 1, options);
   });
-  closeGroup(writer, sets.length, gs06);
+  closeGroup(writer, answered.length, gs06);
   closeInterchange(writer, 1, isa13);
   return writer.text(options.lineBreaks);
 }
@@ -126,7 +135,7 @@ function writeSet(writer: SegmentWriter, set: ClaimStatusSet, ordinal: number, o
 
   const claims = [...set.claims].sort((a, b) => a.index - b.index);
   const all = totals(claims);
-  writer.segment('HL', '2', '1', '21', claims.length > 0 ? '1' : '0');
+  writer.segment('HL', '2', '1', '21', '1');
   writer.segment('NM1', '41', '2', set.receiver.name, '', '', '', '', '46', set.receiver.id);
   writer.segment('TRN', '2', set.batch ?? set.transactionSet);
   writer.segment('STC', STATUS.receipt, ccyymmdd, action(all.accepted.length > 0), charges(claims));

@@ -78,6 +78,7 @@ const SEGMENT_HAS_ELEMENT_ERRORS = '8';
 /** IK5 `5` (standard syntax) and `I5` (implementation guide): one or more segments in error. */
 const SEGMENTS_IN_ERROR_SYNTAX = '5';
 const SEGMENTS_IN_ERROR_GUIDE = 'I5';
+const SEGMENT_ID = /^[A-Z][A-Z0-9]{1,2}$/;
 /** IK501..IK506 and AK905..AK909 hold at most five codes. */
 const MAX_CODES = 5;
 /** Loops that are not X12 loops but the reader's names for the set's header and envelopes. */
@@ -113,8 +114,11 @@ export function answerGroup(
 function answerSet(set: TransactionSetSummary, issues: readonly AckIssue[]): SetAnswer {
   const setCodes = issues.filter((i) => i.ack.level === 'SET').map((i) => i.ack.code);
   const placed = issues.filter((i) => i.ack.level === 'IK3' || i.ack.level === 'IK4');
-  // An IK3 needs a segment id and position; without them the issue still rejects the set (IK5).
-  const segments = segmentErrors(placed.filter((i) => i.segment !== undefined && i.position > 0));
+  // An IK3 needs a segment id and position. An unrecognised id is not echoed (it is whatever the file
+  // held there): such an issue, or one with no position, still rejects the set through IK5.
+  const segments = segmentErrors(
+    placed.filter((i) => i.segment !== undefined && SEGMENT_ID.test(i.segment) && i.position > 0),
+  );
   const inError = [
     ...(placed.some((i) => i.snip === 1) ? [SEGMENTS_IN_ERROR_SYNTAX] : []),
     ...(placed.some((i) => i.snip > 1) ? [SEGMENTS_IN_ERROR_GUIDE] : []),
