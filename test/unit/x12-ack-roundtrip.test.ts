@@ -105,6 +105,16 @@ function mixed277(): string {
   return write277ca(first(P), [{ ...base, claims }, empty, second], OPTIONS_277);
 }
 
+describe('ackGuideFor', () => {
+  it('knows the 999 and the 277CA by GS08, and nothing else', () => {
+    expect(ackGuideFor('005010X231A1')).toBe(GUIDE_999);
+    expect(ackGuideFor('005010X214')).toBe(GUIDE_277CA);
+    for (const other of ['005010X222A1', '005010X231', 'constructor', '__proto__', '']) {
+      expect(ackGuideFor(other)).toBeUndefined();
+    }
+  });
+});
+
 describe('999 read back', () => {
   it('accepting 999s for an 837P and an 837I read back with no issue', () => {
     for (const r of [P, I]) {
