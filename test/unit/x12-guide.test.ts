@@ -1,4 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import {
+  GE_SEGMENT,
+  GS_837_SEGMENT,
+  IEA_SEGMENT,
+  ISA_SEGMENT,
+  interchangeFor,
+  SE_SEGMENT,
+  transactionSetHeader,
+} from '../../shared/core/x12/guide/envelope-guide.js';
 import { ACCEPTED_837_GUIDE_VERSIONS, guideFor } from '../../shared/core/x12/guide/index.js';
 import type {
   ComponentDef,
@@ -140,11 +149,14 @@ const copy = (guide: TransactionGuide): { -readonly [K in keyof TransactionGuide
   structuredClone(guide);
 
 const P = guideFor('005010X222A1') as TransactionGuide;
+const I = guideFor('005010X223A2') as TransactionGuide;
 
 describe('Module: x12 guide lookup', () => {
-  it('serves the 837P for X222A1 and X222A2 and refuses other versions', () => {
+  it('serves the 837P for X222A1/A2, the 837I for X223A1/A2/A3 and refuses other versions', () => {
     expect(guideFor('005010X222A1')?.name).toBe('837P');
     expect(guideFor('005010X222A2')?.name).toBe('837P');
+    for (const v of ['005010X223A1', '005010X223A2', '005010X223A3']) expect(guideFor(v)?.name).toBe('837I');
+    expect(ACCEPTED_837_GUIDE_VERSIONS).toHaveLength(5);
     for (const other of ['004010X098A1', '005010X224A2', '005010X221A1', '', '005010x222a1', 'toString'])
       expect(guideFor(other)).toBeUndefined();
     for (const v of ACCEPTED_837_GUIDE_VERSIONS) expect(guideFor(v)?.transactionSet).toBe('837');
@@ -357,5 +369,191 @@ describe('Data: the 837P follows the X222A1 TR3', () => {
     ]);
     expect(element(segmentIn(P, '2000B', 'PAT'), 1)?.usage).toBe('N');
     expect(segmentIn(P, '2000B', 'HL')?.match?.values).toEqual(['22']);
+  });
+});
+
+describe('Data: the 837I follows the X223A2 TR3', () => {
+  it('has every loop of the guide and none of the professional-only ones', () => {
+    const ids = loopIds(I);
+    for (const id of [
+      'HEADER',
+      '1000A',
+      '1000B',
+      '2000A',
+      '2010AA',
+      '2010AB',
+      '2010AC',
+      '2000B',
+      '2010BA',
+      '2010BB',
+      '2000C',
+      '2010CA',
+      '2300',
+      '2310A',
+      '2310B',
+      '2310C',
+      '2310D',
+      '2310E',
+      '2310F',
+      '2320',
+      '2330A',
+      '2330B',
+      '2330C',
+      '2330D',
+      '2330E',
+      '2330F',
+      '2330G',
+      '2330H',
+      '2330I',
+      '2400',
+      '2410',
+      '2420A',
+      '2420B',
+      '2420C',
+      '2420D',
+      '2430',
+    ])
+      expect(ids.has(id), id).toBe(true);
+    for (const id of ['2420E', '2420F', '2420G', '2420H', '2440']) expect(ids.has(id), id).toBe(false);
+  });
+
+  it('triggers the provider loops on the institutional entity codes', () => {
+    const nm101 = (loopId: string) => (trigger(loopById(I, loopId) as LoopDef) as SegmentDef).match?.values;
+    expect(['2310A', '2310B', '2310C', '2310D', '2310E', '2310F'].map(nm101)).toEqual([
+      ['71'],
+      ['72'],
+      ['ZZ'],
+      ['82'],
+      ['77'],
+      ['DN'],
+    ]);
+    expect(['2420A', '2420B', '2420C', '2420D'].map(nm101)).toEqual([['72'], ['ZZ'], ['82'], ['DN']]);
+    expect(['2330C', '2330D', '2330E', '2330F', '2330G', '2330H', '2330I'].map(nm101)).toEqual([
+      ['71'],
+      ['72'],
+      ['ZZ'],
+      ['77'],
+      ['82'],
+      ['DN'],
+      ['85'],
+    ]);
+  });
+
+  it('has the institutional claim segments', () => {
+    const clm = segmentIn(I, '2300', 'CLM');
+    expect(element(clm, 5)?.components?.[1]?.codes).toEqual(['A']);
+    expect(shape(element(clm, 1))).toBe('R AN 1-38');
+    expect(segmentIn(I, '2300', 'CL1')?.usage).toBe('R');
+    expect(segmentIn(I, '2300', 'DTP', '434')?.usage).toBe('R');
+    expect(element(segmentIn(I, '2300', 'DTP', '435'), 2)?.codes).toEqual(['D8', 'DT']);
+    const sv2 = segmentIn(I, '2400', 'SV2');
+    expect(shape(element(sv2, 1))).toBe('R AN 1-48');
+    expect(element(sv2, 2)?.components?.[0]?.codes).toEqual(['ER', 'HC', 'HP', 'IV', 'WK']);
+    expect(element(sv2, 2)?.components?.[6]?.usage).toBe('S');
+    expect(element(sv2, 4)?.codes).toEqual(['DA', 'UN']);
+    expect(segmentIn(I, '2400', 'SV1')).toBeUndefined();
+    expect(segmentIn(I, '2320', 'MIA')?.elements).toHaveLength(24);
+  });
+
+  it('tells the thirteen 2300 HI segments apart by HI01-1', () => {
+    const his = loopById(I, '2300')?.children.filter(
+      (c): c is SegmentDef => c.kind === 'segment' && c.id === 'HI',
+    );
+    expect(his?.map((h) => h.match?.values.join('/'))).toEqual([
+      'ABK/BK',
+      'ABJ/BJ',
+      'APR/PR',
+      'ABN/BN',
+      'DR',
+      'ABF/BF',
+      'BBR/BR/CAH',
+      'BBQ/BQ',
+      'BI',
+      'BH',
+      'BE',
+      'BG',
+      'TC',
+    ]);
+    const byQualifier = (q: string) => his?.find((h) => h.match?.values.includes(q));
+    const hi01 = (q: string) =>
+      byQualifier(q)
+        ?.elements[0]?.components?.map((c) => c.usage)
+        .join('');
+    expect(hi01('BK')).toBe('RRNNNNNNS');
+    expect(hi01('BH')).toBe('RRRRNNNNN');
+    expect(byQualifier('BI')?.elements[0]?.components?.[2]?.codes).toEqual(['RD8']);
+    expect(hi01('BE')).toBe('RRNNRNNNN');
+    expect(byQualifier('BK')?.elements[1]?.usage).toBe('N');
+    expect(byQualifier('BF')?.elements[11]?.usage).toBe('S');
+  });
+
+  it('keeps the subscriber patient details in the 837P only', () => {
+    expect(segmentIn(I, '2000B', 'PAT')).toBeUndefined();
+    expect(element(segmentIn(I, '2000C', 'PAT'), 6)?.usage).toBe('N');
+    expect(element(segmentIn(P, '2000C', 'PAT'), 6)?.usage).toBe('S');
+    expect(element(segmentIn(I, '2000B', 'SBR'), 5)?.usage).toBe('N');
+    expect(element(segmentIn(P, '2000B', 'SBR'), 5)?.usage).toBe('S');
+  });
+});
+
+describe('Data: the 00501 envelope', () => {
+  it('gives ISA its sixteen fixed-length elements', () => {
+    expect(ISA_SEGMENT.elements).toHaveLength(16);
+    const fixed = ISA_SEGMENT.elements.map(
+      (e) => `${e.type}${e.min === e.max ? e.min : `${e.min}-${e.max}`}`,
+    );
+    expect(fixed).toEqual([
+      'ID2',
+      'AN10',
+      'ID2',
+      'AN10',
+      'ID2',
+      'AN15',
+      'ID2',
+      'AN15',
+      'DT6',
+      'TM4',
+      'AN1',
+      'ID5',
+      'N09',
+      'ID1',
+      'ID1',
+      'AN1',
+    ]);
+    expect(ISA_SEGMENT.elements[11]?.codes).toEqual(['00501']);
+    expect(ISA_SEGMENT.elements[14]?.codes).toEqual(['P', 'T']);
+    expect(ISA_SEGMENT.elements[10]?.codes).toBeUndefined();
+  });
+
+  it('shapes GS/GE, ST/SE and IEA as the control segments', () => {
+    expect(GS_837_SEGMENT.elements.map(shape)).toEqual([
+      'R ID 2-2',
+      'R AN 2-15',
+      'R AN 2-15',
+      'R DT 8-8',
+      'R TM 4-8',
+      'R N0 1-9',
+      'R ID 1-2',
+      'R AN 1-12',
+    ]);
+    expect(GS_837_SEGMENT.elements[0]?.codes).toEqual(['HC']);
+    expect(GE_SEGMENT.elements.map(shape)).toEqual(['R N0 1-6', 'R N0 1-9']);
+    expect(IEA_SEGMENT.elements.map(shape)).toEqual(['R N0 1-5', 'R N0 9-9']);
+    expect(transactionSetHeader('999').elements.map(shape)).toEqual(['R ID 3-3', 'R AN 4-9', 'R AN 1-35']);
+    expect(transactionSetHeader('999').elements[0]?.codes).toEqual(['999']);
+    expect(SE_SEGMENT.elements.map(shape)).toEqual(['R N0 1-10', 'R AN 4-9']);
+  });
+
+  it('wraps each guide in ISA > GS > ST loops that repeat', () => {
+    for (const guide of [P, I]) {
+      const isa = interchangeFor(guide);
+      expect(isa.children.map((c) => c.id)).toEqual(['ISA', 'GS', 'IEA']);
+      const gs = isa.children[1] as LoopDef;
+      expect(gs.children.map((c) => c.id)).toEqual(['GS', 'ST', 'GE']);
+      expect((gs.children[1] as LoopDef).max).toBe(Number.POSITIVE_INFINITY);
+      expect((gs.children[1] as LoopDef).children).toBe(guide.body.children);
+      expect(guide.body.children[0]).toEqual(transactionSetHeader('837'));
+      expect(guide.body.children.at(-1)).toBe(SE_SEGMENT);
+    }
   });
 });

@@ -58,11 +58,11 @@ import {
   relatedCauses,
   sbr,
   segment,
-  stLoop,
   unused,
   unusedComponent,
   YES_NO,
 } from './common.js';
+import { transactionSetLoop } from './envelope-guide.js';
 
 import type { LoopDef, SegmentDef, TransactionGuide } from './model.js';
 
@@ -269,12 +269,12 @@ const claimProviders = (): LoopDef[] => [
 /** 2320 Other Subscriber Information with 2330A–2330G. */
 const otherSubscriberInformation = (): LoopDef =>
   loop('2320', 'Other Subscriber Information', { usage: 'S', max: 10 }, [
-    sbr('Other Subscriber Information', RELATIONSHIP, 'R'),
+    sbr('Other Subscriber Information', RELATIONSHIP, 'R', 'S'),
     cas('Claim Level Adjustments'),
     amt('Coordination of Benefits (COB) Payer Paid Amount', ['D']),
     amt('Coordination of Benefits (COB) Total Non-Covered Amount', ['A8']),
     amt('Remaining Patient Liability', ['EAF']),
-    oi(),
+    oi(true),
     moa(),
     otherSubscriber(),
     otherPayer(),
@@ -542,6 +542,8 @@ const serviceLine = (): LoopDef =>
     nte('Third Party Organization Notes', ['TPO']),
     purchasedService(),
     hcp('Line Pricing/Repricing Information', {
+      allMethodologies: true,
+      revenueCode: false,
       procedureQualifiers: PROCEDURE_QUALIFIER_P,
       units: PROFESSIONAL_UNITS,
     }),
@@ -617,15 +619,15 @@ const claimInformation = (usage: 'R' | 'S'): LoopDef =>
     hiSegment('Health Care Diagnosis Code', { usage: 'R' }, ['ABK', 'BK'], ['ABF', 'BF'], 12, 'code'),
     hiSegment('Anesthesia Related Procedure', { usage: 'S' }, ['BP'], ['BO'], 2, 'code'),
     hiSegment('Condition Information', { usage: 'S', max: 2 }, ['BG'], ['BG'], 12, 'code'),
-    hcp('Claim Pricing/Repricing Information', undefined),
+    hcp('Claim Pricing/Repricing Information', { allMethodologies: false, revenueCode: false }),
     ...claimProviders(),
     otherSubscriberInformation(),
     serviceLine(),
   ]);
 
 const body = (): LoopDef =>
-  stLoop([
-    header(['CH', 'RP']),
+  transactionSetLoop('837', [
+    header(['CH', 'RP'], ['ED', 'EM', 'FX', 'TE']),
     loop('2000A', 'Billing Provider Hierarchical Level', { max: MANY }, [
       hl('Billing Provider Hierarchical Level', '20', ['1'], 'N'),
       prv('Billing Provider Specialty Information', ['BI']),
@@ -633,7 +635,7 @@ const body = (): LoopDef =>
       ...billingProviderLoops(),
       loop('2000B', 'Subscriber Hierarchical Level', { max: MANY }, [
         hl('Subscriber Hierarchical Level', '22', ['0', '1'], 'R'),
-        sbr('Subscriber Information', ['18'], 'S'),
+        sbr('Subscriber Information', ['18'], 'S', 'S'),
         pat('Patient Information', 'N', { usage: 'S' }),
         ...subscriberLoops(),
         claimInformation('S'),

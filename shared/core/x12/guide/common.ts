@@ -278,6 +278,8 @@ export interface Nm1Spec extends Place {
   readonly last?: Usage;
   /** NM104, NM105, NM107 (first, middle, suffix): S for people, N for organizations. */
   readonly personal?: Usage;
+  /** NM107 when it differs from NM104/NM105 (the submitter has no suffix). */
+  readonly suffix?: Usage;
   /** NM108 qualifiers; absent when NM108/NM109 are not used. */
   readonly idQualifiers?: readonly string[];
   /** NM108/NM109 usage. */
@@ -299,7 +301,7 @@ export const nm1 = (spec: Nm1Spec): SegmentDef => {
       an('First Name', 1, 35, personal),
       an('Middle Name or Initial', 1, 25, personal),
       unused('Name Prefix', 'AN', 1, 10),
-      an('Name Suffix', 1, 10, personal),
+      an('Name Suffix', 1, 10, spec.suffix ?? personal),
       id('Identification Code Qualifier', 1, 2, spec.idQualifiers, idUsage),
       an('Identification Code', 2, 80, idUsage),
       unused('Entity Relationship Code', 'ID', 2, 2),
@@ -580,13 +582,13 @@ export const cas = (name: string, place: Place = { usage: 'S', max: 5 }): Segmen
   ]);
 };
 
-/** OI Other Insurance Coverage Information. */
-export const oi = (): SegmentDef =>
+/** OI Other Insurance Coverage Information; OI04 (patient signature source) is the 837P's. */
+export const oi = (signatureSource: boolean): SegmentDef =>
   segment('OI', 'Other Insurance Coverage Information', {}, [
     unused('Claim Filing Indicator Code', 'ID', 1, 2),
     unused('Claim Submission Reason Code', 'ID', 2, 2),
     id('Benefits Assignment Certification Indicator', 1, 1, BENEFITS_ASSIGNMENT),
-    id('Patient Signature Source Code', 1, 1, ['P'], 'S'),
+    id('Patient Signature Source Code', 1, 1, ['P'], signatureSource ? 'S' : 'N'),
     unused('Provider Agreement Code', 'ID', 1, 1),
     id('Release of Information Code', 1, 1, RELEASE_OF_INFORMATION),
   ]);
@@ -605,29 +607,42 @@ export const moa = (): SegmentDef =>
     r('Monetary Amount', 1, 18, 'S'),
   ]);
 
+export interface PricingSpec {
+  /** HCP08: the repriced approved revenue code (837I). */
+  readonly revenueCode: boolean;
+  /** HCP09/HCP10: the repriced approved procedure, with HCP09's qualifiers (line level). */
+  readonly procedureQualifiers?: readonly string[];
+  /** HCP11/HCP12: the repriced approved units, with HCP11's codes. */
+  readonly units?: readonly string[];
+  /** HCP01 takes every methodology; only the 837P's claim-level HCP leaves out `06`. */
+  readonly allMethodologies: boolean;
+}
+
 /** HCP Health Care Pricing (claim or line). */
-export const hcp = (
-  name: string,
-  line: { readonly procedureQualifiers: readonly string[]; readonly units: readonly string[] } | undefined,
-): SegmentDef => {
-  const lineUsage: Usage = line ? 'S' : 'N';
+export const hcp = (name: string, spec: PricingSpec): SegmentDef => {
+  const procedureUsage: Usage = spec.procedureQualifiers ? 'S' : 'N';
+  const unitUsage: Usage = spec.units ? 'S' : 'N';
   return segment('HCP', name, { usage: 'S' }, [
-    id('Pricing Methodology', 2, 2, PRICING_METHODOLOGY),
+    id(
+      'Pricing Methodology',
+      2,
+      2,
+      spec.allMethodologies ? PRICING_METHODOLOGY : PRICING_METHODOLOGY.filter((c) => c !== '06'),
+    ),
     r('Repriced Allowed Amount', 1, 18),
     r('Repriced Saving Amount', 1, 18, 'S'),
     an('Repricing Organization Identifier', 1, 50, 'S'),
     r('Repricing Per Diem or Flat Rate Amount', 1, 9, 'S'),
     an('Repriced Approved Ambulatory Patient Group Code', 1, 50, 'S'),
     r('Repriced Approved Ambulatory Patient Group Amount', 1, 18, 'S'),
-    unused('Product/Service ID', 'AN', 1, 48),
-    id('Product or Service ID Qualifier', 2, 2, line?.procedureQualifiers, lineUsage),
-    an('Repriced Approved Procedure Code', 1, 48, lineUsage),
-    id('Unit or Basis for Measurement Code', 2, 2, line?.units, lineUsage),
-    r('Repriced Approved Service Unit Count', 1, 15, lineUsage),
+    an('Repriced Approved Revenue Code', 1, 48, spec.revenueCode ? 'S' : 'N'),
+    id('Product or Service ID Qualifier', 2, 2, spec.procedureQualifiers, procedureUsage),
+    an('Repriced Approved Procedure Code', 1, 48, procedureUsage),
+    id('Unit or Basis for Measurement Code', 2, 2, spec.units, unitUsage),
+    r('Repriced Approved Service Unit Count', 1, 15, unitUsage),
     id('Reject Reason Code', 2, 2, ['T1', 'T2', 'T3', 'T4', 'T5', 'T6'], 'S'),
     id('Policy Compliance Code', 1, 2, ['1', '2', '3', '4', '5'], 'S'),
     id('Exception Code', 1, 2, ['1', '2', '3', '4', '5', '6'], 'S'),
-    unused('Unit or Basis for Measurement Code', 'ID', 2, 2),
   ]);
 };
 
@@ -649,19 +664,22 @@ export const procedure = (
     unusedComponent('Product/Service ID', 'AN', 1, 48),
   ]);
 
-/** SVD Line Adjudication Information (2430). */
-export const svd = (procedureQualifiers: readonly string[], revenueCode: boolean): SegmentDef =>
+/**
+ * SVD Line Adjudication Information (2430). The 837P requires the procedure (SVD03) and leaves out
+ * the revenue code (SVD04); the 837I requires the revenue code and makes the procedure situational.
+ */
+export const svd = (procedureQualifiers: readonly string[], institutional: boolean): SegmentDef =>
   segment('SVD', 'Line Adjudication Information', {}, [
     an('Other Payer Primary Identifier', 2, 80),
     r('Service Line Paid Amount', 1, 18),
-    procedure('Composite Medical Procedure Identifier', 'R', procedureQualifiers),
-    an('Service Line Revenue Code', 1, 48, revenueCode ? 'S' : 'N'),
+    procedure('Composite Medical Procedure Identifier', institutional ? 'S' : 'R', procedureQualifiers),
+    an('Service Line Revenue Code', 1, 48, institutional ? 'R' : 'N'),
     r('Paid Service Unit Count', 1, 15),
     n0('Bundled or Unbundled Line Number', 1, 6, 'S'),
   ]);
 
 /** 2410 Drug Identification: LIN, CTP, REF VY/XZ. */
-export const drugIdentification = (): LoopDef =>
+export const drugIdentification = (qualifiers: readonly string[] = DRUG_ID_QUALIFIER): LoopDef =>
   loop('2410', 'Drug Identification', { usage: 'S' }, [
     segment(
       'LIN',
@@ -669,14 +687,14 @@ export const drugIdentification = (): LoopDef =>
       {},
       [
         unused('Assigned Identification', 'AN', 1, 20),
-        id('Product or Service ID Qualifier', 2, 2, DRUG_ID_QUALIFIER),
+        id('Product or Service ID Qualifier', 2, 2, qualifiers),
         an('National Drug Code', 1, 48),
         ...Array.from({ length: 14 }, (): ElementDef[] => [
           unused('Product/Service ID Qualifier', 'ID', 2, 2),
           unused('Product/Service ID', 'AN', 1, 48),
         ]).flat(),
       ],
-      { element: 2, values: DRUG_ID_QUALIFIER },
+      { element: 2, values: qualifiers },
     ),
     segment('CTP', 'Drug Quantity', {}, [
       unused('Class of Trade Code', 'ID', 2, 2),
@@ -711,9 +729,9 @@ export const drugIdentification = (): LoopDef =>
   ]);
 
 /** 2430 Line Adjudication Information: SVD, CAS, DTP 573, AMT EAF. */
-export const lineAdjudication = (procedureQualifiers: readonly string[], revenueCode: boolean): LoopDef =>
+export const lineAdjudication = (procedureQualifiers: readonly string[], institutional: boolean): LoopDef =>
   loop('2430', 'Line Adjudication Information', { usage: 'S', max: 15 }, [
-    svd(procedureQualifiers, revenueCode),
+    svd(procedureQualifiers, institutional),
     cas('Line Adjustment'),
     dtp('Line Check or Remittance Date', ['573'], D8, { usage: 'R' }),
     amt('Remaining Patient Liability', ['EAF']),
@@ -734,7 +752,7 @@ export const otherPayer = (): LoopDef =>
   ]);
 
 /** 2330A Other Subscriber Name. */
-export const otherSubscriber = (): LoopDef =>
+export const otherSubscriber = (refMax = 1): LoopDef =>
   loop('2330A', 'Other Subscriber Name', {}, [
     nm1({
       name: 'Other Subscriber Name',
@@ -744,7 +762,7 @@ export const otherSubscriber = (): LoopDef =>
     }),
     n3('Other Subscriber Address', { usage: 'S' }),
     n4('Other Subscriber City, State, ZIP Code', { usage: 'S' }),
-    ref('Other Subscriber Secondary Identification', ['SY']),
+    ref('Other Subscriber Secondary Identification', ['SY'], { max: refMax }),
   ]);
 
 /** 2330C–G: another payer's id for one of the claim's providers (NM1 with no name or NPI, then REF). */
@@ -782,56 +800,45 @@ export const formIdentification = (): LoopDef =>
   ]);
 
 /** SBR Subscriber Information; the 2000B and 2320 forms differ in SBR02 and what is used. */
-export const sbr = (name: string, relationship: readonly string[], relationshipUsage: Usage): SegmentDef =>
+export const sbr = (
+  name: string,
+  relationship: readonly string[],
+  relationshipUsage: Usage,
+  insuranceType: Usage,
+): SegmentDef =>
   segment('SBR', name, {}, [
     id('Payer Responsibility Sequence Number Code', 1, 1, PAYER_RESPONSIBILITY),
     id('Individual Relationship Code', 2, 2, relationship, relationshipUsage),
     an('Insured Group or Policy Number', 1, 50, 'S'),
     an('Group Name', 1, 60, 'S'),
-    id('Insurance Type Code', 1, 3, INSURANCE_TYPE, 'S'),
+    id('Insurance Type Code', 1, 3, INSURANCE_TYPE, insuranceType),
     unused('Coordination of Benefits Code', 'ID', 1, 1),
     unused('Yes/No Condition or Response Code', 'ID', 1, 1),
     unused('Employment Status Code', 'ID', 2, 2),
     id('Claim Filing Indicator Code', 1, 2, CLAIM_FILING, 'S'),
   ]);
 
-/** PAT Patient Information: 2000B (death date, weight, pregnancy) or 2000C (with PAT01). */
-export const pat = (name: string, relationshipUsage: Usage, place: Place): SegmentDef =>
-  segment('PAT', name, place, [
-    id(
-      'Individual Relationship Code',
-      2,
-      2,
-      relationshipUsage === 'N' ? undefined : PATIENT_RELATIONSHIP,
-      relationshipUsage,
-    ),
+/**
+ * PAT Patient Information: in 2000B (837P only) death date, weight and pregnancy without PAT01;
+ * in 2000C PAT01, with those details only in the 837P (`details`).
+ */
+export const pat = (name: string, relationshipUsage: Usage, place: Place, details = true): SegmentDef => {
+  const detail: Usage = details ? 'S' : 'N';
+  return segment('PAT', name, place, [
+    id('Individual Relationship Code', 2, 2, PATIENT_RELATIONSHIP, relationshipUsage),
     unused('Patient Location Code', 'ID', 1, 1),
     unused('Employment Status Code', 'ID', 2, 2),
     unused('Student Status Code', 'ID', 1, 1),
-    id('Date Time Period Format Qualifier', 2, 3, D8, 'S'),
-    an('Patient Death Date', 1, 35, 'S'),
-    id('Unit or Basis for Measurement Code', 2, 2, ['01'], 'S'),
-    r('Patient Weight', 1, 10, 'S'),
-    id('Pregnancy Indicator', 1, 1, ['Y'], 'S'),
+    id('Date Time Period Format Qualifier', 2, 3, D8, detail),
+    an('Patient Death Date', 1, 35, detail),
+    id('Unit or Basis for Measurement Code', 2, 2, ['01'], detail),
+    r('Patient Weight', 1, 10, detail),
+    id('Pregnancy Indicator', 1, 1, ['Y'], detail),
   ]);
-
-/** The ST loop: ST, the given loops and SE. ST03 names the guide; the reader compares it with GS08. */
-export const stLoop = (children: readonly (SegmentDef | LoopDef)[]): LoopDef =>
-  loop('ST', 'Transaction Set Header', {}, [
-    segment('ST', 'Transaction Set Header', {}, [
-      id('Transaction Set Identifier Code', 3, 3, ['837']),
-      an('Transaction Set Control Number', 4, 9),
-      an('Implementation Convention Reference', 1, 35),
-    ]),
-    ...children,
-    segment('SE', 'Transaction Set Trailer', {}, [
-      n0('Number of Included Segments', 1, 10),
-      an('Transaction Set Control Number', 4, 9),
-    ]),
-  ]);
+};
 
 /** HEADER: BHT, 1000A Submitter Name, 1000B Receiver Name. `claimIdentifiers` is BHT06's list. */
-export const header = (claimIdentifiers: readonly string[]): LoopDef =>
+export const header = (claimIdentifiers: readonly string[], submitterNumbers: readonly string[]): LoopDef =>
   loop('HEADER', 'Table 1 - Header', {}, [
     segment('BHT', 'Beginning of Hierarchical Transaction', {}, [
       id('Hierarchical Structure Code', 4, 4, ['0019']),
@@ -846,13 +853,15 @@ export const header = (claimIdentifiers: readonly string[]): LoopDef =>
         name: 'Submitter Name',
         entity: ['41'],
         entityType: PERSON_OR_ORGANIZATION,
+        suffix: 'N',
         idQualifiers: ['46'],
       }),
+      // The extension (EX) may only follow a number, never lead.
       per(
         'Submitter EDI Contact Information',
         { usage: 'R', max: 2 },
-        ['ED', 'EM', 'FX', 'TE'],
-        ['ED', 'EM', 'EX', 'FX', 'TE'],
+        submitterNumbers,
+        [...submitterNumbers, 'EX'].sort(),
       ),
     ]),
     loop('1000B', 'Receiver Name', {}, [
@@ -910,7 +919,11 @@ export const hiSegment = (
     name,
     { usage: place.usage ?? 'S', max: place.max ?? 1 },
     Array.from({ length: 12 }, (_, i) =>
-      i === 0 ? healthCareCode('R', first, shape) : healthCareCode(i < count ? 'S' : 'N', others, shape),
+      i === 0
+        ? healthCareCode('R', first, shape)
+        : i < count
+          ? healthCareCode('S', others, shape)
+          : unused('Health Care Code Information'),
     ),
     { element: 1, component: 1, values: first },
   );

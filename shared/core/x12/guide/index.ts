@@ -1,6 +1,7 @@
 /**
  * The guides by GS08/ST03 version: the 005010 837P and 837I releases the pipeline accepts.
  */
+import { GUIDE_837I } from './837i.js';
 import { GUIDE_837P } from './837p.js';
 import type { TransactionGuide } from './model.js';
 
@@ -11,6 +12,9 @@ import type { TransactionGuide } from './model.js';
 const GUIDES: Readonly<Record<string, TransactionGuide>> = {
   '005010X222A1': GUIDE_837P,
   '005010X222A2': GUIDE_837P,
+  '005010X223A1': GUIDE_837I,
+  '005010X223A2': GUIDE_837I,
+  '005010X223A3': GUIDE_837I,
 };
 
 /** GS08 values of the 837 guides accepted, in release order. */
@@ -21,4 +25,4 @@ export function guideFor(version: string): TransactionGuide | undefined {
   return Object.hasOwn(GUIDES, version) ? GUIDES[version] : undefined;
 }
 
-export { GUIDE_837P };
+export { GUIDE_837I, GUIDE_837P };
