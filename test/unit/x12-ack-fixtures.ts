@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type {
+  ClaimUnit,
+  GroupSummary,
+  InterchangeSummary,
+  PlacedSegment,
+  TransactionSetSummary,
+  X12Issue,
+  X12ReadResult,
+} from '../../shared/core/x12/read-model.js';
+import { tokenizeX12 } from '../../shared/core/x12/tokenize.js';
+
+/**
+ * Inputs for the acknowledgement tests: the repo's 837 samples summarised the way the reader's
+ * `X12ReadResult` does (envelope control data, counts), issues planted by hand, and claims cut the
+ * way the reader's `ClaimUnit` is. The summaries only read envelope segments and HL/CLM boundaries,
+ * so they do not depend on the loop-aware reader.
+ */
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const sample = (name: string): Uint8Array => readFileSync(path.join(repoRoot, 'samples/x12', name));
+export const SAMPLE_837P = 'demo.example1.837';
+export const SAMPLE_837I = 'institutional-claim.837i';
+
+/** A fixed clock and our control numbers: goldens must not move. */
+export const NOW = new Date('2026-12-03T18:45:07Z');
+export const RECEIVED = new Date('2026-12-03T18:44:00Z');
+
+/** What the reader reports for a file with no defect: envelope summaries, no issue. */
+export function summarize(bytes: Uint8Array, issues: readonly X12Issue[] = []): X12ReadResult {
+  const { delimiters, segments } = tokenizeX12(bytes);
+  const interchanges: InterchangeSummary[] = [];
+  let isa: string[] = [];
+  let groups: GroupSummary[] = [];
+  let sets: TransactionSetSummary[] = [];
+  let gs: string[] = [];
+  let st: string[] = [];
+  let inSet = 0;
+  let claims = 0;
+  for (const { elements } of segments) {
+    const e = [...elements];
+    const id = e[0];
+    if (id === 'ISA') {
+      isa = e;
+      groups = [];
+    } else if (id === 'GS') {
+      gs = e;
+      sets = [];
+    } else if (id === 'ST') {
+      st = e;
+      inSet = 0;
+      claims = 0;
+    }
+    inSet++;
+    if (id === 'CLM') claims++;
+    if (id === 'SE') {
+      const control = st[2] ?? '';
+      const accepted = !issues.some((i) => i.transactionSet === control);
+      sets.push({ id: st[1] ?? '', control, version: st[3], segments: inSet, claims, accepted });
+    } else if (id === 'GE') {
+      groups.push({ functional: gs[1] ?? '', control: gs[6] ?? '', version: gs[8] ?? '', sets });
+    } else if (id === 'IEA') {
+      interchanges.push({
+        control: isa[13] ?? '',
+        senderQualifier: (isa[5] ?? '').trim(),
+        sender: (isa[6] ?? '').trim(),
+        receiverQualifier: (isa[7] ?? '').trim(),
+        receiver: (isa[8] ?? '').trim(),
+        date: isa[9] ?? '',
+        time: isa[10] ?? '',
+        version: isa[12] ?? '',
+        usage: isa[15] ?? '',
+        groups,
+      });
+    }
+  }
+  return { delimiters, interchanges, issues, moreIssues: 0 };
+}
+
+/** An issue as the reader reports it, placed in the first interchange/group/set of `result`. */
+export function issue(
+  result: X12ReadResult,
+  fields: Partial<X12Issue> & Pick<X12Issue, 'ack'>,
+  where: { group?: number; set?: number } = {},
+): X12Issue {
+  const interchange = result.interchanges[0];
+  const group = interchange?.groups[where.group ?? 0];
+  const set = group?.sets[where.set ?? 0];
+  return {
+    snip: 2,
+    expression: '',
+    message: 'planted',
+    loop: undefined,
+    segment: undefined,
+    position: 0,
+    element: undefined,
+    component: undefined,
+    interchange: interchange?.control,
+    group: group?.control,
+    transactionSet: set?.control,
+    ...fields,
+  };
+}
+
+/** Adds issues to a summary, marking the sets they sit in as not accepted. */
+export function withIssues(result: X12ReadResult, issues: readonly X12Issue[]): X12ReadResult {
+  return {
+    ...result,
+    issues,
+    interchanges: result.interchanges.map((ic) => ({
+      ...ic,
+      groups: ic.groups.map((g) => ({
+        ...g,
+        sets: g.sets.map((s) => ({
+          ...s,
+          accepted: !issues.some((i) => i.group === g.control && i.transactionSet === s.control),
+        })),
+      })),
+    })),
+  };
+}
+
+/**
+ * Claims cut from a sample the way the reader's `ClaimUnit` is: header (BHT to the first HL),
+ * billing provider (HL 20), subscriber (HL 22), patient (HL 23) and the claim from CLM on.
+ */
+export function claimUnits(bytes: Uint8Array, kind: '837P' | '837I'): ClaimUnit[] {
+  const { segments } = tokenizeX12(bytes);
+  const units: ClaimUnit[] = [];
+  let isa13 = '';
+  let gs = { control: '', version: '' };
+  let st02 = '';
+  let position = 0;
+  let header: PlacedSegment[] = [];
+  let billing: PlacedSegment[] = [];
+  let subscriber: PlacedSegment[] = [];
+  let patient: PlacedSegment[] | undefined;
+  let claim: PlacedSegment[] | undefined;
+  let level: 'header' | '20' | '22' | '23' = 'header';
+  const flush = () => {
+    if (claim === undefined) return;
+    units.push({
+      kind,
+      version: gs.version,
+      interchange: isa13,
+      group: gs.control,
+      transactionSet: st02,
+      index: units.length + 1,
+      header,
+      billingProvider: billing,
+      subscriber,
+      patient,
+      claim,
+    });
+    claim = undefined;
+  };
+  segments.forEach(({ elements }, i) => {
+    const id = elements[0] ?? '';
+    if (id === 'ISA') isa13 = elements[13] ?? '';
+    if (id === 'GS') gs = { control: elements[6] ?? '', version: elements[8] ?? '' };
+    if (id === 'ST') {
+      st02 = elements[2] ?? '';
+      position = 0;
+      header = [];
+      level = 'header';
+    }
+    position++;
+    const placed: PlacedSegment = { id, elements, loop: level, loopPath: [], position, ordinal: i + 1 };
+    if (id === 'HL') {
+      flush();
+      level = (elements[3] ?? '') as typeof level;
+      if (level === '20') billing = [];
+      if (level === '22') {
+        subscriber = [];
+        patient = undefined;
+      }
+      if (level === '23') patient = [];
+    }
+    if (id === 'SE') flush();
+    if (id === 'CLM') {
+      flush();
+      claim = [];
+    }
+    if (claim !== undefined) claim.push(placed);
+    else if (level === 'header' && id !== 'ST') header.push(placed);
+    else if (level === '20') billing.push(placed);
+    else if (level === '22') subscriber.push(placed);
+    else if (level === '23') patient?.push(placed);
+  });
+  return units;
+}
+
+/** Segments of a written acknowledgement, each as its elements. */
+export const segmentsOf = (x12: string): string[][] =>
+  tokenizeX12(new TextEncoder().encode(x12)).segments.map((s) => [...s.elements]);
