@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateX12Envelope } from '../../shared/core/x12/envelope.js';
+import { guideFor } from '../../shared/core/x12/guide/index.js';
+import type { PlacedSegment } from '../../shared/core/x12/read-model.js';
+import { readX12 } from '../../shared/core/x12/reader.js';
 import {
   type GeneratedX12,
   generateLarge,
@@ -139,6 +142,30 @@ const REQUIRED_PLACES: Record<X12ClaimKind, string[]> = {
   ],
 };
 
+/** Reads with the 837 guides, keeping every placed segment. */
+function read(g: GeneratedX12) {
+  const placed: PlacedSegment[] = [];
+  const result = readX12(encode(g.bytes), (segment) => placed.push(segment), { guides: guideFor });
+  return { result, placed };
+}
+
+/** The values at `loop/SEG/ELEMnn[-c]` among segments the reader placed in that loop. */
+function placedValues(g: GeneratedX12, placed: readonly PlacedSegment[], place: string): string[] {
+  const [loop = '', id = '', element = ''] = place.split('/');
+  const match = /(\d\d)(?:-(\d+))?$/.exec(element);
+  if (match === null) throw new Error(`bad place ${place}`);
+  const index = Number(match[1]);
+  const component = match[2] === undefined ? undefined : Number(match[2]);
+  const split = (value: string) => value.split(g.separators.component);
+  return placed
+    .filter((s) => s.id === id && s.loop === loop)
+    .flatMap((s) => {
+      // HI carries the same composite shape in each of its elements: any of them may hold the value.
+      const values = id === 'HI' ? s.elements.slice(1) : [s.elements[index] ?? ''];
+      return values.map((v) => (component === undefined ? v : (split(v)[component - 1] ?? '')));
+    });
+}
+
 describe('x12 planter', () => {
   it('is deterministic per seed and differs between seeds', () => {
     for (const kind of KINDS) {
@@ -228,6 +255,26 @@ describe('x12 planter', () => {
           sum += Number(s[chargeAt[1] as number]);
         }
       }
+    }
+  });
+
+  it.each(KINDS)('%s: the reader places every planted value in the loop its place names', (kind) => {
+    for (const seed of SEEDS.slice(0, 20)) {
+      const g = generateX12(kind, seed);
+      const { placed } = read(g);
+      for (const planted of g.planted) {
+        const values = placedValues(g, placed, planted.place);
+        const hit = values.some((v) =>
+          planted.inText || planted.kind === 'free-text'
+            ? v.includes(planted.value)
+            : v.trim() === planted.value ||
+              v.split('-').includes(planted.value) ||
+              v.startsWith(planted.value),
+        );
+        expect(hit, `seed ${seed} ${planted.place}`).toBe(true);
+      }
+      for (const kept of g.kept)
+        expect(placedValues(g, placed, kept.place), kept.place).toContain(kept.value);
     }
   });
 

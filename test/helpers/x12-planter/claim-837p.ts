@@ -84,10 +84,10 @@ export function write837PClaim(w: SegmentWriter, p: X12Planter, party: ClaimPart
       'LB',
       String(p.int(90, 260)),
       undefined,
-      'A',
-      p.pick(['A', 'B', 'C', 'D']),
+      p.pick(['A', 'B', 'C', 'D', 'E']),
       'DH',
       String(p.int(2, 30)),
+      undefined,
       undefined,
       p.chance(0.6)
         ? p.text('2300/CR1/CR109', ['TRANSPORT', ['name', party.patient.last], 'HOME FOR DIALYSIS'])
@@ -277,9 +277,9 @@ function writeLine(
       String(p.int(90, 260)),
       undefined,
       'A',
-      'A',
       'DH',
       String(line.units),
+      undefined,
       undefined,
       p.text('2400/CR1/CR109', ['RETURN TRIP FOR', ['name', party.patient.last]]),
     );
