@@ -14,7 +14,7 @@ import { decide, wholePolicyFor } from '../policies/registry.js';
 import type { Pseudonyms } from '../pseudonyms.js';
 import { PSEUDONYM_SYSTEM_PREFIX } from '../references.js';
 import type { ReportBuilder, Rule } from '../report.js';
-import { PhiContext, scrubFreeText } from '../scrubber.js';
+import { carriesPhi, PhiContext, scrubFreeText } from '../scrubber.js';
 import { claimPatientKey, claimPatientShiftKey } from './patient-key.js';
 import { KEEP_ALL, type X12Selectors } from './selectors.js';
 import { fromFhirDate, isDateFormat, maxLength, safeValue, toFhirDate, withheldDate } from './values.js';
@@ -428,7 +428,11 @@ export class X12Transform {
     );
     if (city !== '') {
       const outcome = this.decideValue(segment, 1, 'Address', 'city', 'city', 'string', city, {});
-      out[1] = outcome === DROP ? X12_PLACEHOLDER : this.safe(String(outcome.value), 'N401');
+      // A kept city (a limited data set) that spells the person's name goes too, as a display would.
+      const kept =
+        outcome === DROP || carriesPhi(city, this.context, false) ? undefined : String(outcome.value);
+      if (kept === undefined && outcome !== DROP) this.count('phi-check-drop', segment, '01');
+      out[1] = kept === undefined ? X12_PLACEHOLDER : this.safe(kept, 'N401');
     }
     if (zip !== '') {
       const outcome = this.decideValue(segment, 3, 'X12.N4', 'N403', 'postalCode', 'string', zip, {});
@@ -545,8 +549,8 @@ export class X12Transform {
 
   /** HI composites whose third component names a date format (837I BH, BI, BBR, BBQ…) carry a date in the fourth. */
   private compositeDates(segment: PlacedSegment, out: string[]): void {
-    const c = this.options.delimiters.component;
     for (let n = 1; n < out.length; n++) {
+      const c = compositeSeparator(out[n] ?? '', this.options.delimiters.component);
       const parts = (out[n] ?? '').split(c);
       const format = parts[2] ?? '';
       const value = parts[3] ?? '';

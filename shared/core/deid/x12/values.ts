@@ -93,3 +93,14 @@ export const MAX_LENGTH: Readonly<Record<string, number>> = {
 };
 
 export const maxLength = (key: string): number => MAX_LENGTH[key] ?? 80;
+
+/**
+ * The component separator an HI element is written with: the declared one, or, in a file that
+ * declares one and writes another (some published samples do), the character after the qualifier,
+ * so a date in a mis-separated composite is still found.
+ */
+export function compositeSeparator(value: string, declared: string): string {
+  if (value.includes(declared)) return declared;
+  const other = /^[A-Z0-9]{1,3}([^A-Za-z0-9 ])/.exec(value)?.[1];
+  return other ?? declared;
+}
