@@ -17,7 +17,15 @@ import type { ReportBuilder, Rule } from '../report.js';
 import { carriesPhi, PhiContext, scrubFreeText } from '../scrubber.js';
 import { claimPatientKey, claimPatientShiftKey } from './patient-key.js';
 import { KEEP_ALL, type X12Selectors } from './selectors.js';
-import { fromFhirDate, isDateFormat, maxLength, safeValue, toFhirDate, withheldDate } from './values.js';
+import {
+  compositeSeparator,
+  fromFhirDate,
+  isDateFormat,
+  maxLength,
+  safeValue,
+  toFhirDate,
+  withheldDate,
+} from './values.js';
 
 /**
  * De-identifies an 837 in place, segment by segment, with the FHIR policy registry deciding every
