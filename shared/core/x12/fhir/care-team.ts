@@ -9,7 +9,7 @@ import { element, firstIn } from './segments.js';
  * Claim.careTeam from the provider loops: 2310x at the claim, 2420x on a line, told apart by NM101
  * (82 rendering, 71 attending, 72 operating, ZZ other operating, DN/P3 referring, DQ supervising,
  * DK ordering, QB purchased service). Service facilities (77) and ambulance places (PW, 45) are not
- * care-team members. The provider's PRV*PE taxonomy is the member's qualification.
+ * care-team members. The provider's PRV taxonomy (PRV03) is the member's qualification.
  */
 export class CareTeam {
   readonly members: ClaimCareTeam[] = [];
@@ -26,7 +26,7 @@ export class CareTeam {
       const roleCoding = CARE_TEAM_ROLE[element(nm1, 1) ?? ''];
       if (nm1 === undefined || roleCoding === undefined) continue;
       const provider = addProvider(this.context, `${role}/${loop}`, { nm1, segments: own });
-      sequences.push(this.add(provider, roleCoding, element(firstIn(own, 'PRV', undefined, ['PE']), 3)));
+      sequences.push(this.add(provider, roleCoding, element(firstIn(own, 'PRV'), 3)));
     }
     return sequences;
   }
