@@ -31,15 +31,20 @@ const LAST_UPDATED = '2026-12-03T12:00:00Z';
 
 function mapFile(file: string, lastUpdated: string | undefined) {
   const { delimiters, claims } = handLoops(readFileSync(file, 'latin1'));
-  return claims.map((claim) => mapClaimToFhir(claim, delimiters, lastUpdated === undefined ? {} : { lastUpdated }));
+  return claims.map((claim) =>
+    mapClaimToFhir(claim, delimiters, lastUpdated === undefined ? {} : { lastUpdated }),
+  );
 }
 
 describe('837 → FHIR over the repo samples', () => {
-  it.each(SAMPLES.map((f) => [path.basename(f), f]))('%s maps to Bundles the R4 validator accepts', (_, file) => {
-    const bundles = mapFile(file, LAST_UPDATED);
-    expect(bundles.length).toBeGreaterThan(0);
-    for (const bundle of bundles) expect(() => validateBundle(bundle)).not.toThrow();
-  });
+  it.each(SAMPLES.map((f) => [path.basename(f), f]))(
+    '%s maps to Bundles the R4 validator accepts',
+    (_, file) => {
+      const bundles = mapFile(file, LAST_UPDATED);
+      expect(bundles.length).toBeGreaterThan(0);
+      for (const bundle of bundles) expect(() => validateBundle(bundle)).not.toThrow();
+    },
+  );
 });
 
 describe.skipIf(FILES.length === 0)('837 → FHIR over the corpus', () => {
