@@ -46,7 +46,15 @@ export interface SegmentDef {
    * What tells this segment apart from a sibling with the same id, e.g. NM101 `IL` for the
    * subscriber name; `element` is 1-based. A segment with no `match` takes any value there.
    */
-  readonly match?: { readonly element: number; readonly values: readonly string[] };
+  readonly match?: {
+    readonly element: number;
+    readonly values: readonly string[];
+    /**
+     * 1-based component of a composite element that carries the code (HI01-1 tells the 837's HI
+     * segments apart); absent: the whole element's value.
+     */
+    readonly component?: number;
+  };
   /** Element 01 first. */
   readonly elements: readonly ElementDef[];
 }
