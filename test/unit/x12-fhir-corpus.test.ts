@@ -1,10 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Bundle } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { validateBundle } from '../../shared/core/fhir/validate-bundle.js';
-import { mapClaimToFhir } from '../../shared/core/x12/fhir/map-claim.js';
-import { handLoops } from './x12-fhir-hand-loops.js';
+import { claimBundleHandler } from '../../shared/core/x12/fhir/claim-bundles.js';
+import { readX12 } from '../../shared/core/x12/reader.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const corpus = path.resolve(repoRoot, '../shared/corpus/x12');
@@ -17,7 +18,7 @@ const filesIn = (dir: string, keep: (name: string) => boolean = () => true): str
         .map((name) => path.join(dir, name))
     : [];
 
-/** Every 5010 837 of the corpus (4010 files are another guide) and the repo's samples. */
+/** Every 5010 837 of the corpus (the 4010 files are another guide) and the repo's samples. */
 const FILES = [
   ...filesIn(path.join(corpus, 'linuxforhealth-x12/837_005010X222A2')),
   ...filesIn(path.join(corpus, 'linuxforhealth-x12/837_005010X223A3')),
@@ -29,29 +30,55 @@ const SAMPLES = filesIn(path.join(repoRoot, 'samples/x12'), (n) => /\.837/.test(
 
 const LAST_UPDATED = '2026-12-03T12:00:00Z';
 
-function mapFile(file: string, lastUpdated: string | undefined) {
-  const { delimiters, claims } = handLoops(readFileSync(file, 'latin1'));
-  return claims.map((claim) =>
-    mapClaimToFhir(claim, delimiters, lastUpdated === undefined ? {} : { lastUpdated }),
-  );
+/** Some published examples carry a wrong SE01: recount each set's segments (ST to SE) first. */
+function withRecountedSe01(text: string): string {
+  const segmentTerminator = text.charAt(105);
+  const element = text.charAt(3);
+  const segments = text.split(segmentTerminator);
+  let count = 0;
+  return segments
+    .map((segment) => {
+      const id = segment.trim().split(element, 1)[0];
+      if (id === 'ST') count = 0;
+      if (id !== undefined && id !== '') count += 1;
+      if (id !== 'SE') return segment;
+      const lead = segment.slice(0, segment.indexOf('SE'));
+      const [, , control = ''] = segment.trim().split(element);
+      return `${lead}SE${element}${count}${element}${control}`;
+    })
+    .join(segmentTerminator);
 }
 
-describe('837 → FHIR over the repo samples', () => {
+const claimCount = (text: string): number =>
+  text.split(text.charAt(105)).filter((s) => s.trim().startsWith(`CLM${text.charAt(3)}`)).length;
+
+function mapFile(file: string, lastUpdated: string | undefined): { bundles: Bundle[]; claims: number } {
+  const text = withRecountedSe01(readFileSync(file, 'latin1'));
+  const bundles: Bundle[] = [];
+  readX12(
+    Buffer.from(text, 'latin1'),
+    claimBundleHandler((bundle) => bundles.push(bundle), lastUpdated === undefined ? {} : { lastUpdated }),
+  );
+  return { bundles, claims: claimCount(text) };
+}
+
+describe('837 → FHIR over the repo samples, read by the streaming reader', () => {
   it.each(SAMPLES.map((f) => [path.basename(f), f]))(
     '%s maps to Bundles the R4 validator accepts',
     (_, file) => {
-      const bundles = mapFile(file, LAST_UPDATED);
-      expect(bundles.length).toBeGreaterThan(0);
+      const { bundles, claims } = mapFile(file, LAST_UPDATED);
+      expect(bundles).toHaveLength(claims);
       for (const bundle of bundles) expect(() => validateBundle(bundle)).not.toThrow();
     },
   );
 });
 
 describe.skipIf(FILES.length === 0)('837 → FHIR over the corpus', () => {
-  it.each(FILES.map((f) => [path.relative(corpus, f), f]))('%s: every claim validates', (_, file) => {
+  it.each(FILES.map((f) => [path.relative(corpus, f), f]))('%s: one valid Bundle per claim', (_, file) => {
     for (const lastUpdated of [undefined, LAST_UPDATED]) {
-      const bundles = mapFile(file, lastUpdated);
-      expect(bundles.length).toBeGreaterThan(0);
+      const { bundles, claims } = mapFile(file, lastUpdated);
+      expect(claims).toBeGreaterThan(0);
+      expect(bundles).toHaveLength(claims);
       for (const bundle of bundles) {
         const summary = validateBundle(bundle);
         expect(summary.resourceCounts.Claim).toBe(1);

@@ -9,15 +9,22 @@ import type {
   Resource,
 } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
+import {
+  claimPatientId,
+  claimPatientKeyOf,
+  claimPatientShiftKey,
+} from '../../shared/core/deid/x12/patient-key.js';
 import { isPipelineError } from '../../shared/core/errors.js';
 import { validateBundle } from '../../shared/core/fhir/validate-bundle.js';
+import { claimGrouper } from '../../shared/core/x12/claims.js';
 import { SYSTEM } from '../../shared/core/x12/fhir/codes.js';
 import {
   mapClaimStreamToFhir,
   mapClaimsToFhir,
   mapClaimToFhir,
 } from '../../shared/core/x12/fhir/map-claim.js';
-import { handLoops } from './x12-fhir-hand-loops.js';
+import type { ClaimUnit } from '../../shared/core/x12/read-model.js';
+import { readX12 } from '../../shared/core/x12/reader.js';
 
 const P = '005010X222A1';
 const I = '005010X223A3';
@@ -58,8 +65,18 @@ const subscriberSelf = (id = 'MEM100', hl = '2') => [
   'NM1*PR*2*BIG PAYER*****PI*PAYER9',
 ];
 
+/** The reader's claims of an interchange, with its delimiters. */
+function readClaims(text: string) {
+  const claims: ClaimUnit[] = [];
+  const result = readX12(
+    new TextEncoder().encode(text),
+    claimGrouper((claim) => claims.push(claim)),
+  );
+  return { delimiters: result.delimiters, claims, issues: result.issues };
+}
+
 function map(text: string, options: { lastUpdated?: string; submissionId?: string } = {}): Bundle[] {
-  const { delimiters, claims } = handLoops(text);
+  const { delimiters, claims } = readClaims(text);
   return claims.map((claim) => mapClaimToFhir(claim, delimiters, options));
 }
 
@@ -569,7 +586,22 @@ describe('profiles, ids and streaming', () => {
     expect(patientIds[0]).toBe(patientIds[1]);
     expect(patientIds[2]).not.toBe(patientIds[0]);
     for (const bundle of [a, b, c]) {
-      for (const entry of bundle.entry ?? []) expect(entry.fullUrl).toBe(`urn:uuid:${entry.resource?.id}`);
+      for (const entry of bundle.entry ?? []) {
+        if (entry.resource?.resourceType === 'Patient')
+          expect(entry.fullUrl).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
+        else expect(entry.fullUrl).toBe(`urn:uuid:${entry.resource?.id}`);
+      }
+    }
+  });
+
+  it('names the patient as X12 de-identification does, so both shift the same patient by the same days', () => {
+    const { delimiters, claims } = readClaims(twoClaims);
+    for (const claim of claims) {
+      const patient = one<Patient>(mapClaimToFhir(claim, delimiters, {}), 'Patient');
+      expect(patient.id).toBe(claimPatientId(claimPatientKeyOf(claim.subscriber, claim.patient)));
+      expect(`Patient/${patient.id}`).toBe(
+        claimPatientShiftKey(claimPatientKeyOf(claim.subscriber, claim.patient)),
+      );
     }
   });
 
@@ -579,7 +611,7 @@ describe('profiles, ids and streaming', () => {
   });
 
   it('streams one Bundle per claim, synchronously and asynchronously', async () => {
-    const { delimiters, claims } = handLoops(twoClaims);
+    const { delimiters, claims } = readClaims(twoClaims);
     const sync = [...mapClaimsToFhir(claims, delimiters)];
     expect(sync.map((b) => one<Claim>(b, 'Claim').identifier?.[0]?.value)).toEqual(['A', 'B', 'C']);
     async function* source() {

@@ -1,4 +1,5 @@
 import type { Bundle, Reference } from '@medplum/fhirtypes';
+import { claimPatientId, claimPatientKeyOf } from '../../deid/x12/patient-key.js';
 import { reject } from '../../errors.js';
 import type { ClaimUnit, Delimiters } from '../read-model.js';
 import { addClaim } from './claim.js';
@@ -7,7 +8,6 @@ import { addClaimCoverage, addClaimPayer, addOtherCoverages } from './coverage.j
 import { addEncounter } from './encounter.js';
 import { addProvider, isOrganization } from './parties.js';
 import { addPatient } from './patient.js';
-import { localClaimPatientId, localClaimPatientKey } from './patient-key-local.js';
 import { firstIn } from './segments.js';
 
 export interface ClaimMappingOptions {
@@ -50,7 +50,9 @@ export function mapClaimToFhir(
     throw reject('invalid-claim', 'The claim has no payer to map.', { expression: '2010BB/NM1' });
   }
   const provider = addProvider(context, 'billing', { nm1: billingNm1, segments: billingSegments });
-  const patientId = localClaimPatientId(localClaimPatientKey(claim, delimiters));
+  // The id X12 de-identification keys the patient's date shift by (as `Patient/<id>`): the same days
+  // move whether the patient's claim is de-identified as X12 or as this Bundle.
+  const patientId = claimPatientId(claimPatientKeyOf(claim.subscriber, claim.patient));
   const { reference: patient } = addPatient(context, patientId, payer);
   const primary = addClaimCoverage(context, patient, payer);
   const others = addOtherCoverages(context, patient);

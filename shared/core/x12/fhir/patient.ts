@@ -2,6 +2,7 @@ import type { Identifier, Organization, Patient, Reference } from '@medplum/fhir
 import type { PlacedSegment } from '../read-model.js';
 import { concept, GENDER, PROFILE, SYSTEM } from './codes.js';
 import { canProfile, type MappingContext } from './context.js';
+import { uuidV5 } from './ids.js';
 import { addressOf, personName } from './parties.js';
 import { element, firstIn, inLoop, segmentsIn } from './segments.js';
 import { x12Date } from './values.js';
@@ -64,7 +65,8 @@ export function addPatient(
   // C4BB Patient: a member id (MB), a name and a gender (US Core).
   const conforms =
     canProfile(context) && !dependent && memberId !== undefined && name !== undefined && gender !== undefined;
-  const fullUrl = `urn:uuid:${patientId}`;
+  // Patient.id is not a UUID (see claimPatientId): the fullUrl is one derived from it.
+  const fullUrl = `urn:uuid:${uuidV5(`patient|${patientId}`)}`;
   context.entries.push({
     fullUrl,
     resource: {
