@@ -198,6 +198,7 @@ function toEvent(
       timeEpoch: now.getTime(),
     },
     ...(pathParameters && Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
+    ...queryParameters(url),
     body: body.toString('base64'),
     isBase64Encoded: true,
   };
@@ -240,4 +241,13 @@ function writeResult(res: ServerResponse, result: HttpResult, closeAfter: boolea
   if (closeAfter) headers.Connection = 'close';
   res.writeHead(result.statusCode, headers);
   res.end(body);
+}
+
+/** API Gateway's `queryStringParameters`: repeated names joined with commas; absent when there are none. */
+function queryParameters(url: URL): { queryStringParameters?: Record<string, string> } {
+  const names = [...new Set(url.searchParams.keys())];
+  if (names.length === 0) return {};
+  return {
+    queryStringParameters: Object.fromEntries(names.map((n) => [n, url.searchParams.getAll(n).join(',')])),
+  };
 }

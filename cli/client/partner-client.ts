@@ -64,7 +64,13 @@ export class PartnerClient {
 
   async submit(
     body: Uint8Array,
-    opts: { kind?: SubmissionKind; idempotencyKey?: string; encoding?: 'unencoded' | 'standard' } = {},
+    opts: {
+      kind?: SubmissionKind;
+      idempotencyKey?: string;
+      encoding?: 'unencoded' | 'standard';
+      /** `application/edi-x12` asks for a refused claim file's TA1 or 999 instead of the OperationOutcome. */
+      accept?: string;
+    } = {},
   ): Promise<HttpsResponse & { json: unknown; claim: boolean }> {
     const kind = opts.kind ?? detectKind(body);
     if (!kind) throw new CliError('the file is neither FHIR JSON nor X12');
@@ -79,6 +85,7 @@ export class PartnerClient {
           encoding: opts.encoding ?? 'unencoded',
         }),
         ...(opts.idempotencyKey ? { 'Idempotency-Key': opts.idempotencyKey } : {}),
+        ...(opts.accept ? { Accept: opts.accept } : {}),
       },
       body,
     });

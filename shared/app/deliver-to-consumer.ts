@@ -5,6 +5,7 @@ import { lineOutputs } from '../core/deid/gate/gate.js';
 import { bundleResourcesForNdjson } from '../core/deid/ndjson.js';
 import { countsWithProvenance, withProvenanceEntry, withProvenanceLine } from '../core/deid/provenance.js';
 import { recordDelivery } from './audit-events.js';
+import { claimsAsBundle, renderX12Copy } from './claim-copy.js';
 import { deliverToFhir } from './deliver-to-fhir.js';
 import {
   CLAIM_LEASE_MS,
@@ -33,7 +34,7 @@ export interface DeliveryAttempt {
 export interface ConsumerCopy {
   readonly bytes: Uint8Array;
   readonly contentType: string;
-  readonly ext: 'ndjson' | 'json';
+  readonly ext: 'ndjson' | 'json' | 'x12';
   readonly resourceCounts: Record<string, number>;
 }
 
@@ -110,7 +111,10 @@ export async function deliverToConsumer(
 
   const { contract } = await loadContract(deps.contracts, consumer);
   if (!contractAccepts(contract, msg.kind)) return { outcome: 'not-subscribed' };
-  const plaintext = await decryptRaw(deps, msg);
+  const raw = await decryptRaw(deps, msg);
+  // Claims go out as the 837 itself or as FHIR: mapped first, then treated exactly as a Bundle is.
+  const asX12 = msg.kind === 'claim' && contract.claims?.output === 'x12';
+  const plaintext = msg.kind === 'claim' && !asX12 ? claimsAsBundle(raw) : raw;
   const keyName = consumerKeyName(consumer);
   const keyId = `deid-${consumer}`;
   const secret = await loadOrCreateSecret(deps, keyName, keyId);
@@ -126,7 +130,10 @@ export async function deliverToConsumer(
     });
     return { outcome: 'delivered' };
   }
-  const copy = renderConsumerCopy(contract, plaintext, secret, keyId, msg.receivedAt.slice(0, 10));
+  const referenceDate = msg.receivedAt.slice(0, 10);
+  const copy: ConsumerCopy = asX12
+    ? renderX12Copy(contract, plaintext, secret, keyId, referenceDate)
+    : renderConsumerCopy(contract, plaintext, secret, keyId, referenceDate);
   const key = storageKeys.consumerCopy(consumer, submissionId, copy.ext);
   if (!(await deps.objects.exists(key))) {
     const ciphertext = await deps.envelope.encrypt(

@@ -5,9 +5,15 @@ import { validateBundle } from '../core/fhir/validate-bundle.js';
 import { verifyContentDigest } from '../core/integrity/content-digest.js';
 import { parseSafeJson } from '../core/json/safe-json.js';
 import { verifyDetachedJws } from '../core/jws/detached-jws.js';
-import { validateX12Envelope } from '../core/x12/envelope.js';
+import { storeAcknowledgement } from './acknowledgements.js';
 import { auditRefusal, recordAudit } from './audit-events.js';
 import { authenticate } from './authenticate.js';
+import {
+  type CheckedClaimFile,
+  checkClaimFile,
+  recordInterchanges,
+  refuseRepeatedInterchanges,
+} from './claim-door.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import type { IngestMessage } from './queue-messages.js';
 import { storageKeys } from './storage-keys.js';
@@ -79,8 +85,12 @@ export async function ingestSubmission(
     }
     const contentDigest = verifyContentDigest(req.contentDigest, req.body);
     await verifyDetachedJws(req.signature, req.body, { partnerKeys: partner.keys, now: deps.clock.now() });
-    const summary = validateContent(req.kind, req.body);
+    const claimFile = req.kind === 'claim' ? checkClaimFile(req.body, deps.clock.now()) : undefined;
+    const summary = claimFile?.counts ?? validateBundle(parseSafeJson(req.body)).resourceCounts;
     const idempotencyKey = checkIdempotencyKey(req.idempotencyKey);
+    if (claimFile !== undefined) {
+      await refuseRepeatedInterchanges(deps, partner.id, claimFile, contentDigest, deps.clock.now());
+    }
 
     const accepted = await persist(deps, {
       partnerId: partner.id,
@@ -90,6 +100,7 @@ export async function ingestSubmission(
       idempotencyKey: idempotencyKey ?? `digest:${contentDigest}`,
       resourceCounts: summary,
       requestId: req.requestId,
+      claimFile,
     });
     await recordAudit(deps.audit, deps.clock, {
       actor: { type: 'partner', id: partner.id },
@@ -128,14 +139,6 @@ function checkMediaType(
   if (!ok) throw reject('unsupported-media-type', `this route accepts only ${ROUTES[kind].mediaType}`);
 }
 
-function validateContent(kind: SubmissionKind, body: Uint8Array): Record<string, number> {
-  if (kind === 'claim') {
-    const claim = validateX12Envelope(body);
-    return { [claim.kind]: claim.claims };
-  }
-  return validateBundle(parseSafeJson(body)).resourceCounts;
-}
-
 function checkIdempotencyKey(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (!/^[\x20-\x7e]{1,255}$/.test(value)) {
@@ -152,6 +155,8 @@ interface NewSubmission {
   readonly idempotencyKey: string;
   readonly resourceCounts: Record<string, number>;
   readonly requestId: string;
+  /** A claim file's checked interchanges and its accepting TA1 and 999. */
+  readonly claimFile: CheckedClaimFile | undefined;
 }
 
 /**
@@ -186,6 +191,12 @@ async function persist(deps: PipelineDeps, sub: NewSubmission): Promise<Submissi
       rawEncryptionContext(sub.partnerId, submissionId),
     );
     await deps.objects.put(rawKey, ciphertext, { ifAbsent: true, contentType: 'application/octet-stream' });
+  }
+  if (sub.claimFile !== undefined) {
+    // Before the record: a retry that finds the record finds the acknowledgements and markers too.
+    await storeAcknowledgement(deps, sub.partnerId, submissionId, 'ta1', sub.claimFile.ta1);
+    await storeAcknowledgement(deps, sub.partnerId, submissionId, '999', sub.claimFile.functional);
+    await recordInterchanges(deps, sub.partnerId, sub.claimFile, submissionId, sub.contentDigest);
   }
   const record: SubmissionRecord = {
     id: submissionId,

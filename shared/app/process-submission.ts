@@ -1,5 +1,6 @@
 import { parseContract } from '../core/deid/contract.js';
 import { recordAudit } from './audit-events.js';
+import { acknowledgeProcessedClaims } from './claim-acknowledgement.js';
 import { writeConsumerStatus } from './consumer-status.js';
 import { contractAccepts } from './load-contract.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -17,7 +18,8 @@ export async function processSubmission(
   deps: PipelineDeps,
   msg: IngestMessage,
 ): Promise<{ consumers: string[] }> {
-  await decryptRaw(deps, msg);
+  const plaintext = await decryptRaw(deps, msg);
+  if (msg.kind === 'claim') await acknowledgeProcessedClaims(deps, msg, plaintext);
   const consumers: string[] = [];
   for (const stored of await deps.contracts.list()) {
     let accepts = true;

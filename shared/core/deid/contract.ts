@@ -129,6 +129,9 @@ function checkSettings(c: ConsumerContract, source: string): void {
   if (kinds.includes('claim') && c.claims === undefined) {
     throw fail(source, 'claims', 'required when \'kinds\' lists claim: { "output": "x12" | "fhir" }');
   }
+  if (c.claims?.output === 'x12' && c.delivery?.type === 'fhir') {
+    throw fail(source, 'claims.output', "x12 copies cannot go to a FHIR server; use 'fhir'");
+  }
   if (!kinds.includes('claim') && c.claims !== undefined) {
     throw fail(source, 'claims', "given, but 'kinds' does not list claim");
   }

@@ -1,0 +1,61 @@
+import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
+import { compileSelectors } from '../core/deid/compile.js';
+import type { ConsumerContract } from '../core/deid/contract.js';
+import { createReleaseGate } from '../core/deid/gate/gate.js';
+import { assertX12Releasable, collectX12IdentifyingValues } from '../core/deid/gate/x12.js';
+import { Pseudonyms } from '../core/deid/pseudonyms.js';
+import { deidentifyX12 } from '../core/deid/x12/deidentify.js';
+import { claimBundleHandler } from '../core/x12/fhir/claim-bundles.js';
+import { readX12 } from '../core/x12/reader.js';
+
+/**
+ * A claim file as one FHIR R4 `collection` Bundle: every claim mapped (Claim, Patient, Coverage,
+ * Organizations, Practitioners, Encounter) in file order, ready for the same de-identification,
+ * release gate and output formats as a submitted Bundle.
+ */
+export function claimsAsBundle(plaintext: Uint8Array): Uint8Array {
+  const entry: BundleEntry[] = [];
+  readX12(
+    plaintext,
+    claimBundleHandler((bundle: Bundle) => {
+      entry.push(...(bundle.entry ?? []));
+    }),
+  );
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'collection', entry };
+  return new TextEncoder().encode(JSON.stringify(bundle));
+}
+
+export interface X12Copy {
+  readonly bytes: Uint8Array;
+  readonly contentType: 'application/edi-x12';
+  readonly ext: 'x12';
+  readonly resourceCounts: Record<string, number>;
+}
+
+/**
+ * A consumer's X12 copy of a claim file: de-identified in place under its contract (the same keys as
+ * its FHIR copies, so a patient's pseudonyms and date shift agree), then the X12 release gate over the
+ * exact bytes to release, against the identifying values of the input: `residual-phi` if any remains.
+ */
+export function renderX12Copy(
+  contract: ConsumerContract,
+  plaintext: Uint8Array,
+  secret: Uint8Array,
+  keyId: string,
+  referenceDate: string,
+): X12Copy {
+  const { output, report } = deidentifyX12(plaintext, {
+    contract: compileSelectors(contract),
+    pseudonyms: new Pseudonyms(secret, keyId, contract.name),
+    keyId,
+    referenceDate,
+  });
+  const gate = createReleaseGate(contract);
+  assertX12Releasable(gate, collectX12IdentifyingValues(plaintext, gate.policy), output, 'consumer copy');
+  return {
+    bytes: output,
+    contentType: 'application/edi-x12',
+    ext: 'x12',
+    resourceCounts: report.resourceCounts,
+  };
+}
