@@ -2,11 +2,13 @@ import os from 'node:os';
 import { benchDeid } from './deid.js';
 import { benchEndToEnd } from './end-to-end.js';
 import { benchIngest } from './ingest.js';
+import { benchX12 } from './x12.js';
 
 const SECTIONS: readonly { title: string; run: () => Promise<string[]> }[] = [
   { title: 'Ingest (local stack, HTTPS, one Node process, workers off)', run: benchIngest },
   { title: 'De-identification (MB/s per profile beside JSON parse + serialize)', run: benchDeid },
   { title: 'End to end (ingest → process → deliver → notify), two consumers', run: benchEndToEnd },
+  { title: 'X12 837 (MB/s beside a split on the separators, node-x12 and x12-parser)', run: benchX12 },
 ];
 
 /** `npm run bench`: measured numbers, printed as Markdown tables. `npm run bench -- ingest` runs one section. */

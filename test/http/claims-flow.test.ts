@@ -1,12 +1,15 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHandler as createProcess } from '../../functions/sqs-process.js';
+import { localLambdaContext } from '../../local/lambda-context.js';
 import { addPartner } from '../../local/partner-keys.js';
 import { ConsumerNotificationSchema } from '../../shared/app/queue-messages.js';
 import { queueNames } from '../../shared/app/queue-names.js';
 import { consumerEncryptionContext, consumerKeyName } from '../../shared/app/submission.js';
 import { validateBundle } from '../../shared/core/fhir/validate-bundle.js';
 import { claimFileAccepted, validateClaimFile } from '../../shared/core/x12/validate.js';
+import { sqsEvent } from '../helpers/sqs-events.js';
 import { startTestStack, type TestStack } from '../helpers/test-stack.js';
 import { until } from '../helpers/until.js';
 
@@ -169,5 +172,47 @@ describe('Claims: an 837 is checked, acknowledged and delivered as X12 and as FH
     const unknown = await other.acknowledgement('00000000-0000-4000-8000-000000000000', '999');
     expect(theirs.status).toBe(404);
     expect(theirs.text).toBe(unknown.text);
+  });
+});
+
+describe('Claims: a kind no contract takes is never called delivered', () => {
+  let t: TestStack;
+  beforeAll(async () => {
+    t = await startTestStack({ PHI_WORKERS: 'false' });
+    // Every consumer back to bundles only.
+    const dir = path.join(t.home, 'contracts');
+    for (const file of await readdir(dir)) {
+      const contract = JSON.parse(await readFile(path.join(dir, file), 'utf8')) as Record<string, unknown>;
+      delete contract.kinds;
+      delete contract.claims;
+      await writeFile(path.join(dir, file), JSON.stringify(contract));
+    }
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('stays accepted, with no consumer and reason no-consumer, once processed', async () => {
+    const client = await t.client();
+    const res = await client.submit(await sample('demo.example1.837'));
+    const id = (res.json as { submissionId: string }).submissionId;
+    const deps = t.stack.deps;
+    const [ingest] = await deps.queue.receive(queueNames.ingest, { maxMessages: 1 });
+    const processed = await createProcess(async () => deps)(
+      sqsEvent(queueNames.ingest, [{ body: ingest?.body ?? '', messageId: 'i-0' }]),
+      localLambdaContext('process', 'p'),
+    );
+    expect(processed).toEqual({ batchItemFailures: [] });
+    const status = (await client.status(id)).json;
+    expect(status).toMatchObject({
+      id,
+      kind: 'claim',
+      status: 'accepted',
+      consumers: [],
+      reason: 'no-consumer',
+    });
+    for (const consumer of ['analytics', 'billing', 'research']) {
+      expect(await deps.queue.receive(queueNames.deliver(consumer), { maxMessages: 1 })).toEqual([]);
+    }
   });
 });

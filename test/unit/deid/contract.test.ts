@@ -55,6 +55,12 @@ const EXPECTED_FIELD: readonly (readonly [string, string])[] = [
   ['bad-restricted-list', 'zip.restrictedPrefixes'],
   ['bad-free-text', 'freeText'],
   ['bad-output-format', 'output.format'],
+  ['kinds-unknown', 'kinds[1]'],
+  ['kinds-duplicate', 'kinds'],
+  ['claim-without-output', 'claims'],
+  ['claims-without-kind', 'claims'],
+  ['claims-bad-output', 'claims.output'],
+  ['claims-x12-to-fhir-server', 'claims.output'],
   ['not-an-object', '(root)'],
 ];
 
@@ -84,6 +90,22 @@ describe('shipped contracts', () => {
     expect(contract.profile).toBeDefined();
     expect(contract.extends).toBeUndefined();
     expect(ConsumerContractSchema.safeParse(contract).success).toBe(true);
+  });
+
+  it('all take bundles and claims: billing as X12, analytics and research as FHIR', () => {
+    expect(contractFile('billing')).toMatchObject({ kinds: ['bundle', 'claim'], claims: { output: 'x12' } });
+    for (const name of ['analytics', 'research']) {
+      expect(contractFile(name)).toMatchObject({ kinds: ['bundle', 'claim'], claims: { output: 'fhir' } });
+    }
+  });
+
+  it('a contract that names no kinds takes bundles only', () => {
+    const contract = parseContract(
+      { schemaVersion: 1, name: 'bundles-only', version: '1.0.0', extends: 'safe-harbor' },
+      'bundles-only.json',
+    );
+    expect(contract.kinds).toEqual(['bundle']);
+    expect(contract.claims).toBeUndefined();
   });
 
   it('analytics is Safe Harbor delivered as NDJSON; research and billing are limited data sets', () => {
