@@ -361,3 +361,46 @@ describe('an X12 allow-list', () => {
     expect(() => compileX12Selectors(['2300/CLM', 'CLM01'])).toThrow(/x12\.keep\[1\]/);
   });
 });
+
+describe('what X12 de-identification refuses', () => {
+  it('refuses a guide it cannot place (4010), rather than guess where names are', () => {
+    const input = interchange('837P', [
+      ...BILLING_PROVIDER,
+      ...subscriber(2, JANE),
+      'CLM*PCN1*10***11:B:1*Y*A*Y*Y',
+      'HI*ABK:R0789',
+      'LX*1',
+      'SV1*HC:99213*10*UN*1***1',
+      'DTP*472*D8*20240102',
+    ]).replaceAll('005010X222A1', '004010X098A1');
+    let thrown: unknown;
+    try {
+      deid(input);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(PipelineError);
+    expect((thrown as PipelineError).code).toBe('content-invalid');
+    expect((thrown as PipelineError).message).not.toContain('ZQX');
+  });
+
+  it('treats the segments after a subscriber NM1 as the person, even where the reader could not place them', () => {
+    const input = interchange('837P', [
+      ...BILLING_PROVIDER,
+      ...subscriber(2, JANE),
+      'CLM*PCN1*10***11:B:1*Y*A*Y*Y',
+      'HI*ABK:R0789',
+      // Out of place: a subscriber name inside the claim.
+      'NM1*IL*1*ZQXSTRAY*ZQXNAME****MI*STRAY12345',
+      'N3*77 ZQXSTRAY ROAD',
+      'N4*ZQXSTRAYTOWN*MN*55101',
+      'LX*1',
+      'SV1*HC:99213*10*UN*1***1',
+      'DTP*472*D8*20240102',
+    ]);
+    const out = deid(input).text;
+    for (const value of ['ZQXSTRAY', 'ZQXNAME', 'STRAY12345', 'ZQXSTRAYTOWN', '55101']) {
+      expect(out.includes(value), value).toBe(false);
+    }
+  });
+});

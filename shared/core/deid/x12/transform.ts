@@ -1,3 +1,5 @@
+import { PipelineError } from '../../errors.js';
+import { guideFor } from '../../x12/guide/index.js';
 import type { Delimiters, PlacedSegment } from '../../x12/read-model.js';
 import type { CompiledContract } from '../compile.js';
 import {
@@ -51,6 +53,8 @@ export interface X12TransformOptions {
 
 /** Where a person's identity lives: the subscriber, the dependent patient, another payer's subscriber. */
 const PERSON_LOOPS: ReadonlySet<string> = new Set(['2010BA', '2010CA', '2330A']);
+/** NM101 entity codes of an insured person and of a patient. */
+const PERSON_ENTITIES: ReadonlySet<string> = new Set(['IL', 'QC']);
 /** Payer loops: their ids are the payer's, except the claim's own numbers there. */
 const PAYER_LOOPS: ReadonlySet<string> = new Set(['2010BB', '2330B']);
 const PAYER_CLAIM_REFS: ReadonlySet<string> = new Set(['F8', 'G1', '9F', 'T4', 'EA', '9A', '9C', 'D9']);
@@ -107,6 +111,8 @@ export class X12Transform {
   private firstNames = new Set<string>();
   private claimPos = '';
   private linePos = '';
+  /** The last NM1 named an insured person or a patient (NM101 `IL` or `QC`). */
+  private personName = false;
   /** The current 2310/2420/2330 location loop is the patient's home or an ambulance stop. */
   private geo = false;
   private readonly keep: X12Selectors;
@@ -157,10 +163,21 @@ export class X12Transform {
       case 'ISA':
         this.emit(segment, isaWithoutSecurity(segment));
         return;
-      case 'GS':
-        this.kind = el(segment, 8).startsWith('005010X223') ? '837I' : '837P';
+      case 'GS': {
+        // Only a guide the reader knows places every segment in its loop; anything else could put a
+        // name where no rule looks for one. Refused, not guessed at.
+        const guide = guideFor(el(segment, 8));
+        if (guide === undefined || (guide.name !== '837P' && guide.name !== '837I')) {
+          throw new PipelineError(
+            'content-invalid',
+            'X12 de-identification reads 005010 837P and 837I transaction sets only (GS08)',
+            { details: { expression: 'GS08' } },
+          );
+        }
+        this.kind = guide.name;
         this.emit(segment, [...segment.elements]);
         return;
+      }
       case 'ST':
         this.setCount = 0;
         this.emitCounted(segment, [...segment.elements]);
@@ -275,7 +292,12 @@ export class X12Transform {
   private transform(segment: PlacedSegment): string[] | undefined {
     const out = [...segment.elements];
     const loop = segment.loop;
-    const person = PERSON_LOOPS.has(loop);
+    if (segment.id === 'NM1') this.personName = PERSON_ENTITIES.has(el(segment, 1));
+    else if (segment.id === 'HL' || segment.id === 'CLM' || segment.id === 'LX' || segment.id === 'SBR') {
+      this.personName = false;
+    }
+    // A person's loop, or the segments after a subscriber's or patient's NM1 wherever the reader put it.
+    const person = PERSON_LOOPS.has(loop) || this.personName;
     switch (segment.id) {
       case 'NM1':
         return this.name(segment, out, person);
