@@ -1,4 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { ACCEPTED_837_VERSIONS } from '../../shared/core/x12/envelope.js';
+import {
+  GE_SEGMENT,
+  GS_837_SEGMENT,
+  IEA_SEGMENT,
+  ISA_SEGMENT,
+  interchangeFor,
+  SE_SEGMENT,
+  transactionSetHeader,
+} from '../../shared/core/x12/guide/envelope-guide.js';
 import { ACCEPTED_837_GUIDE_VERSIONS, guideFor } from '../../shared/core/x12/guide/index.js';
 import type {
   ComponentDef,
@@ -151,6 +161,12 @@ describe('Module: x12 guide lookup', () => {
     for (const other of ['004010X098A1', '005010X224A2', '005010X221A1', '', '005010x222a1', 'toString'])
       expect(guideFor(other)).toBeUndefined();
     for (const v of ACCEPTED_837_GUIDE_VERSIONS) expect(guideFor(v)?.transactionSet).toBe('837');
+  });
+
+  it('has a guide for exactly the versions the ingest door accepts, of the same kind', () => {
+    expect([...ACCEPTED_837_GUIDE_VERSIONS].sort()).toEqual(Object.keys(ACCEPTED_837_VERSIONS).sort());
+    for (const [version, kind] of Object.entries(ACCEPTED_837_VERSIONS))
+      expect(guideFor(version)?.name).toBe(kind);
   });
 });
 
@@ -484,5 +500,67 @@ describe('Data: the 837I follows the X223A2 TR3', () => {
     expect(element(segmentIn(P, '2000C', 'PAT'), 6)?.usage).toBe('S');
     expect(element(segmentIn(I, '2000B', 'SBR'), 5)?.usage).toBe('N');
     expect(element(segmentIn(P, '2000B', 'SBR'), 5)?.usage).toBe('S');
+  });
+});
+
+describe('Data: the 00501 envelope', () => {
+  it('gives ISA its sixteen fixed-length elements', () => {
+    expect(ISA_SEGMENT.elements).toHaveLength(16);
+    const fixed = ISA_SEGMENT.elements.map(
+      (e) => `${e.type}${e.min === e.max ? e.min : `${e.min}-${e.max}`}`,
+    );
+    expect(fixed).toEqual([
+      'ID2',
+      'AN10',
+      'ID2',
+      'AN10',
+      'ID2',
+      'AN15',
+      'ID2',
+      'AN15',
+      'DT6',
+      'TM4',
+      'AN1',
+      'ID5',
+      'N09',
+      'ID1',
+      'ID1',
+      'AN1',
+    ]);
+    expect(ISA_SEGMENT.elements[11]?.codes).toEqual(['00501']);
+    expect(ISA_SEGMENT.elements[14]?.codes).toEqual(['P', 'T']);
+    expect(ISA_SEGMENT.elements[10]?.codes).toBeUndefined();
+  });
+
+  it('shapes GS/GE, ST/SE and IEA as the control segments', () => {
+    expect(GS_837_SEGMENT.elements.map(shape)).toEqual([
+      'R ID 2-2',
+      'R AN 2-15',
+      'R AN 2-15',
+      'R DT 8-8',
+      'R TM 4-8',
+      'R N0 1-9',
+      'R ID 1-2',
+      'R AN 1-12',
+    ]);
+    expect(GS_837_SEGMENT.elements[0]?.codes).toEqual(['HC']);
+    expect(GE_SEGMENT.elements.map(shape)).toEqual(['R N0 1-6', 'R N0 1-9']);
+    expect(IEA_SEGMENT.elements.map(shape)).toEqual(['R N0 1-5', 'R N0 9-9']);
+    expect(transactionSetHeader('999').elements.map(shape)).toEqual(['R ID 3-3', 'R AN 4-9', 'R AN 1-35']);
+    expect(transactionSetHeader('999').elements[0]?.codes).toEqual(['999']);
+    expect(SE_SEGMENT.elements.map(shape)).toEqual(['R N0 1-10', 'R AN 4-9']);
+  });
+
+  it('wraps each guide in ISA > GS > ST loops that repeat', () => {
+    for (const guide of [P, I]) {
+      const isa = interchangeFor(guide);
+      expect(isa.children.map((c) => c.id)).toEqual(['ISA', 'GS', 'IEA']);
+      const gs = isa.children[1] as LoopDef;
+      expect(gs.children.map((c) => c.id)).toEqual(['GS', 'ST', 'GE']);
+      expect((gs.children[1] as LoopDef).max).toBe(Number.POSITIVE_INFINITY);
+      expect((gs.children[1] as LoopDef).children).toBe(guide.body.children);
+      expect(guide.body.children[0]).toEqual(transactionSetHeader('837'));
+      expect(guide.body.children.at(-1)).toBe(SE_SEGMENT);
+    }
   });
 });

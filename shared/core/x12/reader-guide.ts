@@ -25,6 +25,8 @@ export interface CompiledSegment {
   /** 1-based element that tells it from siblings with the same id; 0 when none. */
   readonly matchElement: number;
   readonly matchValues: ReadonlySet<string> | undefined;
+  /** The match element is a composite: its first component is what is compared. */
+  readonly matchComposite: boolean;
   readonly elements: readonly CompiledElement[];
 }
 
@@ -72,6 +74,7 @@ function compileSegment(def: SegmentDef, ids: Set<string>): CompiledSegment {
     id: def.id,
     matchElement: def.match?.element ?? 0,
     matchValues: def.match === undefined ? undefined : new Set(def.match.values),
+    matchComposite: def.match !== undefined && def.elements[def.match.element - 1]?.components !== undefined,
     elements: def.elements.map((element) => ({
       def: element,
       codes: codeSet(element.codes),
@@ -101,8 +104,18 @@ function compileLoop(def: LoopDef, parentPath: readonly string[], ids: Set<strin
   return { kind: 'loop', def, id: def.id, path, children, trigger, byId };
 }
 
-/** Whether a segment's elements fit a guide segment's `match` (any value when it has none). */
-export function matches(segment: CompiledSegment, elements: readonly string[]): boolean {
+/**
+ * Whether a segment's elements fit a guide segment's `match` (any value when it has none); for a
+ * composite (HI01), its first component is compared.
+ */
+export function matches(
+  segment: CompiledSegment,
+  elements: readonly string[],
+  componentSeparator: string,
+): boolean {
   if (segment.matchValues === undefined) return true;
-  return segment.matchValues.has(elements[segment.matchElement] ?? '');
+  const value = elements[segment.matchElement] ?? '';
+  if (!segment.matchComposite) return segment.matchValues.has(value);
+  const end = value.indexOf(componentSeparator);
+  return segment.matchValues.has(end === -1 ? value : value.slice(0, end));
 }

@@ -54,6 +54,16 @@ export class IssueCollector {
     return this.issues.length + this.more;
   }
 
+  /**
+   * Puts the kept issues from `from` on in position order: a loop reports its missing children
+   * when it closes, after segments that come later in the file.
+   */
+  sortFrom(from: number): void {
+    if (this.issues.length - from < 2) return;
+    const tail = this.issues.splice(from).sort((a, b) => a.position - b.position);
+    for (const issue of tail) this.issues.push(issue);
+  }
+
   add(issue: X12Issue): void {
     if (this.issues.length < this.max) this.issues.push(issue);
     else this.more++;

@@ -57,6 +57,7 @@ export class LoopWalker {
   constructor(
     private readonly guide: CompiledGuide,
     private readonly issues: IssueCollector,
+    private readonly componentSeparator: string,
   ) {
     this.stack.push(newInstance(guide.root, undefined));
   }
@@ -72,27 +73,21 @@ export class LoopWalker {
     const stack = this.stack;
     // Forward, innermost first: the segment continues a loop or opens a child loop.
     for (let depth = stack.length - 1; depth >= 0; depth--) {
-      const hit = findForward(stack[depth] as LoopInstance, id, elements, true);
+      const hit = findForward(stack[depth] as LoopInstance, id, elements, this.componentSeparator);
       if (hit >= 0) return this.placeAt(depth, hit, elements, position, false);
-    }
-    // Forward again ignoring qualifiers: the right place with a wrong code (IK403 7 from the element check).
-    for (let depth = stack.length - 1; depth >= 0; depth--) {
-      const hit = findForward(stack[depth] as LoopInstance, id, elements, false);
-      if (hit >= 0) return this.placeAt(depth, hit, elements, position, true);
     }
     const top = stack[stack.length - 1] as LoopInstance;
     const ref = { loop: top.loop.id, segment: safeId(id), position };
     // Backward in the innermost loop: a segment of this loop after its proper place.
-    const earlier = findBackward(top, id, elements);
-    if (earlier !== undefined) {
-      this.issues.segment(
-        2,
-        IK304.outOfSequence,
-        ref,
-        `Segment ${id} is not in its proper sequence in loop ${top.loop.id}.`,
-      );
-      return { loop: top.loop, segment: earlier, mismatched: false };
+    const earlier = findBackward(top, id, elements, this.componentSeparator);
+    if (earlier >= 0) return this.outOfSequence(top, earlier, ref, false);
+    // Forward again ignoring qualifiers: the right place with a wrong code (IK403 7 from the element check).
+    for (let depth = stack.length - 1; depth >= 0; depth--) {
+      const hit = findForward(stack[depth] as LoopInstance, id, elements, undefined);
+      if (hit >= 0) return this.placeAt(depth, hit, elements, position, true);
     }
+    const loose = findBackward(top, id, elements, undefined);
+    if (loose >= 0) return this.outOfSequence(top, loose, ref, true);
     if (this.guide.segmentIds.has(id)) {
       this.issues.segment(
         2,
@@ -101,16 +96,31 @@ export class LoopWalker {
         `Segment ${id} is not expected at this place in loop ${top.loop.id}.`,
       );
     } else {
+      // An id the guide does not know may be data shifted by a stray terminator: it is not echoed.
       this.issues.segment(
         2,
-        safeId(id) === '?' ? IK304.unrecognized : IK304.notInSet,
-        ref,
-        safeId(id) === '?'
-          ? 'Unrecognized segment identifier.'
-          : `Segment ${id} is not defined in this transaction set.`,
+        IK304.unrecognized,
+        { loop: top.loop.id, segment: '?', position },
+        'Unrecognized segment identifier.',
       );
     }
     return { loop: top.loop, segment: undefined, mismatched: false };
+  }
+
+  private outOfSequence(
+    instance: LoopInstance,
+    index: number,
+    ref: { loop: string; segment: string; position: number },
+    mismatched: boolean,
+  ): Placement {
+    instance.counts[index] = (instance.counts[index] as number) + 1;
+    this.issues.segment(
+      2,
+      IK304.outOfSequence,
+      ref,
+      `Segment ${ref.segment} is not in its proper sequence in loop ${instance.loop.id}.`,
+    );
+    return { loop: instance.loop, segment: instance.loop.children[index] as CompiledSegment, mismatched };
   }
 
   /** Closes every open loop (at SE, or when the set ends without one). */
@@ -135,7 +145,8 @@ export class LoopWalker {
       }
       instance.cur = index;
     }
-    const count = ((instance.counts[index] as number) += 1);
+    const count = (instance.counts[index] as number) + 1;
+    instance.counts[index] = count;
     if (child.kind === 'segment') {
       if (count > child.def.max) {
         this.issues.segment(
@@ -257,13 +268,14 @@ function newInstance(loop: CompiledLoop, hl: HlState | undefined): LoopInstance 
 /**
  * The first child at or after the current one that takes the segment: the current segment child
  * again (a repeat), a later segment child, or a child loop (the current one included: a new
- * instance) whose trigger fits. `exact` also requires the guide's match values.
+ * instance) whose trigger fits. With `exact` (the component separator), the guide's match values
+ * are required too.
  */
 function findForward(
   instance: LoopInstance,
   id: string,
   elements: readonly string[],
-  exact: boolean,
+  exact: string | undefined,
 ): number {
   const candidates = instance.loop.byId.get(id);
   if (candidates === undefined) return -1;
@@ -273,27 +285,29 @@ function findForward(
     if (index < instance.cur || index === 0) continue;
     const child = children[index] as CompiledSegment | CompiledLoop;
     const segment = child.kind === 'segment' ? child : child.trigger;
-    if (!exact || matches(segment, elements)) return index;
+    if (exact === undefined || matches(segment, elements, exact)) return index;
   }
   return -1;
 }
 
-/** A segment child before the current one that takes the segment (out of sequence). */
+/**
+ * The index of a segment child before the current one that takes the segment (out of sequence),
+ * or -1; with `exact` (the component separator) its match values are required too.
+ */
 function findBackward(
   instance: LoopInstance,
   id: string,
   elements: readonly string[],
-): CompiledSegment | undefined {
+  exact: string | undefined,
+): number {
   const candidates = instance.loop.byId.get(id);
-  if (candidates === undefined) return undefined;
-  let loose: CompiledSegment | undefined;
+  if (candidates === undefined) return -1;
   for (let k = 0; k < candidates.length; k++) {
     const index = candidates[k] as number;
     if (index >= instance.cur || index === 0) continue;
     const child = instance.loop.children[index] as CompiledSegment | CompiledLoop;
     if (child.kind !== 'segment') continue;
-    if (matches(child, elements)) return child;
-    loose ??= child;
+    if (exact === undefined || matches(child, elements, exact)) return index;
   }
-  return loose;
+  return -1;
 }

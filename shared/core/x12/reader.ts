@@ -1,3 +1,4 @@
+import { guideFor } from './guide/index.js';
 import type { TransactionGuide } from './guide/model.js';
 import type {
   Delimiters,
@@ -10,7 +11,7 @@ import type {
 import { type CompiledGuide, compileGuide } from './reader-guide.js';
 import { DEFAULT_MAX_ISSUES, IssueCollector } from './reader-issues.js';
 import { LoopWalker } from './reader-loops.js';
-import { isSegmentId, type X12Delimiters, X12Tokenizer } from './reader-tokenizer.js';
+import { type X12Delimiters, X12Tokenizer } from './reader-tokenizer.js';
 import { type SetRules, setRulesFor } from './validate-837.js';
 import { validateElements } from './validate-elements.js';
 
@@ -57,13 +58,6 @@ export async function readX12Stream(
   return reader.end();
 }
 
-let defaultGuides: (version: string) => TransactionGuide | undefined = () => undefined;
-
-/** Installs the guides used when a caller passes none (the 837 guides register themselves). */
-export function setDefaultGuides(guides: (version: string) => TransactionGuide | undefined): void {
-  defaultGuides = guides;
-}
-
 const ISA_PATH: readonly string[] = Object.freeze(['ISA']);
 const GS_PATH: readonly string[] = Object.freeze(['GS']);
 const ST_PATH: readonly string[] = Object.freeze(['ST']);
@@ -95,6 +89,8 @@ interface OpenSet {
   readonly walker: LoopWalker | undefined;
   readonly rules: SetRules | undefined;
   readonly issuesBefore: number;
+  /** Where the set's kept issues begin in the collector. */
+  readonly keptBefore: number;
   segments: number;
   claims: number;
 }
@@ -116,7 +112,7 @@ export class X12Reader {
     options: X12ReadOptions = {},
   ) {
     this.issues = new IssueCollector(options.maxIssues ?? DEFAULT_MAX_ISSUES);
-    this.guides = options.guides ?? defaultGuides;
+    this.guides = options.guides ?? guideFor;
     this.tokenizer = new X12Tokenizer(
       (elements, delimiters) => this.segment(elements, delimiters),
       options.maxSegments === undefined ? {} : { maxSegments: options.maxSegments },
@@ -165,22 +161,28 @@ export class X12Reader {
       case 'ISA':
         this.delimiters ??= delimiters;
         this.openInterchange(elements);
-        return this.emit(elements, 'ISA', ISA_PATH, 0);
+        this.emit(elements, 'ISA', ISA_PATH, 0);
+        break;
       case 'IEA':
         this.emit(elements, 'ISA', ISA_PATH, 0);
-        return this.closeInterchange(elements);
+        this.closeInterchange(elements);
+        break;
       case 'GS':
         this.openGroup(elements);
-        return this.emit(elements, 'GS', GS_PATH, 0);
+        this.emit(elements, 'GS', GS_PATH, 0);
+        break;
       case 'GE':
         this.emit(elements, 'GS', GS_PATH, 0);
-        return this.closeGroup(0, 'GE', elements);
+        this.closeGroup(0, 'GE', elements);
+        break;
       case 'ST':
-        return this.openSet(elements, delimiters);
+        this.openSet(elements, delimiters);
+        break;
       case 'SE':
-        return this.closeSet(0, 'SE', elements, delimiters);
+        this.closeSet(0, 'SE', elements, delimiters);
+        break;
       default:
-        return this.body(elements, delimiters);
+        this.body(elements, delimiters);
     }
   }
 
@@ -348,7 +350,7 @@ export class X12Reader {
       );
     }
     const guide = group?.guide;
-    const walker = guide === undefined ? undefined : new LoopWalker(guide, this.issues);
+    const walker = guide === undefined ? undefined : new LoopWalker(guide, this.issues, delimiters.component);
     this.set = {
       id,
       control,
@@ -356,6 +358,7 @@ export class X12Reader {
       walker,
       rules: guide === undefined ? undefined : setRulesFor(guide.guide, this.issues),
       issuesBefore,
+      keptBefore: this.issues.issues.length,
       segments: 1,
       claims: 0,
     };
@@ -467,6 +470,7 @@ export class X12Reader {
       );
     }
     set.rules?.end();
+    this.issues.sortFrom(set.keptBefore);
     this.group?.summary.sets.push({
       id: set.id,
       control: set.control,
@@ -484,14 +488,7 @@ export class X12Reader {
     const id = elements[0] as string;
     if (set === undefined) {
       // Outside any transaction set: the interchange's content is invalid (TA1 024).
-      this.issues.envelope(
-        'TA1',
-        '024',
-        isSegmentId(id) ? id : '?',
-        undefined,
-        0,
-        'A segment outside a transaction set.',
-      );
+      this.issues.envelope('TA1', '024', '?', undefined, 0, 'A segment outside a transaction set.');
       this.emit(
         elements,
         this.group === undefined ? 'ISA' : 'GS',

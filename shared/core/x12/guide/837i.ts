@@ -3,17 +3,37 @@
  * same loops, segments and code lists this guide checks, so one guide serves all three.
  */
 import {
-  amt,
   an,
   BENEFITS_ASSIGNMENT,
-  cas,
-  cn1,
   component,
   composite,
-  crc,
-  cur,
   D8,
   D8_RD8,
+  id,
+  loop,
+  MANY,
+  MEMBER_ID,
+  NPI,
+  n0,
+  ORGANIZATION,
+  PAYER_ID,
+  PAYER_SECONDARY,
+  PERSON,
+  PERSON_OR_ORGANIZATION,
+  RELATIONSHIP,
+  RELEASE_OF_INFORMATION,
+  r,
+  segment,
+  unused,
+} from './common.js';
+import { transactionSetLoop } from './envelope-guide.js';
+import type { LoopDef, SegmentDef, TransactionGuide } from './model.js';
+import {
+  amt,
+  cas,
+  cn1,
+  crc,
+  cur,
   dmg,
   drugIdentification,
   dtp,
@@ -21,43 +41,25 @@ import {
   header,
   hiSegment,
   hl,
-  id,
   k3,
   lineAdjudication,
-  loop,
-  MANY,
-  MEMBER_ID,
   moa,
-  NPI,
-  n0,
   n3,
   n4,
   nm1,
   nte,
-  ORGANIZATION,
   oi,
   otherPayer,
   otherPayerProvider,
   otherSubscriber,
-  PAYER_ID,
-  PAYER_SECONDARY,
-  PERSON,
-  PERSON_OR_ORGANIZATION,
   pat,
   per,
   procedure,
   prv,
   pwkSupplemental,
-  RELATIONSHIP,
-  RELEASE_OF_INFORMATION,
-  r,
   ref,
   sbr,
-  segment,
-  stLoop,
-  unused,
-} from './common.js';
-import type { LoopDef, SegmentDef, TransactionGuide } from './model.js';
+} from './segments-837.js';
 
 /** Product or service id qualifiers of institutional procedures: HP (HIPPS) besides the 837P's. */
 const PROCEDURE_QUALIFIER_I = ['ER', 'HC', 'HP', 'IV', 'WK'] as const;
@@ -252,7 +254,7 @@ const otherSubscriberInformation = (): LoopDef =>
     amt('Coordination of Benefits (COB) Payer Paid Amount', ['D']),
     amt('Remaining Patient Liability', ['EAF']),
     amt('Coordination of Benefits (COB) Total Non-Covered Amount', ['A8']),
-    oi(),
+    oi(false),
     inpatientAdjudication(),
     moa(),
     otherSubscriber(2),
@@ -346,6 +348,7 @@ const serviceLine = (): LoopDef =>
     amt('Facility Tax Amount', ['N8']),
     nte('Third Party Organization Notes', ['TPO']),
     hcp('Line Pricing/Repricing Information', {
+      allMethodologies: true,
       revenueCode: true,
       procedureQualifiers: PROCEDURE_QUALIFIER_I,
       units: INSTITUTIONAL_UNITS,
@@ -413,14 +416,18 @@ const claimInformation = (usage: 'R' | 'S'): LoopDef =>
     nte('Billing Note', ['ADD']),
     crc('EPSDT Referral', ['ZZ'], ['N', 'Y'], ['AV', 'NU', 'S2', 'ST'], 3),
     ...claimCodes(),
-    hcp('Claim Pricing/Repricing Information', { revenueCode: true, units: INSTITUTIONAL_UNITS }),
+    hcp('Claim Pricing/Repricing Information', {
+      allMethodologies: true,
+      revenueCode: true,
+      units: INSTITUTIONAL_UNITS,
+    }),
     ...claimProviders(),
     otherSubscriberInformation(),
     serviceLine(),
   ]);
 
 const body = (): LoopDef =>
-  stLoop([
+  transactionSetLoop('837', [
     header(['31', 'CH', 'RP'], ['EM', 'FX', 'TE']),
     loop('2000A', 'Billing Provider Hierarchical Level', { max: MANY }, [
       hl('Billing Provider Hierarchical Level', '20', ['1'], 'N'),

@@ -3,17 +3,40 @@
  * the same loops, segments and code lists this guide checks, so one guide serves both.
  */
 import {
-  amt,
   an,
   BENEFITS_ASSIGNMENT,
-  cas,
-  cn1,
   component,
   composite,
-  crc,
-  cur,
   D8,
   D8_RD8,
+  id,
+  loop,
+  MANY,
+  MEMBER_ID,
+  NPI,
+  n0,
+  ORGANIZATION,
+  PAYER_ID,
+  PAYER_SECONDARY,
+  PERSON,
+  PERSON_OR_ORGANIZATION,
+  PROCEDURE_QUALIFIER_P,
+  RELATIONSHIP,
+  RELEASE_OF_INFORMATION,
+  r,
+  segment,
+  unused,
+  unusedComponent,
+  YES_NO,
+} from './common.js';
+import { transactionSetLoop } from './envelope-guide.js';
+import type { LoopDef, SegmentDef, TransactionGuide } from './model.js';
+import {
+  amt,
+  cas,
+  cn1,
+  crc,
+  cur,
   dmg,
   drugIdentification,
   dtp,
@@ -22,49 +45,27 @@ import {
   header,
   hiSegment,
   hl,
-  id,
   k3,
   lineAdjudication,
-  loop,
-  MANY,
-  MEMBER_ID,
   moa,
-  NPI,
-  n0,
   n3,
   n4,
   nm1,
   nte,
-  ORGANIZATION,
   oi,
   otherPayer,
   otherPayerProvider,
   otherSubscriber,
-  PAYER_ID,
-  PAYER_SECONDARY,
-  PERSON,
-  PERSON_OR_ORGANIZATION,
-  PROCEDURE_QUALIFIER_P,
   pat,
   per,
   procedure,
   prv,
   pwkSupplemental,
   qty,
-  RELATIONSHIP,
-  RELEASE_OF_INFORMATION,
-  r,
   ref,
   relatedCauses,
   sbr,
-  segment,
-  stLoop,
-  unused,
-  unusedComponent,
-  YES_NO,
-} from './common.js';
-
-import type { LoopDef, SegmentDef, TransactionGuide } from './model.js';
+} from './segments-837.js';
 
 /** Units of professional service: units or minutes (SV103, HCP11). */
 const PROFESSIONAL_UNITS = ['MJ', 'UN'] as const;
@@ -274,7 +275,7 @@ const otherSubscriberInformation = (): LoopDef =>
     amt('Coordination of Benefits (COB) Payer Paid Amount', ['D']),
     amt('Coordination of Benefits (COB) Total Non-Covered Amount', ['A8']),
     amt('Remaining Patient Liability', ['EAF']),
-    oi(),
+    oi(true),
     moa(),
     otherSubscriber(),
     otherPayer(),
@@ -542,6 +543,7 @@ const serviceLine = (): LoopDef =>
     nte('Third Party Organization Notes', ['TPO']),
     purchasedService(),
     hcp('Line Pricing/Repricing Information', {
+      allMethodologies: true,
       revenueCode: false,
       procedureQualifiers: PROCEDURE_QUALIFIER_P,
       units: PROFESSIONAL_UNITS,
@@ -618,14 +620,14 @@ const claimInformation = (usage: 'R' | 'S'): LoopDef =>
     hiSegment('Health Care Diagnosis Code', { usage: 'R' }, ['ABK', 'BK'], ['ABF', 'BF'], 12, 'code'),
     hiSegment('Anesthesia Related Procedure', { usage: 'S' }, ['BP'], ['BO'], 2, 'code'),
     hiSegment('Condition Information', { usage: 'S', max: 2 }, ['BG'], ['BG'], 12, 'code'),
-    hcp('Claim Pricing/Repricing Information', { revenueCode: false }),
+    hcp('Claim Pricing/Repricing Information', { allMethodologies: false, revenueCode: false }),
     ...claimProviders(),
     otherSubscriberInformation(),
     serviceLine(),
   ]);
 
 const body = (): LoopDef =>
-  stLoop([
+  transactionSetLoop('837', [
     header(['CH', 'RP'], ['ED', 'EM', 'FX', 'TE']),
     loop('2000A', 'Billing Provider Hierarchical Level', { max: MANY }, [
       hl('Billing Provider Hierarchical Level', '20', ['1'], 'N'),
