@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Pseudonyms } from '../../../shared/core/deid/pseudonyms.js';
+import { deidentifyX12 } from '../../../shared/core/deid/x12/deidentify.js';
 import { compileX12Selectors } from '../../../shared/core/deid/x12/selectors.js';
 import { x12IdentifierSystem } from '../../../shared/core/deid/x12/transform.js';
 import { PipelineError } from '../../../shared/core/errors.js';
@@ -12,6 +13,7 @@ import {
   read,
   SECRET,
   segmentsOf,
+  servicesFor,
   subscriber,
 } from './x12-fixtures.js';
 
@@ -402,5 +404,30 @@ describe('what X12 de-identification refuses', () => {
     for (const value of ['ZQXSTRAY', 'ZQXNAME', 'STRAY12345', 'ZQXSTRAYTOWN', '55101']) {
       expect(out.includes(value), value).toBe(false);
     }
+  });
+});
+
+describe('streaming', () => {
+  it('gives the same output from chunks as from the whole, and hands it on segment by segment', () => {
+    const input = new TextEncoder().encode(
+      interchange('837P', [
+        ...BILLING_PROVIDER,
+        ...subscriber(2, JANE),
+        'CLM*PCN1*10***11:B:1*Y*A*Y*Y',
+        'HI*ABK:R0789',
+        'LX*1',
+        'SV1*HC:99213*10*UN*1***1',
+        'DTP*472*D8*20240102',
+      ]),
+    );
+    const whole = deid(input).text;
+    const chunks = function* () {
+      for (let at = 0; at < input.length; at += 7) yield input.subarray(at, at + 7);
+    };
+    const pieces: string[] = [];
+    const streamed = deidentifyX12(chunks(), servicesFor('safe-harbor'), (piece) => pieces.push(piece));
+    expect(streamed.output.length).toBe(0);
+    expect(pieces.join('')).toBe(whole);
+    expect(pieces.length).toBe(streamed.segments);
   });
 });
