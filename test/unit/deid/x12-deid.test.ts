@@ -431,3 +431,31 @@ describe('streaming', () => {
     expect(pieces.length).toBe(streamed.segments);
   });
 });
+
+describe('several interchanges in one file', () => {
+  it('reads each interchange with its own component separator (ISA16)', () => {
+    const body = (c: string) => [
+      ...BILLING_PROVIDER,
+      ...subscriber(2, { ...JANE, institutional: true }),
+      `CLM*PCN2*260***13${c}A${c}1**A*Y*Y`,
+      'DTP*434*RD8*20240105-20240109',
+      'CL1*1*7*01',
+      `HI*ABK${c}R0789`,
+      `HI*BH${c}11${c}D8${c}20240104`,
+      'LX*1',
+      `SV2*0450*HC${c}99284${c}${c}${c}${c}${c}ER VISIT FOR ZQXSTONE*260*UN*4`,
+      'DTP*472*D8*20240105',
+    ];
+    const first = interchange('837I', body(':'));
+    const second = interchange('837I', body('>'))
+      .replace('*T*:~', '*T*>~')
+      .replaceAll('000000001', '000000002');
+    const input = first + second;
+    expect(read(input).issues).toEqual([]);
+    const out = deid(input).text;
+    expect(out).not.toContain('20240104');
+    expect(out).not.toContain('ZQXSTONE');
+    expect(out).toContain('HI*BH>11>D8>20240101');
+    expect(read(out).issues).toEqual([]);
+  });
+});

@@ -111,6 +111,8 @@ export class X12Transform {
   private firstNames = new Set<string>();
   private claimPos = '';
   private linePos = '';
+  /** The delimiters of the interchange being read (ISA16 and ISA11 may change from one to the next). */
+  private delimiters: Delimiters;
   /** The last NM1 named an insured person or a patient (NM101 `IL` or `QC`). */
   private personName = false;
   /** The current 2310/2420/2330 location loop is the patient's home or an ambulance stop. */
@@ -124,6 +126,7 @@ export class X12Transform {
   constructor(private readonly options: X12TransformOptions) {
     const { contract, pseudonyms, report, keyId, referenceDate } = options;
     this.keep = options.keep ?? KEEP_ALL;
+    this.delimiters = options.delimiters;
     this.modes = {
       text: contract.freeText,
       scrubAll: false,
@@ -161,6 +164,13 @@ export class X12Transform {
   push(segment: PlacedSegment): void {
     switch (segment.id) {
       case 'ISA':
+        // Each interchange declares its own component and repetition separators (ISA16, ISA11); its
+        // composites keep them, while elements and segments are written with the output's.
+        this.delimiters = {
+          ...this.options.delimiters,
+          component: el(segment, 16) || this.options.delimiters.component,
+          repetition: /^[A-Za-z0-9 ]?$/.test(el(segment, 11)) ? undefined : el(segment, 11),
+        };
         this.emit(segment, isaWithoutSecurity(segment));
         return;
       case 'GS': {
@@ -327,7 +337,7 @@ export class X12Transform {
         this.date(segment, out, 6, el(segment, 5), 'deceasedDateTime');
         return out;
       case 'CLM':
-        this.claimPos = (el(segment, 5).split(this.options.delimiters.component)[0] ?? '').trim();
+        this.claimPos = (el(segment, 5).split(this.delimiters.component)[0] ?? '').trim();
         this.linePos = '';
         this.geo = false;
         this.identifier(segment, out, 1, 'CLM01', true);
@@ -587,7 +597,7 @@ export class X12Transform {
   /** HI composites whose third component names a date format (837I BH, BI, BBR, BBQ…) carry a date in the fourth. */
   private compositeDates(segment: PlacedSegment, out: string[]): void {
     for (let n = 1; n < out.length; n++) {
-      const c = compositeSeparator(out[n] ?? '', this.options.delimiters.component);
+      const c = compositeSeparator(out[n] ?? '', this.delimiters.component);
       const parts = (out[n] ?? '').split(c);
       const format = parts[2] ?? '';
       const value = parts[3] ?? '';
@@ -619,7 +629,7 @@ export class X12Transform {
   }
 
   private componentText(segment: PlacedSegment, out: string[], n: number, component: number): void {
-    const c = this.options.delimiters.component;
+    const c = this.delimiters.component;
     const parts = (out[n] ?? '').split(c);
     const value = parts[component - 1] ?? '';
     if (value === '') return;
@@ -676,7 +686,7 @@ export class X12Transform {
   }
 
   private safe(value: string, key: string): string {
-    return safeValue(value, this.options.delimiters, maxLength(key));
+    return safeValue(value, this.delimiters, maxLength(key));
   }
 }
 
