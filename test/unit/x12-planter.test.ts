@@ -258,6 +258,17 @@ describe('x12 planter', () => {
     }
   });
 
+  it.each(KINDS)('%s: 50 seeds read with zero issues under the 837 guides', (kind) => {
+    for (const seed of SEEDS) {
+      const g = generateX12(kind, seed);
+      const { result } = read(g);
+      const found = result.issues.map((i) => `${i.expression} ${i.message}`);
+      expect(found, `seed ${seed}`).toEqual([]);
+      expect(result.moreIssues).toBe(0);
+      expect(result.interchanges[0]?.groups[0]?.sets.every((set) => set.accepted)).toBe(true);
+    }
+  });
+
   it.each(KINDS)('%s: the reader places every planted value in the loop its place names', (kind) => {
     for (const seed of SEEDS.slice(0, 20)) {
       const g = generateX12(kind, seed);
