@@ -83,6 +83,7 @@ const REQUIRED_PLACES: Record<X12ClaimKind, string[]> = {
     '2300/K3/K301',
     '2300/CR1/CR109',
     '2300/CR1/CR110',
+    '2300/CR2/CR210',
     '2310C/NM1/NM103',
     '2310C/N3/N301',
     '2310C/N4/N403',
