@@ -1,11 +1,15 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { compileSelectors } from '../core/deid/compile.js';
 import type { ConsumerContract } from '../core/deid/contract.js';
 import { createDeidEngine, type DeidEngine, type PhiContext, type Submission } from '../core/deid/engine.js';
 import type { IdentifyingValues } from '../core/deid/gate/collect.js';
 import { assertReleasable, createReleaseGate, type ReleaseGate } from '../core/deid/gate/gate.js';
+import { assertX12Releasable, collectX12IdentifyingValues } from '../core/deid/gate/x12.js';
 import { withProvenanceEntry, withProvenanceLine } from '../core/deid/provenance.js';
+import { Pseudonyms } from '../core/deid/pseudonyms.js';
 import { mergeReports, type TransformReport } from '../core/deid/report.js';
+import { deidentifyX12, type X12DeidServices } from '../core/deid/x12/deidentify.js';
 import { isPipelineError, PipelineError } from '../core/errors.js';
 import { type JsonLimits, parseSafeJson } from '../core/json/safe-json.js';
 
@@ -14,6 +18,7 @@ import { type JsonLimits, parseSafeJson } from '../core/json/safe-json.js';
  * Bundle JSON gives Bundle JSON, FHIR NDJSON gives NDJSON (one line per kept resource), a single
  * resource gives a single resource. The format is read from the content, never from the file name.
  * A Bundle or NDJSON output ends with the copy's Provenance (provenance.ts), like a consumer copy.
+ * An X12 837 gives an X12 837 (deid/x12/), checked by the X12 release gate before anything is written.
  */
 export interface DeidentifyFilesOptions {
   contract: ConsumerContract;
@@ -84,7 +89,12 @@ export async function deidentifyFiles(
   // Read and parse everything first: the identifiers in any input (a Patient.ndjson beside a
   // Condition.ndjson) are checked and scrubbed for in every other input of the same job.
   const parsed: ParsedFile[] = [];
-  for (const input of inputs) parsed.push(parseFile(input, await readFile(input)));
+  const claims: ClaimFile[] = [];
+  for (const input of inputs) {
+    const bytes = await readFile(input);
+    if (detectFormat(bytes) === 'x12') claims.push({ input, name: basename(input), bytes });
+    else parsed.push(parseFile(input, bytes));
+  }
   const all = parsed.flatMap((file) => file.values);
   const context = engine.collectContext(all);
   // …and a reference in any NDJSON line to a resource of any input keeps resolving to it.
@@ -93,10 +103,23 @@ export async function deidentifyFiles(
   // anything is written: a job with one failing output writes nothing.
   const gate = createReleaseGate(engine.contract);
   const values = gate.collect(all);
-  const results = parsed.map((file) => ({
-    file,
-    ...deidentifyParsed(engine, file, context, submission, { gate, values }),
-  }));
+  const results: { file: ClaimFile | ParsedFile; text: string; report: TransformReport }[] = parsed.map(
+    (file) => ({
+      file,
+      ...deidentifyParsed(engine, file, context, submission, { gate, values }),
+    }),
+  );
+  if (claims.length > 0) {
+    // The same keys as FHIR (secret, key id, contract name): a patient's pseudonyms and date shift
+    // agree whether the patient came in a Bundle or in a claim.
+    const services: X12DeidServices = {
+      contract: compileSelectors(engine.contract),
+      pseudonyms: new Pseudonyms(opts.secret, opts.keyId, engine.contract.name),
+      keyId: opts.keyId,
+      referenceDate: opts.referenceDate,
+    };
+    for (const file of claims) results.push({ file, ...deidentifyClaimFile(file, services, gate) });
+  }
 
   const outputs: DeidentifiedFile[] = [];
   let stdout: string | undefined;
@@ -111,6 +134,41 @@ export async function deidentifyFiles(
     }
   }
   return stdout === undefined ? { outputs } : { stdout, outputs };
+}
+
+interface ClaimFile {
+  readonly input: string;
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+/** An 837 in, an 837 out: de-identified in place, then refused with `residual-phi` if the gate finds PHI. */
+function deidentifyClaimFile(
+  file: ClaimFile,
+  services: X12DeidServices,
+  gate: ReleaseGate,
+): { text: string; report: TransformReport } {
+  const { output, report } = withFileName(file.name, () => deidentifyX12(file.bytes, services));
+  const values = collectX12IdentifyingValues(file.bytes, gate.policy);
+  assertX12Releasable(gate, values, output, `${file.name}: output`);
+  return { text: new TextDecoder().decode(output), report };
+}
+
+/** Errors of one file name it (by its base name, never its content). */
+function withFileName<T>(name: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (!isPipelineError(error) || error.code === 'residual-phi') throw error;
+    throw new PipelineError(
+      error.code === 'invalid-x12' ? 'content-invalid' : error.code,
+      `${name}: ${error.message}`,
+      {
+        cause: error,
+        details: { file: name },
+      },
+    );
+  }
 }
 
 interface ParsedFile {

@@ -115,7 +115,8 @@ export function words(text: string): string[] {
   return out;
 }
 
-class Collector {
+/** Builds an input's identifying values; the X12 gate (x12.ts) feeds it from an 837's PHI places. */
+export class Collector {
   readonly terms = new Map<string, GateHitKind>();
   readonly digits = new Map<string, GateHitKind>();
   readonly dates = new Set<string>();
@@ -190,8 +191,17 @@ export function collectIdentifyingValues(input: unknown, policy: GatePolicy): Id
   visit(c, input, 0);
   for (const key of c.tied)
     for (const name of c.organizations.get(key) ?? []) c.term(name, 'employer', MIN_ORGANIZATION);
-  return { terms: c.terms, digits: c.digits, dates: c.dates, maxWords: c.maxWords, prefixes: c.prefixes };
+  return identifyingValuesOf(c);
 }
+
+/** What a collector gathered, for scanning. */
+export const identifyingValuesOf = (c: Collector): IdentifyingValues => ({
+  terms: c.terms,
+  digits: c.digits,
+  dates: c.dates,
+  maxWords: c.maxWords,
+  prefixes: c.prefixes,
+});
 
 function visit(c: Collector, value: unknown, depth: number): void {
   if (depth > 128) return;

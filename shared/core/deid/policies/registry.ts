@@ -25,6 +25,7 @@ import { QUANTITY_TYPES, quantityElementPolicies } from './quantity.js';
 import { referenceElementPolicies } from './reference.js';
 import { booleanPolicy, codePolicy, numberPolicy } from './scalar.js';
 import { withheldValuePolicy, withheldWholePolicy } from './withheld.js';
+import { x12ElementPolicies } from './x12.js';
 
 /**
  * The policy registry, as data. A data type may have a policy for its values as a whole (run before
@@ -65,6 +66,8 @@ const BASE_POLICIES: Readonly<Record<string, TypePolicies>> = {
       { elements: quantityElementPolicies },
     ]),
   ),
+  // X12 elements with a rule of their own (N403, SBR04): the X12 walker names them `X12.<segment>`.
+  ...Object.fromEntries(Object.entries(x12ElementPolicies).map(([type, elements]) => [type, { elements }])),
 };
 
 /** Media types are a kind of value, wherever R4 puts one: their policy joins each holder's elements. */
