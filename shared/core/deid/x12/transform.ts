@@ -96,6 +96,7 @@ interface Hierarchy {
   memberId: string;
 }
 
+const ignore = (): void => undefined;
 const el = (segment: PlacedSegment, n: number): string => segment.elements[n] ?? '';
 const nn = (n: number): string => String(n).padStart(2, '0');
 
@@ -111,6 +112,8 @@ export class X12Transform {
   private firstNames = new Set<string>();
   private claimPos = '';
   private linePos = '';
+  /** Free text is scrubbed (so the names and ids met are remembered), not dropped. */
+  private readonly scrubs: boolean;
   /** The delimiters of the interchange being read (ISA16 and ISA11 may change from one to the next). */
   private delimiters: Delimiters;
   /** The last NM1 named an insured person or a patient (NM101 `IL` or `QC`). */
@@ -127,6 +130,7 @@ export class X12Transform {
     const { contract, pseudonyms, report, keyId, referenceDate } = options;
     this.keep = options.keep ?? KEEP_ALL;
     this.delimiters = options.delimiters;
+    this.scrubs = contract.freeText === 'scrub';
     this.modes = {
       text: contract.freeText,
       scrubAll: false,
@@ -142,11 +146,15 @@ export class X12Transform {
       referenceDate,
       pseudonyms,
       pseudonymSystem: `${PSEUDONYM_SYSTEM_PREFIX}${keyId}`,
-      identifiers: {
-        addName: (v) => this.context.addName(v),
-        addAddressPart: (v) => this.context.addAddressPart(v),
-        addIdentifier: (v) => this.context.addIdentifier(v),
-      },
+      // The record's identifiers serve only to scrub free text: where free text is dropped, none are kept.
+      identifiers:
+        contract.freeText === 'scrub'
+          ? {
+              addName: (v) => this.context.addName(v),
+              addAddressPart: (v) => this.context.addAddressPart(v),
+              addIdentifier: (v) => this.context.addIdentifier(v),
+            }
+          : { addName: ignore, addAddressPart: ignore, addIdentifier: ignore },
       count: (rule: Rule, place: Place) => report.count(rule, place.path),
       shiftDays(patient) {
         let days = shifts.get(patient.key);
@@ -329,7 +337,7 @@ export class X12Transform {
       case 'SBR':
         this.identifier(segment, out, 3, 'SBR03', false);
         if (out[4] !== undefined && out[4] !== '') {
-          this.context.addOrganization(out[4]);
+          if (this.scrubs) this.context.addOrganization(out[4]);
           this.decideBlank(segment, out, 4, 'X12.SBR', 'SBR04');
         }
         return out;
@@ -495,7 +503,7 @@ export class X12Transform {
     let pseudonymize: boolean;
     if (person) {
       if (qualifier === 'SY' || qualifier === '34') {
-        this.context.addIdentifier(el(segment, 2));
+        if (this.scrubs) this.context.addIdentifier(el(segment, 2));
         this.count('backstop-drop', segment, '');
         return undefined;
       }
