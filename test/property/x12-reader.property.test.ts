@@ -146,6 +146,15 @@ describe('loop-aware X12 reader on hostile bytes', () => {
     );
   });
 
+  it('reads every seed of the planter with zero issues', () => {
+    fc.assert(
+      fc.property(kinds, seeds, (kind, seed) => {
+        expect(readAll(encode(generateX12(kind, seed).bytes)).issues).toEqual([]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('gives the same answer whatever the chunking of a mutated file', () => {
     fc.assert(
       fc.property(
