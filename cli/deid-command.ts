@@ -45,7 +45,9 @@ async function readContractFile(file: string): Promise<ConsumerContract> {
 export function registerDeidCommand(program: Command, ctx: CliContext): void {
   program
     .command('deid')
-    .description('de-identify FHIR Bundle JSON or FHIR NDJSON files offline with a profile or a contract')
+    .description(
+      'de-identify FHIR Bundle JSON, FHIR NDJSON or X12 837 files offline with a profile or a contract (same format out as in)',
+    )
     .argument('<files...>', 'input files (format read from the content)')
     .option('--profile <name>', `built-in profile: ${PROFILES.join(', ')}`)
     .option('--contract <file>', 'a consumer contract file (docs/contracts.md)')

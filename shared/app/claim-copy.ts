@@ -1,10 +1,8 @@
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import { compileSelectors } from '../core/deid/compile.js';
 import type { ConsumerContract } from '../core/deid/contract.js';
-import { createReleaseGate } from '../core/deid/gate/gate.js';
-import { assertX12Releasable, collectX12IdentifyingValues } from '../core/deid/gate/x12.js';
 import { Pseudonyms } from '../core/deid/pseudonyms.js';
-import { deidentifyX12 } from '../core/deid/x12/deidentify.js';
+import { deidentifyX12Share } from '../core/deid/x12/share.js';
 import { claimBundleHandler } from '../core/x12/fhir/claim-bundles.js';
 import { readX12 } from '../core/x12/reader.js';
 
@@ -44,14 +42,18 @@ export function renderX12Copy(
   keyId: string,
   referenceDate: string,
 ): X12Copy {
-  const { output, report } = deidentifyX12(plaintext, {
-    contract: compileSelectors(contract),
-    pseudonyms: new Pseudonyms(secret, keyId, contract.name),
-    keyId,
-    referenceDate,
-  });
-  const gate = createReleaseGate(contract);
-  assertX12Releasable(gate, collectX12IdentifyingValues(plaintext, gate.policy), output, 'consumer copy');
+  const share = deidentifyX12Share(
+    contract,
+    {
+      contract: compileSelectors(contract),
+      pseudonyms: new Pseudonyms(secret, keyId, contract.name),
+      keyId,
+      referenceDate,
+    },
+    plaintext,
+  );
+  share.assertReleasable('consumer copy');
+  const { output, report } = share;
   return {
     bytes: output,
     contentType: 'application/edi-x12',

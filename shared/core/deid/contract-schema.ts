@@ -90,7 +90,15 @@ export const SUBMISSION_KINDS = ['bundle', 'claim'] as const;
  * How a consumer takes claim files: `x12`, the 837 itself de-identified in place (counts recomputed),
  * or `fhir`, each claim mapped to R4 (Claim, Patient, Coverage, …) and de-identified as a bundle is.
  */
-const ClaimsSchema = z.strictObject({ output: z.enum(['x12', 'fhir']) });
+const ClaimsSchema = z.strictObject({
+  output: z.enum(['x12', 'fhir']),
+  /**
+   * X12 copies only: the segments the consumer may receive, as `LOOP/SEGMENT` or
+   * `LOOP/SEGMENT*QUALIFIER` (loop may be `*`, segment may be `*`); the envelope and the segments
+   * the structure needs are always kept. Absent: every segment, under the profile's backstop.
+   */
+  keep: z.array(z.string().max(64)).max(1000).optional(),
+});
 
 export const ConsumerContractSchema = z.strictObject({
   $schema: z.string().optional(),

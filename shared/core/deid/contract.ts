@@ -11,6 +11,7 @@ import { isResourceType } from './model.js';
 import limitedDataSetProfile from './profiles/limited-data-set.json' with { type: 'json' };
 import safeHarborProfile from './profiles/safe-harbor.json' with { type: 'json' };
 import { ContractFieldError } from './selectors.js';
+import { compileX12Selectors } from './x12/selectors.js';
 
 export * from './contract-schema.js';
 
@@ -92,6 +93,7 @@ export function resolveContract(contract: ConsumerContract, source: string): Con
   checkSettings(resolved, source);
   try {
     compileSelectors(resolved);
+    compileX12Selectors(resolved.claims?.keep);
   } catch (error) {
     if (error instanceof ContractFieldError) throw fail(source, error.field, error.problem);
     throw error;
@@ -131,6 +133,9 @@ function checkSettings(c: ConsumerContract, source: string): void {
   }
   if (c.claims?.output === 'x12' && c.delivery?.type === 'fhir') {
     throw fail(source, 'claims.output', "x12 copies cannot go to a FHIR server; use 'fhir'");
+  }
+  if (c.claims?.keep !== undefined && c.claims.output !== 'x12') {
+    throw fail(source, 'claims.keep', "applies to x12 copies only; FHIR copies follow 'resources'");
   }
   if (!kinds.includes('claim') && c.claims !== undefined) {
     throw fail(source, 'claims', "given, but 'kinds' does not list claim");

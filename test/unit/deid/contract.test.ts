@@ -61,6 +61,8 @@ const EXPECTED_FIELD: readonly (readonly [string, string])[] = [
   ['claims-without-kind', 'claims'],
   ['claims-bad-output', 'claims.output'],
   ['claims-x12-to-fhir-server', 'claims.output'],
+  ['claims-keep-for-fhir', 'claims.keep'],
+  ['claims-keep-bad-selector', 'claims.keep[1]'],
   ['not-an-object', '(root)'],
 ];
 
@@ -94,6 +96,7 @@ describe('shipped contracts', () => {
 
   it('all take bundles and claims: billing as X12, analytics and research as FHIR', () => {
     expect(contractFile('billing')).toMatchObject({ kinds: ['bundle', 'claim'], claims: { output: 'x12' } });
+    expect(contractFile('billing').claims?.keep).toContain('2400/SV1');
     for (const name of ['analytics', 'research']) {
       expect(contractFile(name)).toMatchObject({ kinds: ['bundle', 'claim'], claims: { output: 'fhir' } });
     }

@@ -105,7 +105,7 @@ describe('deidentifyFiles', () => {
     expect(second.stdout).toBe(first.stdout);
   });
 
-  it('refuses X12 for now, and what is neither FHIR JSON nor NDJSON', async () => {
+  it('refuses a truncated X12 interchange, and what is neither FHIR JSON, NDJSON nor X12', async () => {
     const x12 = write('claim.txt', 'ISA*00*          *00*          *ZZ*SENDER~');
     expect(await failure(() => deidentifyFiles([x12], opts))).toBe('content-invalid');
     const csv = write('data.csv', 'a,b\n1,2\n');

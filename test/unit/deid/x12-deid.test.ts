@@ -360,7 +360,7 @@ describe('an X12 allow-list', () => {
 
   it('refuses a selector it cannot read, naming its position', () => {
     expect(() => compileX12Selectors(['2300/CLM', 'CLM01'])).toThrow(PipelineError);
-    expect(() => compileX12Selectors(['2300/CLM', 'CLM01'])).toThrow(/x12\.keep\[1\]/);
+    expect(() => compileX12Selectors(['2300/CLM', 'CLM01'])).toThrow(/claims\.keep\[1\]/);
   });
 });
 

@@ -66,11 +66,14 @@ function structural(segment: PlacedSegment): boolean {
 export const KEEP_ALL: X12Selectors = { allows: () => true, size: 0 };
 
 /**
- * Compiles `x12.keep`; `field` names the contract field in errors (`x12.keep[3]`), never the value.
+ * Compiles `claims.keep`; `field` names the contract field in errors (`claims.keep[3]`), never the value.
  * Throws ContractFieldError (a PipelineError 'contract-invalid'), which resolveContract reports with
  * the contract's file name when it compiles the list in its `try`.
  */
-export function compileX12Selectors(keep: readonly string[] | undefined, field = 'x12.keep'): X12Selectors {
+export function compileX12Selectors(
+  keep: readonly string[] | undefined,
+  field = 'claims.keep',
+): X12Selectors {
   if (keep === undefined) return KEEP_ALL;
   const keys = new Set<string>();
   for (const [i, selector] of keep.entries()) {
@@ -99,9 +102,9 @@ export function compileX12Selectors(keep: readonly string[] | undefined, field =
   };
 }
 
-/** The allow-list of a contract, read from its `x12` field when the contract schema carries one. */
+/** The X12 allow-list of a contract: `claims.keep`. */
 export function contractX12Keep(contract: unknown): readonly string[] | undefined {
-  const x12 = (contract as { x12?: { keep?: unknown } } | undefined)?.x12;
-  const keep = x12?.keep;
+  const claims = (contract as { claims?: { keep?: unknown } } | undefined)?.claims;
+  const keep = claims?.keep;
   return Array.isArray(keep) ? (keep as string[]) : undefined;
 }
