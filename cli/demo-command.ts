@@ -124,7 +124,27 @@ async function tour(home: string): Promise<void> {
       say(
         `     kept as ${stored?.body.byteLength ?? 0} bytes of ciphertext at raw/demo/${id} (envelope-encrypted)`,
       );
+      if (res.claim) {
+        const ack = await client.acknowledgement(id, '999');
+        const ak9 = ack.text.split(/[~\n]/).find((s) => s.startsWith('AK9'));
+        say(`     its 999 (GET /v1/submissions/${id}/acknowledgement): ${ak9 ?? 'none'} (A: accepted)`);
+      }
     }
+    say('   A claim file with a defect is refused with where it is, never what it says:');
+    const claim = (await fixture('x12/demo.example1.837')).toString('latin1');
+    const broken = Buffer.from(
+      claim
+        .replace(/\*\d{9}\*0\*T\*/, '*000000777*0*T*')
+        .replace('NM1*IL*1*SMITH*', 'NM1*IL*1**')
+        .replace(/IEA\*1\*\d{9}/, 'IEA*1*000000777'),
+      'latin1',
+    );
+    const refusedClaim = await client.submit(broken);
+    const issue = (refusedClaim.json as { issue?: { expression?: string[]; diagnostics?: string }[] })
+      .issue?.[0];
+    say(
+      `   HTTP ${refusedClaim.status} invalid-claim at ${issue?.expression?.[0] ?? '?'}: ${issue?.diagnostics ?? ''}`,
+    );
 
     step(4, 'A request changed in transit is refused, and changes nothing');
     const original = await fixture('fhir/Bundle-bundle-transaction.json');
