@@ -314,9 +314,11 @@ export class LoopWalker {
     const instance = this.stack.pop() as LoopInstance;
     const loop = instance.loop;
     const children = loop.children;
-    for (let i = 1; i < children.length; i++) {
+    const required = loop.required;
+    for (let r = 0; r < required.length; r++) {
+      const i = required[r] as number;
+      if (instance.counts[i] !== 0) continue;
       const child = children[i] as CompiledSegment | CompiledLoop;
-      if (instance.counts[i] !== 0 || child.def.usage !== 'R') continue;
       const at = instance.expectedAt?.[i] ?? position;
       if (child.kind === 'segment') {
         this.issues.segment(
