@@ -214,6 +214,8 @@ describe('837P claim → FHIR', () => {
         lines: [
           ['LX*1', 'SV1*HC:99213*50*UN*1***1', 'DTP*472*D8*20230102', 'NM1*82*1*LINE*LOU****XX*4444444440'],
           ['LX*2', 'SV1*HC:99213*50*UN*1***1', 'DTP*472*D8*20230102'],
+          ['LX*3', 'SV1*HC:99213*50*UN*1***1', 'DTP*472*D8*20230102', 'NM1*82*1*LINE*LOU****XX*4444444440'],
+          ['LX*4', 'SV1*HC:99213*50*UN*1***1', 'DTP*472*D8*20230102', 'NM1*82*1*OTHER*OLA****XX*5555555551'],
         ],
       }),
     )[0] as Bundle;
@@ -222,6 +224,15 @@ describe('837P claim → FHIR', () => {
     const member = claim.careTeam?.find((m) => m.sequence === sequence);
     expect((byRef(b, member?.provider.reference) as Practitioner).name?.[0]?.family).toBe('LINE');
     expect(claim.item?.[1]?.careTeamSequence).toBeUndefined();
+    // The same provider on two lines is one care-team member and one Practitioner.
+    expect(claim.item?.[2]?.careTeamSequence).toEqual([sequence]);
+    const fourth = claim.careTeam?.find((m) => m.sequence === claim.item?.[3]?.careTeamSequence?.[0]);
+    expect((byRef(b, fourth?.provider.reference) as Practitioner).name?.[0]?.family).toBe('OTHER');
+    expect(
+      resources<Practitioner>(b, 'Practitioner')
+        .map((p) => p.name?.[0]?.family)
+        .sort(),
+    ).toEqual(['LINE', 'OTHER', 'REFER', 'RENDER']);
     expect(() => validateBundle(b)).not.toThrow();
   });
 
