@@ -14,6 +14,7 @@ import {
   claimPatientKeyOf,
   claimPatientShiftKey,
 } from '../../shared/core/deid/x12/patient-key.js';
+import { x12IdentifierSystem } from '../../shared/core/deid/x12/transform.js';
 import { isPipelineError } from '../../shared/core/errors.js';
 import { validateBundle } from '../../shared/core/fhir/validate-bundle.js';
 import { claimGrouper } from '../../shared/core/x12/claims.js';
@@ -614,6 +615,15 @@ describe('profiles, ids and streaming', () => {
         claimPatientShiftKey(claimPatientKeyOf(claim.subscriber, claim.patient)),
       );
     }
+  });
+
+  it('names its own identifiers under the systems X12 de-identification pseudonymizes them under', () => {
+    expect([SYSTEM.clm01, SYSTEM.memberId, SYSTEM.medicalRecord, SYSTEM.claimReference]).toEqual([
+      x12IdentifierSystem('CLM01'),
+      x12IdentifierSystem('MI'),
+      x12IdentifierSystem('EA'),
+      x12IdentifierSystem('F8'),
+    ]);
   });
 
   it('records the submission as the Bundle meta.source', () => {
