@@ -118,7 +118,8 @@ export function collectX12IdentifyingValues(input: Uint8Array, policy: GatePolic
     }
     switch (segment.id) {
       case 'NM1':
-        if (where === 'person') {
+        // An ambulance stop's NM1 names a place (a hospital), not the person; a home's names the patient.
+        if (where === 'person' && at(1) !== 'PW' && at(1) !== '45') {
           for (const n of [3, 4, 5]) if (at(n) !== '') c.name(at(n));
           if (at(9) !== '') c.identifier(at(9), 'identifier');
         }
@@ -188,15 +189,17 @@ export function scanX12(
     if (where === undefined) return;
     const datePlaces = new Set<number>();
     for (const [n, format, value] of datesOf(segment, places.delimiters)) {
+      if (!DATE_FORMATS.has(format)) continue;
       datePlaces.add(n);
       if (policy.dates && (format === 'RD8' ? value.split('-') : [value]).some((d) => !YEAR_ONLY.test(d))) {
         hits.push({ path: expression(n), kind: 'date-precision' });
       }
     }
-    if (segment.id === 'N4' && where === 'person' && policy.zip !== 'keep') {
+    const zipPlace = segment.id === 'N4' && where === 'person' && policy.zip !== 'keep';
+    if (zipPlace) {
       const zip = segment.elements[3] ?? '';
       const ok =
-        policy.zip === 'drop' ? zip === '' || zip === '000' : zip === '' || /^(?:\d{3}00|000)$/.test(zip);
+        policy.zip === 'drop' ? zip === '' || zip === '000' : zip === '' || /^\d{3}(?:00)?$/.test(zip);
       if (!ok) hits.push({ path: expression(3), kind: 'zip-precision' });
     }
     for (let n = 1; n < segment.elements.length; n++) {
@@ -204,6 +207,8 @@ export function scanX12(
       if (value === '') continue;
       // A date place is judged by its precision above; its year-only value may equal 1 January of an input date.
       if (datePlaces.has(n) && policy.dates) continue;
+      // A ZIP place is judged by its precision too: ZIP3+00 may equal another person's five-digit ZIP.
+      if (zipPlace && n === 3) continue;
       gate.scan(values, value, expression(n), hits);
       if (hits.length >= MAX_HITS) return;
     }

@@ -13,7 +13,7 @@ export const RESTRICTED_N403 = '000';
 
 /**
  * N403 postal code: kept only by a limited data set that keeps ZIPs; otherwise the first three digits
- * plus `00`, or `000` for a restricted prefix (45 CFR 164.514(b)(2)(i)(B): "changed to 000"). A code
+ * plus `00` (the three digits alone when the ZIP is itself `xxx00`), or `000` for a restricted prefix (45 CFR 164.514(b)(2)(i)(B): "changed to 000"). A code
  * that is not a US ZIP (a Canadian postal code) goes.
  */
 export const x12PostalCodePolicy: ElementPolicy = ({ value, place, modes }, services) => {
@@ -22,7 +22,9 @@ export const x12PostalCodePolicy: ElementPolicy = ({ value, place, modes }, serv
   const zip = modes.zip === 'drop' ? undefined : generalizeZip(value, services.settings.restrictedZip);
   if (zip === undefined) return withheld(place, services);
   services.count('generalize-zip3', place);
-  return keep(zip === '00000' ? RESTRICTED_N403 : zip);
+  if (zip === '00000') return keep(RESTRICTED_N403);
+  // A ZIP that already ends in 00 would come out as it went in: its three digits alone say the same.
+  return keep(value.trim().startsWith(zip) ? zip.slice(0, 3) : zip);
 };
 
 /**

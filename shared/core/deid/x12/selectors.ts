@@ -35,6 +35,7 @@ const STRUCTURAL: ReadonlySet<string> = new Set([
   'N4',
   'SBR',
   'PAT',
+  'OI',
   'CLM',
   'CL1',
   'HI',

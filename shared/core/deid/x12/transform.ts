@@ -14,7 +14,7 @@ import { decide, wholePolicyFor } from '../policies/registry.js';
 import type { Pseudonyms } from '../pseudonyms.js';
 import { PSEUDONYM_SYSTEM_PREFIX } from '../references.js';
 import type { ReportBuilder, Rule } from '../report.js';
-import { carriesPhi, PhiContext, scrubFreeText } from '../scrubber.js';
+import { PhiContext, scrubFreeText } from '../scrubber.js';
 import { claimPatientKey, claimPatientShiftKey } from './patient-key.js';
 import { KEEP_ALL, type X12Selectors } from './selectors.js';
 import {
@@ -389,12 +389,20 @@ export class X12Transform {
     return (this.kind === '837I' ? HOME_837I : HOME_837P).has(pos);
   }
 
-  /** A provider or location NM1 that holds the patient's or subscriber's own name. */
+  /**
+   * A provider or location NM1 that holds a name of the patient, the subscriber or another insured
+   * (a "ZQXSTONE RESIDENCE" facility, the patient written as a provider): any word of NM103 or NM104.
+   */
   private namesPatient(segment: PlacedSegment): boolean {
-    const last = el(segment, 3).trim().toUpperCase();
-    if (last === '' || !this.lastNames.has(last)) return false;
-    const first = el(segment, 4).trim().toUpperCase();
-    return first === '' || this.firstNames.has(first);
+    return this.spellsName(el(segment, 3)) || this.spellsName(el(segment, 4));
+  }
+
+  /** Whether a text holds, as a word, a name of a person of this subscriber's hierarchy. */
+  private spellsName(text: string): boolean {
+    for (const word of text.toUpperCase().split(/[^A-Z0-9'-]+/)) {
+      if (word.length >= 2 && (this.lastNames.has(word) || this.firstNames.has(word))) return true;
+    }
+    return false;
   }
 
   private redactName(segment: PlacedSegment, out: string[]): void {
@@ -437,8 +445,7 @@ export class X12Transform {
     if (city !== '') {
       const outcome = this.decideValue(segment, 1, 'Address', 'city', 'city', 'string', city, {});
       // A kept city (a limited data set) that spells the person's name goes too, as a display would.
-      const kept =
-        outcome === DROP || carriesPhi(city, this.context, false) ? undefined : String(outcome.value);
+      const kept = outcome === DROP || this.spellsName(city) ? undefined : String(outcome.value);
       if (kept === undefined && outcome !== DROP) this.count('phi-check-drop', segment, '01');
       out[1] = kept === undefined ? X12_PLACEHOLDER : this.safe(kept, 'N401');
     }
