@@ -341,6 +341,9 @@ describe('837P claim → FHIR', () => {
         'LX*3',
         'SV1*HC:99213*10*UN*1***1',
         'DTP*472*D8*20230110',
+        'LX*99999999999',
+        'SV1*HC:A  1:X   Y*10*UN*1*1  2**1',
+        'DTP*472*D8*20230110',
       ],
     ]);
     const b = map(text)[0] as Bundle;
@@ -353,6 +356,11 @@ describe('837P claim → FHIR', () => {
     expect(claim.item?.[0]?.servicedDate).toBeUndefined();
     expect(claim.item?.[0]?.diagnosisSequence).toEqual([1]);
     expect(claim.item?.[1]?.servicedPeriod).toBeUndefined();
+    // An LX01 beyond positiveInt numbers the line by its place; whitespace runs in codes are collapsed.
+    expect(claim.item?.[3]?.sequence).toBe(4);
+    expect(claim.item?.[3]?.productOrService.coding?.[0]?.code).toBe('A 1');
+    expect(claim.item?.[3]?.modifier?.[0]?.coding?.[0]?.code).toBe('X Y');
+    expect(claim.item?.[3]?.locationCodeableConcept?.coding?.[0]?.code).toBe('1 2');
     const patient = one<Patient>(b, 'Patient');
     expect(patient.birthDate).toBeUndefined();
     expect(patient.gender).toBeUndefined();

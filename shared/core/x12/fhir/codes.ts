@@ -53,8 +53,11 @@ export const PROFILE = {
   practitioner: `${C4BB}/C4BB-Practitioner|2.1.0`,
 } as const;
 
+/** A FHIR code has no whitespace runs (`[^\s]+( [^\s]+)*`): an X12 value with them is normalized. */
+export const codeValue = (code: string): string => code.trim().replace(/\s+/g, ' ');
+
 export const coding = (system: string, code: string, display?: string): Coding =>
-  display === undefined ? { system, code } : { system, code, display };
+  display === undefined ? { system, code: codeValue(code) } : { system, code: codeValue(code), display };
 
 export const concept = (system: string, code: string, display?: string): CodeableConcept => ({
   coding: [coding(system, code, display)],
