@@ -35,6 +35,13 @@ export function mapItems(
   const items: ClaimItem[] = [];
   const servicePeriods: (Period | undefined)[] = [];
   const used = new Set<number>();
+  // 837P: the claim's place of service (CLM05-1) serves every line that names none (SV105).
+  const claimPlace = component(
+    firstIn(claim.claim, 'CLM', (loop) => loop === '2300'),
+    5,
+    1,
+    delimiters,
+  );
   lines.forEach((segments, index) => {
     const own = segments.filter((s) => s.loop === '2400');
     const lx = Number(element(firstIn(own, 'LX'), 1));
@@ -48,7 +55,7 @@ export function mapItems(
     const careTeamSequence = careTeam.addProviders(segments, '2420', `line/${index + 1}`);
     const service =
       claim.kind === '837P'
-        ? professionalService(context, firstIn(own, 'SV1'), diagnosisCount)
+        ? professionalService(context, firstIn(own, 'SV1'), diagnosisCount, claimPlace)
         : institutionalService(context, firstIn(own, 'SV2'));
     const detail = drugDetail(segments, delimiters);
     items.push({
@@ -111,13 +118,13 @@ function professionalService(
   context: MappingContext,
   sv1: PlacedSegment | undefined,
   diagnosisCount: number,
+  claimPlace: string | undefined,
 ): Service {
   const { delimiters } = context;
-  const clm = firstIn(context.claim.claim, 'CLM', (loop) => loop === '2300');
   const net = usd(element(sv1, 2));
   const quantity = quantityOf(element(sv1, 3), element(sv1, 4));
   const unitPrice = unitPriceOf(net, quantity);
-  const place = element(sv1, 5) ?? component(clm, 5, 1, delimiters);
+  const place = element(sv1, 5) ?? claimPlace;
   // SV107 points at the claim's diagnosis codes by their order (1–12); one beyond them is dropped.
   const pointers = components(sv1, 7, delimiters)
     .map(Number)
