@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PipelineError } from '../../shared/core/errors.js';
 import { validateX12Envelope } from '../../shared/core/x12/envelope.js';
+import { guideFor } from '../../shared/core/x12/guide/index.js';
+import { readX12 } from '../../shared/core/x12/reader.js';
 import { generateX12, type X12ClaimKind } from '../helpers/x12-planter/index.js';
 
 /**
@@ -110,6 +112,71 @@ describe('X12 door envelope check on hostile bytes', () => {
         ),
       ),
       RUNS,
+    );
+  });
+});
+
+/** The loop-aware reader reports defects as issues; only unreadable bytes throw, as invalid-x12. */
+const readAll = (bytes: Uint8Array) => readX12(bytes, () => undefined, { guides: guideFor });
+
+/** The same bytes cut into chunks at arbitrary points, as a stream would deliver them. */
+function* chunked(bytes: Uint8Array, cuts: readonly number[]): Generator<Uint8Array> {
+  let from = 0;
+  for (const cut of [...cuts].map((c) => c % (bytes.length + 1)).sort((a, b) => a - b)) {
+    yield bytes.slice(from, Math.max(from, cut));
+    from = Math.max(from, cut);
+  }
+  yield bytes.slice(from);
+}
+
+describe('loop-aware X12 reader on hostile bytes', () => {
+  it('throws nothing but invalid-x12 on arbitrary bytes', () => {
+    fc.assert(
+      fc.property(arbitraryBytes, (bytes) => expectCoded(() => readAll(bytes), ['invalid-x12'])),
+      RUNS,
+    );
+  });
+
+  it('throws nothing but invalid-x12 on mutated valid files (byte flips, truncations, delimiters)', () => {
+    fc.assert(
+      fc.property(kinds, seeds, fc.array(mutation, { minLength: 1, maxLength: 4 }), (kind, seed, mutations) =>
+        expectCoded(() => readAll(mutatedFile(kind, seed, mutations)), ['invalid-x12']),
+      ),
+      RUNS,
+    );
+  });
+
+  it('reads every seed of the planter with zero issues', () => {
+    fc.assert(
+      fc.property(kinds, seeds, (kind, seed) => {
+        expect(readAll(encode(generateX12(kind, seed).bytes)).issues).toEqual([]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('gives the same answer whatever the chunking of a mutated file', () => {
+    fc.assert(
+      fc.property(
+        kinds,
+        seeds,
+        fc.array(mutation, { minLength: 0, maxLength: 2 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (kind, seed, mutations, cuts) => {
+          const bytes = mutatedFile(kind, seed, mutations);
+          const outcome = (source: Uint8Array | Iterable<Uint8Array>) => {
+            try {
+              const result = readX12(source, () => undefined, { guides: guideFor });
+              return result.issues.map((i) => i.expression);
+            } catch (error) {
+              if (!(error instanceof PipelineError)) throw error;
+              return error.code;
+            }
+          };
+          expect(outcome(chunked(bytes, cuts))).toEqual(outcome(bytes));
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 });

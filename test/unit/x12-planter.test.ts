@@ -83,6 +83,7 @@ const REQUIRED_PLACES: Record<X12ClaimKind, string[]> = {
     '2300/K3/K301',
     '2300/CR1/CR109',
     '2300/CR1/CR110',
+    '2300/CR2/CR210',
     '2310C/NM1/NM103',
     '2310C/N3/N301',
     '2310C/N4/N403',
@@ -255,6 +256,17 @@ describe('x12 planter', () => {
           sum += Number(s[chargeAt[1] as number]);
         }
       }
+    }
+  });
+
+  it.each(KINDS)('%s: 50 seeds read with zero issues under the 837 guides', (kind) => {
+    for (const seed of SEEDS) {
+      const g = generateX12(kind, seed);
+      const { result } = read(g);
+      const found = result.issues.map((i) => `${i.expression} ${i.message}`);
+      expect(found, `seed ${seed}`).toEqual([]);
+      expect(result.moreIssues).toBe(0);
+      expect(result.interchanges[0]?.groups[0]?.sets.every((set) => set.accepted)).toBe(true);
     }
   });
 

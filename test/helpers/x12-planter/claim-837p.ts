@@ -103,6 +103,26 @@ export function write837PClaim(w: SegmentWriter, p: X12Planter, party: ClaimPart
     );
     w.seg('CRC', '07', 'Y', p.pick(['01', '04', '06']));
   }
+  if (setting === 'office' && p.chance(0.15)) {
+    // Spinal manipulation: CR208 condition code, CR210/CR211 descriptions the clinician wrote.
+    const descriptions = [
+      p.text('2300/CR2/CR210', ['LOW BACK PAIN AFTER LIFTING,', ['name', party.patient.last], 'REPORTS']),
+      p.chance(0.5) ? p.text('2300/CR2/CR211', ['SEE CHART', ['id', party.mrn]]) : undefined,
+    ];
+    w.seg(
+      'CR2',
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      p.pick(['A', 'C', 'D']),
+      undefined,
+      ...descriptions,
+    );
+  }
   const diagnoses = writeDiagnoses(w, p);
 
   if (p.chance(0.5)) {

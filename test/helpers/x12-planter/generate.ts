@@ -117,7 +117,7 @@ export function* generateLarge(
       claims += writeSubscriber(w, p, kind, hl, parent);
       subscribers++;
       // Canaries are unique per subscriber's batch; forgetting keeps memory flat over millions.
-      if (subscribers % 200 === 0) p.forget();
+      if (subscribers % 50 === 0) p.forget();
       yield* flush(false);
     }
     writeSetTrailer(w, set);

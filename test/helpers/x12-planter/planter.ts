@@ -1,5 +1,5 @@
 import { DAY_MS } from '../phi-planter/dates.js';
-import { Canaries, Rng } from '../phi-planter/random.js';
+import { Rng } from '../phi-planter/random.js';
 import type { KeptCode, PlantedValue, UnplantedValue, X12PlantedKind } from './types.js';
 
 /** Ages are computed against this date; every clinical date falls before it. */
@@ -11,7 +11,7 @@ export type TextPart = string | readonly [X12PlantedKind, string];
 type Extra = Pick<PlantedValue, 'restrictedZip3' | 'over89'>;
 
 /**
- * One interchange's generator state: the seeded stream, the canary source and the records of what was
+ * One interchange's generator state: the seeded stream, unique canaries and the records of what was
  * planted, kept and deliberately left unplanted. Builders draw from it in file order, so the order of
  * calls is part of the output. With `track` off (the bench's 100 MB file) nothing is recorded.
  */
@@ -20,7 +20,7 @@ export class X12Planter {
   readonly planted: PlantedValue[] = [];
   readonly kept: KeptCode[] = [];
   readonly unplanted: UnplantedValue[] = [];
-  private canaries: Canaries;
+  private used = new Set<string>();
   private usedDates = new Set<string>();
 
   constructor(
@@ -28,12 +28,11 @@ export class X12Planter {
     readonly track = true,
   ) {
     this.rng = new Rng(seed);
-    this.canaries = new Canaries(this.rng);
   }
 
   /** Forgets which canaries were handed out, so a long run's memory stays flat. */
   forget(): void {
-    this.canaries = new Canaries(this.rng);
+    this.used = new Set();
     this.usedDates = new Set();
   }
 
@@ -80,23 +79,47 @@ export class X12Planter {
 
   /** An upper-case canary word such as `ZQXBALOMI`, unique in the interchange. */
   word(): string {
-    return this.canaries.word().toUpperCase();
+    return this.unique(() => {
+      let word = 'ZQX';
+      for (let i = 0; i < 3; i++) word += this.pick(CONSONANTS) + this.pick(VOWELS);
+      return word;
+    });
   }
 
   digits(length: number, first = '123456789'): string {
-    return this.canaries.digits(length, first);
+    return this.unique(() => {
+      let digits = this.pick([...first]);
+      while (digits.length < length) digits += String(this.int(0, 9));
+      return digits;
+    });
   }
 
   letters(length: number): string {
-    return this.canaries.letters(length);
+    return this.unique(() => {
+      let text = '';
+      while (text.length < length) text += this.pick(LETTERS);
+      return text;
+    });
+  }
+
+  /**
+   * A value not handed out before; after a few collisions (a small space nearly used up) a repeat is
+   * accepted rather than looping, so huge files never stall.
+   */
+  private unique(make: () => string): string {
+    let value = make();
+    for (let tries = 0; this.used.has(value) && tries < 20; tries++) value = make();
+    this.used.add(value);
+    return value;
   }
 
   /** A `CCYYMMDD` date in the given years, never one handed out before, never on 01-01 or 07-01. */
   date(fromYear: number, toYear: number): string {
-    for (;;) {
+    for (let tries = 0; ; tries++) {
       const day = Date.UTC(this.int(fromYear, toYear), this.int(0, 11), this.int(1, 28));
       const d8 = toD8(day);
-      if (!/(0101|0701)$/.test(d8) && !this.usedDates.has(d8)) {
+      // Past a few collisions (a long run's dates used up) a repeat is fine, never 01-01 or 07-01.
+      if (!/(0101|0701)$/.test(d8) && (!this.usedDates.has(d8) || tries > 20)) {
         this.usedDates.add(d8);
         return d8;
       }
@@ -110,6 +133,10 @@ export class X12Planter {
     return moved;
   }
 }
+
+const CONSONANTS = [...'BDFGKLMNPRSTVZ'];
+const VOWELS = [...'AEIOU'];
+const LETTERS = [...'ABCDEFGHJKLMNPRSTUVWXYZ'];
 
 const fromD8 = (d8: string): number =>
   Date.UTC(Number(d8.slice(0, 4)), Number(d8.slice(4, 6)) - 1, Number(d8.slice(6, 8)));

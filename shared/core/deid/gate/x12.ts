@@ -46,6 +46,7 @@ class Places {
   private claimPos = '';
   private linePos = '';
   private geo = false;
+  private personName = false;
 
   constructor(readonly delimiters: Delimiters) {}
 
@@ -65,7 +66,9 @@ class Places {
       const home = entity === '77' && (this.kind === '837I' ? HOME_837I : HOME_837P).has(pos);
       this.geo = /^(2310|2420)/.test(segment.loop) && (entity === 'PW' || entity === '45' || home);
     }
-    if (PERSON_LOOPS.has(segment.loop)) return 'person';
+    if (segment.id === 'NM1') this.personName = at(1) === 'IL' || at(1) === 'QC';
+    else if (['HL', 'CLM', 'LX', 'SBR'].includes(segment.id)) this.personName = false;
+    if (PERSON_LOOPS.has(segment.loop) || this.personName) return 'person';
     if (this.geo && (segment.id === 'NM1' || segment.id === 'N3' || segment.id === 'N4')) return 'person';
     if (CLAIM_LOOPS.has(segment.loop)) return 'claim';
     return undefined;
@@ -108,6 +111,7 @@ export function collectX12IdentifyingValues(input: Uint8Array, policy: GatePolic
   const c = new Collector(policy);
   let places: Places | undefined;
   readPlacedX12(input, (segment) => {
+    if (segment.id === 'ISA') places = new Places(delimitersOfIsa(segment));
     places ??= new Places(delimitersOfIsa(segment));
     const where = places.of(segment);
     if (where === undefined) return;
@@ -176,6 +180,7 @@ export function scanX12(
   let places: Places | undefined;
   readPlacedX12(output, (segment) => {
     if (hits.length >= MAX_HITS) return;
+    if (segment.id === 'ISA') places = new Places(delimitersOfIsa(segment));
     places ??= new Places(delimitersOfIsa(segment));
     const expression = (n: number) =>
       `${segment.loop}/${segment.id}[${segment.position}]/${segment.id}${nn(n)}`;
