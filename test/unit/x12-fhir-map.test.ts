@@ -14,6 +14,7 @@ import {
   claimPatientKeyOf,
   claimPatientShiftKey,
 } from '../../shared/core/deid/x12/patient-key.js';
+import { x12IdentifierSystem } from '../../shared/core/deid/x12/transform.js';
 import { isPipelineError } from '../../shared/core/errors.js';
 import { validateBundle } from '../../shared/core/fhir/validate-bundle.js';
 import { claimGrouper } from '../../shared/core/x12/claims.js';
@@ -214,6 +215,8 @@ describe('837P claim → FHIR', () => {
         lines: [
           ['LX*1', 'SV1*HC:99213*50*UN*1***1', 'DTP*472*D8*20230102', 'NM1*82*1*LINE*LOU****XX*4444444440'],
           ['LX*2', 'SV1*HC:99213*50*UN*1***1', 'DTP*472*D8*20230102'],
+          ['LX*3', 'SV1*HC:99213*50*UN*1***1', 'DTP*472*D8*20230102', 'NM1*82*1*LINE*LOU****XX*4444444440'],
+          ['LX*4', 'SV1*HC:99213*50*UN*1***1', 'DTP*472*D8*20230102', 'NM1*82*1*OTHER*OLA****XX*5555555551'],
         ],
       }),
     )[0] as Bundle;
@@ -222,6 +225,15 @@ describe('837P claim → FHIR', () => {
     const member = claim.careTeam?.find((m) => m.sequence === sequence);
     expect((byRef(b, member?.provider.reference) as Practitioner).name?.[0]?.family).toBe('LINE');
     expect(claim.item?.[1]?.careTeamSequence).toBeUndefined();
+    // The same provider on two lines is one care-team member and one Practitioner.
+    expect(claim.item?.[2]?.careTeamSequence).toEqual([sequence]);
+    const fourth = claim.careTeam?.find((m) => m.sequence === claim.item?.[3]?.careTeamSequence?.[0]);
+    expect((byRef(b, fourth?.provider.reference) as Practitioner).name?.[0]?.family).toBe('OTHER');
+    expect(
+      resources<Practitioner>(b, 'Practitioner')
+        .map((p) => p.name?.[0]?.family)
+        .sort(),
+    ).toEqual(['LINE', 'OTHER', 'REFER', 'RENDER']);
     expect(() => validateBundle(b)).not.toThrow();
   });
 
@@ -329,6 +341,9 @@ describe('837P claim → FHIR', () => {
         'LX*3',
         'SV1*HC:99213*10*UN*1***1',
         'DTP*472*D8*20230110',
+        'LX*99999999999',
+        'SV1*HC:A  1:X   Y*10*UN*1*1  2**1',
+        'DTP*472*D8*20230110',
       ],
     ]);
     const b = map(text)[0] as Bundle;
@@ -341,6 +356,11 @@ describe('837P claim → FHIR', () => {
     expect(claim.item?.[0]?.servicedDate).toBeUndefined();
     expect(claim.item?.[0]?.diagnosisSequence).toEqual([1]);
     expect(claim.item?.[1]?.servicedPeriod).toBeUndefined();
+    // An LX01 beyond positiveInt numbers the line by its place; whitespace runs in codes are collapsed.
+    expect(claim.item?.[3]?.sequence).toBe(4);
+    expect(claim.item?.[3]?.productOrService.coding?.[0]?.code).toBe('A 1');
+    expect(claim.item?.[3]?.modifier?.[0]?.coding?.[0]?.code).toBe('X Y');
+    expect(claim.item?.[3]?.locationCodeableConcept?.coding?.[0]?.code).toBe('1 2');
     const patient = one<Patient>(b, 'Patient');
     expect(patient.birthDate).toBeUndefined();
     expect(patient.gender).toBeUndefined();
@@ -603,6 +623,15 @@ describe('profiles, ids and streaming', () => {
         claimPatientShiftKey(claimPatientKeyOf(claim.subscriber, claim.patient)),
       );
     }
+  });
+
+  it('names its own identifiers under the systems X12 de-identification pseudonymizes them under', () => {
+    expect([SYSTEM.clm01, SYSTEM.memberId, SYSTEM.medicalRecord, SYSTEM.claimReference]).toEqual([
+      x12IdentifierSystem('CLM01'),
+      x12IdentifierSystem('MI'),
+      x12IdentifierSystem('EA'),
+      x12IdentifierSystem('F8'),
+    ]);
   });
 
   it('records the submission as the Bundle meta.source', () => {

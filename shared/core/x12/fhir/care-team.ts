@@ -13,6 +13,10 @@ import { element, firstIn } from './segments.js';
  */
 export class CareTeam {
   readonly members: ClaimCareTeam[] = [];
+  /** Providers by their loop's content: a prescriber repeated on every drug line is one Practitioner. */
+  private readonly providers = new Map<string, Reference<Practitioner | Organization>>();
+  /** Care-team sequences by provider and role: the same provider in the same role is one member. */
+  private readonly sequences = new Map<string, number>();
 
   constructor(private readonly context: MappingContext) {}
 
@@ -25,8 +29,19 @@ export class CareTeam {
       const nm1 = firstIn(own, 'NM1');
       const roleCoding = CARE_TEAM_ROLE[element(nm1, 1) ?? ''];
       if (nm1 === undefined || roleCoding === undefined) continue;
-      const provider = addProvider(this.context, `${role}/${loop}`, { nm1, segments: own });
-      sequences.push(this.add(provider, roleCoding, element(firstIn(own, 'PRV'), 3)));
+      const key = own.map((s) => s.elements.join('\u0001')).join('\u0002');
+      let provider = this.providers.get(key);
+      if (provider === undefined) {
+        provider = addProvider(this.context, `${role}/${loop}`, { nm1, segments: own });
+        this.providers.set(key, provider);
+      }
+      const memberKey = `${roleCoding.system}|${roleCoding.code}\u0002${key}`;
+      let sequence = this.sequences.get(memberKey);
+      if (sequence === undefined) {
+        sequence = this.add(provider, roleCoding, element(firstIn(own, 'PRV'), 3));
+        this.sequences.set(memberKey, sequence);
+      }
+      if (!sequences.includes(sequence)) sequences.push(sequence);
     }
     return sequences;
   }

@@ -1,4 +1,5 @@
 import type { CodeableConcept, Coding } from '@medplum/fhirtypes';
+import { x12IdentifierSystem } from '../../deid/x12/transform.js';
 
 /** The code systems the 837 mapping writes, by canonical URL (see docs/x12-837-to-fhir.md). */
 export const SYSTEM = {
@@ -32,12 +33,15 @@ export const SYSTEM = {
   c4bbDiagnosisType: 'http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBClaimDiagnosisType',
   c4bbProcedureType: 'http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBClaimProcedureType',
   c4bbSupportingInfo: 'http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBSupportingInfoType',
-  /** Our own identifier systems: X12 identifiers that no public naming system covers. */
-  clm01: 'urn:phi-pipeline:x12:clm01',
-  memberId: 'urn:phi-pipeline:x12:member-id',
+  /**
+   * Our own identifier systems for X12 identifiers no public naming system covers: the ones X12
+   * de-identification pseudonymizes values under, so a value gets the same pseudonym in both formats.
+   */
+  clm01: x12IdentifierSystem('CLM01'),
+  memberId: x12IdentifierSystem('MI'),
+  medicalRecord: x12IdentifierSystem('EA'),
+  claimReference: x12IdentifierSystem('F8'),
   payerId: 'urn:phi-pipeline:x12:payer-id',
-  medicalRecord: 'urn:phi-pipeline:x12:medical-record-number',
-  claimReference: 'urn:phi-pipeline:x12:claim-reference',
 } as const;
 
 /** CARIN Blue Button STU 2.1.0 profiles (C4BB ships no Claim profile: it profiles the EOB). */
@@ -49,8 +53,11 @@ export const PROFILE = {
   practitioner: `${C4BB}/C4BB-Practitioner|2.1.0`,
 } as const;
 
+/** A FHIR code has no whitespace runs (`[^\s]+( [^\s]+)*`): an X12 value with them is normalized. */
+export const codeValue = (code: string): string => code.trim().replace(/\s+/g, ' ');
+
 export const coding = (system: string, code: string, display?: string): Coding =>
-  display === undefined ? { system, code } : { system, code, display };
+  display === undefined ? { system, code: codeValue(code) } : { system, code: codeValue(code), display };
 
 export const concept = (system: string, code: string, display?: string): CodeableConcept => ({
   coding: [coding(system, code, display)],

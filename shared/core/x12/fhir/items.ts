@@ -9,7 +9,7 @@ import type {
 } from '@medplum/fhirtypes';
 import type { PlacedSegment } from '../read-model.js';
 import type { CareTeam } from './care-team.js';
-import { concept, modifierSystem, procedureCodeSystem, SYSTEM } from './codes.js';
+import { codeValue, coding, concept, modifierSystem, procedureCodeSystem, SYSTEM } from './codes.js';
 import type { MappingContext } from './context.js';
 import { component, components, element, firstIn, loopOccurrences, under } from './segments.js';
 import { usd, x12Decimal, x12Period } from './values.js';
@@ -19,6 +19,9 @@ export interface MappedItems {
   /** Every line's service dates, for the billable period of a claim without a statement period. */
   readonly servicePeriods: (Period | undefined)[];
 }
+
+/** FHIR positiveInt is a 32-bit signed integer. */
+const MAX_POSITIVE_INT = 2_147_483_647;
 
 /** One service line (2400 with its 2410, 2420x and 2430 loops): LX starts it. */
 export function mapItems(
@@ -32,11 +35,19 @@ export function mapItems(
   const items: ClaimItem[] = [];
   const servicePeriods: (Period | undefined)[] = [];
   const used = new Set<number>();
+  // 837P: the claim's place of service (CLM05-1) serves every line that names none (SV105).
+  const claimPlace = component(
+    firstIn(claim.claim, 'CLM', (loop) => loop === '2300'),
+    5,
+    1,
+    delimiters,
+  );
   lines.forEach((segments, index) => {
     const own = segments.filter((s) => s.loop === '2400');
     const lx = Number(element(firstIn(own, 'LX'), 1));
-    // LX01 numbers the lines; a missing or repeated one falls back to the line's place.
-    const sequence = Number.isInteger(lx) && lx > 0 && !used.has(lx) ? lx : index + 1;
+    // LX01 numbers the lines; a missing, repeated or out-of-range one falls back to the line's place.
+    const sequence =
+      Number.isInteger(lx) && lx > 0 && lx <= MAX_POSITIVE_INT && !used.has(lx) ? lx : index + 1;
     used.add(sequence);
     const dtp = firstIn(own, 'DTP', undefined, ['472']);
     const served = x12Period(element(dtp, 2), element(dtp, 3));
@@ -44,7 +55,7 @@ export function mapItems(
     const careTeamSequence = careTeam.addProviders(segments, '2420', `line/${index + 1}`);
     const service =
       claim.kind === '837P'
-        ? professionalService(context, firstIn(own, 'SV1'), diagnosisCount)
+        ? professionalService(context, firstIn(own, 'SV1'), diagnosisCount, claimPlace)
         : institutionalService(context, firstIn(own, 'SV2'));
     const detail = drugDetail(segments, delimiters);
     items.push({
@@ -74,7 +85,7 @@ function productOrService(parts: readonly string[]): Pick<ClaimItem, 'productOrS
     code === undefined || code === ''
       ? concept(SYSTEM.dataAbsentReason, 'not-applicable')
       : // A code of another list (ER, IV, WK, N4 …) is kept with no system rather than a guessed one.
-        { coding: [system === undefined ? { code } : { system, code }] };
+        { coding: [system === undefined ? { code: codeValue(code) } : coding(system, code)] };
   return {
     productOrService: product,
     ...(modifiers.length === 0
@@ -107,13 +118,13 @@ function professionalService(
   context: MappingContext,
   sv1: PlacedSegment | undefined,
   diagnosisCount: number,
+  claimPlace: string | undefined,
 ): Service {
   const { delimiters } = context;
-  const clm = firstIn(context.claim.claim, 'CLM', (loop) => loop === '2300');
   const net = usd(element(sv1, 2));
   const quantity = quantityOf(element(sv1, 3), element(sv1, 4));
   const unitPrice = unitPriceOf(net, quantity);
-  const place = element(sv1, 5) ?? component(clm, 5, 1, delimiters);
+  const place = element(sv1, 5) ?? claimPlace;
   // SV107 points at the claim's diagnosis codes by their order (1–12); one beyond them is dropped.
   const pointers = components(sv1, 7, delimiters)
     .map(Number)

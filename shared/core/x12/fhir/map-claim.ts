@@ -53,7 +53,7 @@ export function mapClaimToFhir(
   // The id X12 de-identification keys the patient's date shift by (as `Patient/<id>`): the same days
   // move whether the patient's claim is de-identified as X12 or as this Bundle.
   const patientId = claimPatientId(claimPatientKeyOf(claim.subscriber, claim.patient));
-  const { reference: patient } = addPatient(context, patientId, payer);
+  const patient = addPatient(context, patientId, payer);
   const primary = addClaimCoverage(context, patient, payer);
   const others = addOtherCoverages(context, patient);
   const encounter = addEncounter(context, patient, isOrganization(context, provider) ? provider : undefined);

@@ -16,7 +16,7 @@ export function addPatient(
   context: MappingContext,
   patientId: string,
   assigner: Reference<Organization>,
-): { reference: Reference<Patient>; memberId: Identifier | undefined } {
+): Reference<Patient> {
   const { claim } = context;
   const dependent = claim.patient !== undefined;
   const segments: readonly PlacedSegment[] = claim.patient ?? claim.subscriber;
@@ -80,5 +80,5 @@ export function addPatient(
       ...content,
     },
   });
-  return { reference: { reference: fullUrl } as Reference<Patient>, memberId };
+  return { reference: fullUrl } as Reference<Patient>;
 }
