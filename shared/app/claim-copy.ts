@@ -11,13 +11,20 @@ import { readX12 } from '../core/x12/reader.js';
  * Organizations, Practitioners, Encounter) in file order, ready for the same de-identification,
  * release gate and output formats as a submitted Bundle.
  */
-export function claimsAsBundle(plaintext: Uint8Array): Uint8Array {
+export function claimsAsBundle(
+  plaintext: Uint8Array,
+  submission: { readonly submissionId: string; readonly receivedAt: string },
+): Uint8Array {
   const entry: BundleEntry[] = [];
   readX12(
     plaintext,
-    claimBundleHandler((bundle: Bundle) => {
-      entry.push(...(bundle.entry ?? []));
-    }),
+    // lastUpdated is the receipt: the same submission always maps to the same bytes.
+    claimBundleHandler(
+      (bundle: Bundle) => {
+        entry.push(...(bundle.entry ?? []));
+      },
+      { submissionId: submission.submissionId, lastUpdated: submission.receivedAt },
+    ),
   );
   const bundle: Bundle = { resourceType: 'Bundle', type: 'collection', entry };
   return new TextEncoder().encode(JSON.stringify(bundle));

@@ -114,7 +114,7 @@ export async function deliverToConsumer(
   const raw = await decryptRaw(deps, msg);
   // Claims go out as the 837 itself or as FHIR: mapped first, then treated exactly as a Bundle is.
   const asX12 = msg.kind === 'claim' && contract.claims?.output === 'x12';
-  const plaintext = msg.kind === 'claim' && !asX12 ? claimsAsBundle(raw) : raw;
+  const plaintext = msg.kind === 'claim' && !asX12 ? claimsAsBundle(raw, msg) : raw;
   const keyName = consumerKeyName(consumer);
   const keyId = `deid-${consumer}`;
   const secret = await loadOrCreateSecret(deps, keyName, keyId);
