@@ -1,5 +1,14 @@
 import type { CompiledContract } from '../compile.js';
-import type { Json, Links, Modes, Place, PolicyRecord, PolicyServices, Subject } from '../policies/policy.js';
+import {
+  baseModesOf,
+  type Json,
+  type Links,
+  type Modes,
+  type Place,
+  type PolicyRecord,
+  type PolicyServices,
+  type Subject,
+} from '../policies/policy.js';
 import { PostPass } from '../post-pass.js';
 import type { Pseudonyms } from '../pseudonyms.js';
 import { PSEUDONYM_SYSTEM_PREFIX, ReferenceMap, type Submission } from '../references.js';
@@ -105,15 +114,7 @@ export interface Site {
 
 export function createWalkContext(options: WalkOptions, steps: WalkSteps): WalkContext {
   const { contract, pseudonyms, report, keyId, referenceDate } = options;
-  const baseModes: Modes = {
-    text: contract.freeText,
-    scrubAll: false,
-    dates: contract.profile === 'safe-harbor' ? 'year' : contract.dates,
-    zip: contract.zip,
-    age90: contract.profile === 'safe-harbor' || contract.ages90,
-    pseudonymize: 0,
-    identifiers: contract.profile === 'safe-harbor' ? 'drop' : contract.identifiers,
-  };
+  const baseModes: Modes = baseModesOf(contract);
   const shifts = new Map<Subject, number>();
   // A shared context (other lines of the same file) is read, never written: output must not
   // depend on the order lines are processed in.

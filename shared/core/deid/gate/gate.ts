@@ -253,7 +253,11 @@ export function assertReleasable(
   outputs: Iterable<readonly [string, unknown]>,
   what: string,
 ): void {
-  const result = gate.verdict(values, outputs);
+  refuseOnHits(gate.verdict(values, outputs), what);
+}
+
+/** A verdict that found anything becomes `residual-phi` naming the first hit; FHIR and X12 alike. */
+export function refuseOnHits(result: GateResult, what: string): void {
   if (result.ok) return;
   const [first, ...rest] = result.hits;
   if (first === undefined) return;

@@ -1,4 +1,3 @@
-import { PipelineError } from '../../errors.js';
 import type { Delimiters, PlacedSegment } from '../../x12/read-model.js';
 import { readPlacedX12 } from '../x12/deidentify.js';
 import { compositeSeparator } from '../x12/values.js';
@@ -10,7 +9,14 @@ import {
   MIN_NAME,
   MIN_ORGANIZATION,
 } from './collect.js';
-import { type GateHit, type GateResult, gateResult, MAX_HITS, type ReleaseGate } from './gate.js';
+import {
+  type GateHit,
+  type GateResult,
+  gateResult,
+  MAX_HITS,
+  type ReleaseGate,
+  refuseOnHits,
+} from './gate.js';
 
 /**
  * The release gate for X12 copies. Part one reads the input 837's PHI places on its own (not through
@@ -235,16 +241,5 @@ export function assertX12Releasable(
   output: Uint8Array,
   what: string,
 ): void {
-  const result = x12Verdict(gate, values, output);
-  if (result.ok) return;
-  const [first, ...rest] = result.hits;
-  if (first === undefined) return;
-  const more = rest.length === 0 ? '' : ` (and ${rest.length} more)`;
-  throw new PipelineError(
-    'residual-phi',
-    `${what} failed the release gate: ${first.kind} at ${first.path}${more}`,
-    {
-      details: { path: first.path, kind: first.kind, hits: result.hits.length, expression: first.path },
-    },
-  );
+  refuseOnHits(x12Verdict(gate, values, output), what);
 }

@@ -27,6 +27,31 @@ export interface Modes {
 }
 
 /**
+ * What a compiled contract asks for where no rule speaks: the profile's settings, with Safe Harbor's
+ * limits (year-only dates, 90+ ages, identifiers dropped) whatever the contract wrote. The FHIR walk
+ * and the X12 transform start from the same modes.
+ */
+export function baseModesOf(contract: {
+  readonly profile: string;
+  readonly freeText: Modes['text'];
+  readonly dates: Modes['dates'];
+  readonly zip: Modes['zip'];
+  readonly ages90: boolean;
+  readonly identifiers: Modes['identifiers'];
+}): Modes {
+  const safeHarbor = contract.profile === 'safe-harbor';
+  return {
+    text: contract.freeText,
+    scrubAll: false,
+    dates: safeHarbor ? 'year' : contract.dates,
+    zip: contract.zip,
+    age90: safeHarbor || contract.ages90,
+    pseudonymize: 0,
+    identifiers: safeHarbor ? 'drop' : contract.identifiers,
+  };
+}
+
+/**
  * What the post-pass does with a kept value: `display` (a code display or text: checked against the
  * record's identifiers and PHI patterns, and dropped when the record names no person to check against),
  * `check` (the same, without failing closed: units, versions), `check-context` (identifiers only:

@@ -3,6 +3,7 @@ import { guideFor } from '../../x12/guide/index.js';
 import type { Delimiters, PlacedSegment } from '../../x12/read-model.js';
 import type { CompiledContract } from '../compile.js';
 import {
+  baseModesOf,
   DROP,
   type Json,
   type Modes,
@@ -131,15 +132,7 @@ export class X12Transform {
     this.keep = options.keep ?? KEEP_ALL;
     this.delimiters = options.delimiters;
     this.scrubs = contract.freeText === 'scrub';
-    this.modes = {
-      text: contract.freeText,
-      scrubAll: false,
-      dates: contract.profile === 'safe-harbor' ? 'year' : contract.dates,
-      zip: contract.zip,
-      age90: contract.profile === 'safe-harbor' || contract.ages90,
-      pseudonymize: 0,
-      identifiers: contract.profile === 'safe-harbor' ? 'drop' : contract.identifiers,
-    };
+    this.modes = baseModesOf(contract);
     const shifts = new Map<string, number>();
     this.services = {
       settings: contract,
