@@ -125,20 +125,7 @@ export class X12Reader {
 
   end(): X12ReadResult {
     this.tokenizer.end();
-    if (this.interchange !== undefined) {
-      this.closeSet(0, 'IEA');
-      this.closeGroup(0, 'IEA');
-      this.issues.envelope(
-        'TA1',
-        '023',
-        'IEA',
-        undefined,
-        0,
-        'The interchange ends without its IEA trailer.',
-      );
-      this.interchanges.push(this.interchange.summary);
-      this.interchange = undefined;
-    }
+    this.cutShortInterchange();
     const d = this.delimiters as X12Delimiters;
     const delimiters: Delimiters = {
       element: d.element,
@@ -202,21 +189,19 @@ export class X12Reader {
     });
   }
 
+  /** An interchange still open at the end of the stream or at the next ISA: closed, and TA1 `023`. */
+  private cutShortInterchange(): void {
+    if (this.interchange === undefined) return;
+    this.closeSet(0, 'IEA');
+    this.closeGroup(0, 'IEA');
+    this.issues.envelope('TA1', '023', 'IEA', undefined, 0, 'The interchange ends without its IEA trailer.');
+    this.interchanges.push(this.interchange.summary);
+    this.interchange = undefined;
+  }
+
   private openInterchange(elements: readonly string[]): void {
-    if (this.interchange !== undefined) {
-      // A new ISA before the IEA: the interchange before it is cut short.
-      this.closeSet(0, 'IEA');
-      this.closeGroup(0, 'IEA');
-      this.issues.envelope(
-        'TA1',
-        '023',
-        'IEA',
-        undefined,
-        0,
-        'The interchange ends without its IEA trailer.',
-      );
-      this.interchanges.push(this.interchange.summary);
-    }
+    // A new ISA before the IEA: the interchange before it is cut short.
+    this.cutShortInterchange();
     const e = (i: number) => elements[i] ?? '';
     const control = e(13);
     this.issues.place.interchange = control;
