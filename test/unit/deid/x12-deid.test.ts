@@ -198,6 +198,24 @@ describe('X12 837P de-identification under Safe Harbor', () => {
     expect(find(out, '2310C', 'N3')[1]).toBe('REDACTED');
   });
 
+  it("removes the contact at the patient's home (2310C PER under place of service 12), keeps an office's", () => {
+    const withContact = (pos: string) =>
+      ambulance837P(pos)
+        .replace(
+          /(N4\*ZQXBROOKVILLE\*MN\*553081234~\r?\n?)(NM1\*PW)/,
+          '$1PER*IC*ZQXHOMECONTACT*TE*6515550142~$2',
+        )
+        .replace(/SE\*(\d+)\*/, (_, n: string) => `SE*${Number(n) + 1}*`);
+    const home = withContact('12');
+    expect(home).toContain('ZQXHOMECONTACT');
+    const homeOut = deid(home).text;
+    expect(homeOut).not.toContain('ZQXHOMECONTACT');
+    expect(homeOut).not.toContain('6515550142');
+    expect(read(homeOut).issues).toEqual([]);
+    const officeOut = deid(withContact('11')).text;
+    expect(find(officeOut, '2310C', 'PER')[2]).toBe('ZQXHOMECONTACT');
+  });
+
   it('drops free text: NTE and K3 segments go, CR1 and SV101-7 descriptions are emptied', () => {
     expect(segmentsOf(out).some((s) => s.id === 'NTE' || s.id === 'K3')).toBe(false);
     expect(find(out, '2300', 'CR1').slice(9)).toEqual([]);

@@ -322,7 +322,8 @@ export class X12Transform {
         this.date(segment, out, 2, el(segment, 1), 'birthDate');
         return out;
       case 'PER':
-        if (!person) return out;
+        // A person's contact, or the contact at the patient's home or an ambulance stop: the patient's.
+        if (!person && !this.geo) return out;
         this.count('backstop-drop', segment, '');
         return undefined;
       case 'REF':
