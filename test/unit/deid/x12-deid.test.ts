@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { builtInProfile } from '../../../shared/core/deid/contract.js';
+import { createReleaseGate } from '../../../shared/core/deid/gate/gate.js';
+import { assertX12Releasable, collectX12IdentifyingValues } from '../../../shared/core/deid/gate/x12.js';
 import { Pseudonyms } from '../../../shared/core/deid/pseudonyms.js';
 import { deidentifyX12 } from '../../../shared/core/deid/x12/deidentify.js';
 import { compileX12Selectors } from '../../../shared/core/deid/x12/selectors.js';
@@ -212,6 +215,17 @@ describe('X12 837P de-identification under Safe Harbor', () => {
     expect(homeOut).not.toContain('ZQXHOMECONTACT');
     expect(homeOut).not.toContain('6515550142');
     expect(read(homeOut).issues).toEqual([]);
+    // The gate knows the home contact as the patient's: a copy still holding it is refused by position.
+    const gate = createReleaseGate(builtInProfile('safe-harbor'));
+    const bytes = new TextEncoder().encode(home);
+    const values = collectX12IdentifyingValues(bytes, gate.policy);
+    const withOnlyTheContact = new TextEncoder().encode(
+      homeOut.replace(/(N4\*[^~]*~\r?\n?)(NM1\*PW)/, '$1PER*IC*ZQXHOMECONTACT~$2'),
+    );
+    expect(() => assertX12Releasable(gate, values, new TextEncoder().encode(homeOut), 'copy')).not.toThrow();
+    expect(() => assertX12Releasable(gate, values, withOnlyTheContact, 'copy')).toThrow(
+      / at 2310C\/PER\[\d+\]\/PER02/,
+    );
     const officeOut = deid(withContact('11')).text;
     expect(find(officeOut, '2310C', 'PER')[2]).toBe('ZQXHOMECONTACT');
   });

@@ -75,7 +75,7 @@ class Places {
     if (segment.id === 'NM1') this.personName = at(1) === 'IL' || at(1) === 'QC';
     else if (['HL', 'CLM', 'LX', 'SBR'].includes(segment.id)) this.personName = false;
     if (PERSON_LOOPS.has(segment.loop) || this.personName) return 'person';
-    if (this.geo && (segment.id === 'NM1' || segment.id === 'N3' || segment.id === 'N4')) return 'person';
+    if (this.geo && ['NM1', 'N3', 'N4', 'PER'].includes(segment.id)) return 'person';
     if (CLAIM_LOOPS.has(segment.loop)) return 'claim';
     return undefined;
   }
@@ -131,7 +131,8 @@ export function collectX12IdentifyingValues(input: Uint8Array, policy: GatePolic
         // An ambulance stop's NM1 names a place (a hospital), not the person; a home's names the patient.
         if (where === 'person' && at(1) !== 'PW' && at(1) !== '45') {
           for (const n of [3, 4, 5]) if (at(n) !== '') c.name(at(n));
-          if (at(9) !== '') c.identifier(at(9), 'identifier');
+          // A home service facility's NM109 is the facility's NPI, which the copy keeps.
+          if (at(9) !== '' && at(1) !== '77') c.identifier(at(9), 'identifier');
         }
         return;
       case 'N3':
@@ -147,7 +148,9 @@ export function collectX12IdentifyingValues(input: Uint8Array, policy: GatePolic
           c.identifier(at(2), 'identifier');
         return;
       case 'PER':
-        if (where === 'person') for (const n of [4, 6, 8]) if (at(n) !== '') c.identifier(at(n), 'telecom');
+        if (where !== 'person') return;
+        if (at(2) !== '') c.name(at(2));
+        for (const n of [4, 6, 8]) if (at(n) !== '') c.identifier(at(n), 'telecom');
         return;
       case 'CLM':
         c.identifier(at(1), 'identifier');
