@@ -6,6 +6,7 @@ import { readX12 } from '../../shared/core/x12/reader.js';
 import {
   type GeneratedX12,
   generateLarge,
+  generateLargeBytes,
   generateX12,
   type X12ClaimKind,
 } from '../helpers/x12-planter/index.js';
@@ -316,5 +317,15 @@ describe('x12 planter', () => {
     const summary = validateX12Envelope(encode(text));
     expect(summary.transactionSets).toBeGreaterThan(1);
     expect(summary.claims).toBeGreaterThan(100);
+  });
+
+  it('generateLargeBytes streams the same interchange as bytes the reader takes chunk by chunk', () => {
+    const options = { kind: '837I' as const, chunkBytes: 20_000, claimsPerSet: 50 };
+    const text = [...generateLarge(150_000, 3, options)].join('');
+    const chunks = [...generateLargeBytes(150_000, 3, options)];
+    expect(new TextDecoder().decode(Buffer.concat(chunks))).toBe(text);
+    const result = readX12(chunks, undefined, { guides: guideFor });
+    expect(result.issues).toEqual([]);
+    expect(result.interchanges[0]?.groups[0]?.sets.length).toBeGreaterThan(1);
   });
 });

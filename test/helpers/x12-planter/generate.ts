@@ -126,3 +126,13 @@ export function* generateLarge(
   w.seg('IEA', '1', control);
   yield* flush(true);
 }
+
+/** `generateLarge` as bytes (ASCII, so one byte per character), for readers that take Uint8Array chunks. */
+export function* generateLargeBytes(
+  targetBytes: number,
+  seed: number,
+  options: GenerateLargeOptions = {},
+): Generator<Uint8Array, void, undefined> {
+  const encoder = new TextEncoder();
+  for (const chunk of generateLarge(targetBytes, seed, options)) yield encoder.encode(chunk);
+}

@@ -9,7 +9,7 @@
  *
  * Every file reads with zero issues under the 837 guides (test/unit/x12-planter.test.ts).
  */
-export { type GenerateLargeOptions, generateLarge, generateX12 } from './generate.js';
+export { type GenerateLargeOptions, generateLarge, generateLargeBytes, generateX12 } from './generate.js';
 export { X12_REFERENCE_DATE } from './planter.js';
 export { DEFAULT_SEPARATORS } from './separators.js';
 export type * from './types.js';
