@@ -4,7 +4,7 @@ import {
   lineDescription,
   money,
   rd8,
-  writeOtherSubscriber,
+  writeOtherCoverage,
 } from './claim-common.js';
 import {
   CONDITION_CODES,
@@ -18,9 +18,8 @@ import {
   REVENUE_LINES,
   TAXONOMIES,
 } from './codes.js';
-import { newPerson } from './people.js';
 import type { X12Planter } from './planter.js';
-import { CLINICIANS, HOSPITALS, npi, PAYERS } from './providers.js';
+import { CLINICIANS, HOSPITALS, npi } from './providers.js';
 import type { SegmentWriter } from './segments.js';
 
 interface Line {
@@ -125,18 +124,8 @@ export function write837IClaim(w: SegmentWriter, p: X12Planter, party: ClaimPart
       p.unplant('2310E/N4/N403', site.zip, why),
     );
   }
-  if (p.chance(0.35)) {
-    const spouse = p.chance(0.5);
-    const other = PAYERS[(party.payer + 1 + p.int(0, PAYERS.length - 2)) % PAYERS.length] ?? PAYERS[0];
-    writeOtherSubscriber(
-      w,
-      p,
-      party,
-      other,
-      spouse ? newPerson(p, 'adult') : party.patient,
-      spouse ? '01' : '18',
-    );
-  }
+  writeOtherCoverage(w, p, party);
+
   lines.forEach((line, i) => {
     w.seg('LX', String(i + 1));
     const description =

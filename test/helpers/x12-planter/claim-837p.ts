@@ -4,7 +4,7 @@ import {
   lineDescription,
   money,
   rd8,
-  writeOtherSubscriber,
+  writeOtherCoverage,
 } from './claim-common.js';
 import {
   CPT_PROFESSIONAL,
@@ -14,9 +14,9 @@ import {
   ICD10_CM,
   TAXONOMIES,
 } from './codes.js';
-import { type Address, newAddress, newPerson } from './people.js';
+import { type Address, newAddress } from './people.js';
 import type { X12Planter } from './planter.js';
-import { CLINICIANS, HOSPITALS, npi, ORGANISATIONS, PAYERS } from './providers.js';
+import { CLINICIANS, HOSPITALS, npi, ORGANISATIONS } from './providers.js';
 import type { SegmentWriter } from './segments.js';
 
 type Setting = 'office' | 'home' | 'ambulance' | 'inpatient' | 'accident';
@@ -137,18 +137,8 @@ export function write837PClaim(w: SegmentWriter, p: X12Planter, party: ClaimPart
     writePlantedAddress(w, p, '2310E', party.patient.address);
     writeDropOff(w, p, '2310F');
   }
-  if (p.chance(0.35)) {
-    const spouse = p.chance(0.5);
-    const other = PAYERS[(party.payer + 1 + p.int(0, PAYERS.length - 2)) % PAYERS.length] ?? PAYERS[0];
-    writeOtherSubscriber(
-      w,
-      p,
-      party,
-      other,
-      spouse ? newPerson(p, 'adult') : party.patient,
-      spouse ? '01' : '18',
-    );
-  }
+  writeOtherCoverage(w, p, party);
+
   for (const [i, line] of lines.entries())
     writeLine(w, p, party, line, i + 1, diagnoses, setting, service, stay);
 }

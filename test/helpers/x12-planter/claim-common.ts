@@ -1,5 +1,6 @@
-import { emailOf, type Person } from './people.js';
+import { emailOf, newPerson, type Person } from './people.js';
 import type { TextPart, X12Planter } from './planter.js';
+import { PAYERS } from './providers.js';
 import type { SegmentWriter } from './segments.js';
 import type { X12ClaimKind } from './types.js';
 
@@ -45,6 +46,23 @@ export function freeText(p: X12Planter, party: ClaimParty, place: string): strin
 export const rd8 = (from: string, to: string): string => `${from}-${to}`;
 
 /**
+ * Other coverage in about a third of claims: one 2320 (secondary) or now and then two (secondary and
+ * tertiary), each with a payer other than the destination payer and each other.
+ */
+export function writeOtherCoverage(w: SegmentWriter, p: X12Planter, party: ClaimParty): void {
+  if (!p.chance(0.35)) return;
+  const others = PAYERS.filter((_, i) => i !== party.payer);
+  const start = p.int(0, others.length - 1);
+  const count = p.chance(0.2) ? 2 : 1;
+  for (let i = 0; i < count; i++) {
+    const payer = others[(start + i) % others.length] ?? PAYERS[0];
+    const spouse = p.chance(0.5);
+    const insured = spouse ? newPerson(p, 'adult') : party.patient;
+    writeOtherSubscriber(w, p, party, payer, insured, spouse ? '01' : '18', i === 0 ? 'S' : 'T');
+  }
+}
+
+/**
  * 2320 with 2330A (the other insured, planted like 2010BA) and 2330B (the other payer, whose
  * adjudication date and references are planted). The other insured is the patient (SBR02 18) or a
  * spouse with a household of their own.
@@ -56,11 +74,12 @@ export function writeOtherSubscriber(
   otherPayer: { name: string; id: string; filing: string },
   otherInsured: Person,
   relationship: string,
+  responsibility: 'S' | 'T',
 ): void {
   const place = (loop: string, seg: string, element: string) => `${loop}/${seg}/${element}`;
   w.seg(
     'SBR',
-    'S',
+    responsibility,
     relationship,
     p.chance(0.6) ? p.plant('id', place('2320', 'SBR', 'SBR03'), `G${p.digits(7)}`) : undefined,
     p.chance(0.6) ? p.plant('employer', place('2320', 'SBR', 'SBR04'), `${p.word()} LOGISTICS`) : undefined,
