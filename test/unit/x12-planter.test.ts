@@ -10,6 +10,7 @@ import {
   generateX12,
   type X12ClaimKind,
 } from '../helpers/x12-planter/index.js';
+import { SegmentWriter } from '../helpers/x12-planter/segments.js';
 
 const SEEDS = Array.from({ length: 50 }, (_, i) => i * 7919 + 1);
 const KINDS: readonly X12ClaimKind[] = ['837P', '837I'];
@@ -327,5 +328,23 @@ describe('x12 planter', () => {
     const result = readX12(chunks, undefined, { guides: guideFor });
     expect(result.issues).toEqual([]);
     expect(result.interchanges[0]?.groups[0]?.sets.length).toBeGreaterThan(1);
+  });
+
+  it('the writer refuses a value holding a delimiter or breaking its length, and drops trailing empties', () => {
+    const w = new SegmentWriter({
+      element: '|',
+      component: '>',
+      repetition: '^',
+      segment: '~',
+      lineBreak: '',
+    });
+    expect(() => w.seg('NM1', 'IL', '1', 'SMITH|JONES')).toThrow(/delimiter/);
+    expect(() => w.seg('SV1', ['HC', '99213', '', '', '', '', 'A>B'])).toThrow(/delimiter/);
+    expect(() => w.seg('N4', 'CITY', 'ST', '12')).toThrow(/N403/);
+    expect(() => w.seg('CLM', 'X'.repeat(39), '1')).toThrow(/CLM01/);
+    w.take();
+    w.seg('NM1', 'PW', '2', undefined, '');
+    w.seg('SV1', ['HC', '99213', '', ''], '10');
+    expect(w.take()).toBe('NM1|PW|2~SV1|HC>99213|10~');
   });
 });
