@@ -64,15 +64,31 @@ export function write837PClaim(w: SegmentWriter, p: X12Planter, party: ClaimPart
   );
   const dtp = (qualifier: string, value: string) =>
     w.seg('DTP', qualifier, 'D8', p.plant('date', '2300/DTP/DTP03', value));
-  if (p.chance(0.6)) dtp('431', p.addDays(service, -p.int(3, 40)));
-  if (p.chance(0.3)) dtp('454', p.addDays(service, -p.int(41, 80)));
-  if (p.chance(0.3)) dtp('304', p.addDays(service, -p.int(81, 120)));
-  if (setting === 'accident') dtp('439', p.addDays(service, -p.int(1, 2)));
-  if (p.chance(0.15)) dtp('455', p.addDays(service, -p.int(121, 160)));
+  const before = (from: number, to: number) => p.addDays(service, -p.int(from, to));
+  // The 2300 dates in the guide's order; each is a date about the patient, so each is planted.
+  if (p.chance(0.6)) dtp('431', before(3, 40));
+  if (p.chance(0.3)) dtp('454', before(41, 80));
+  if (p.chance(0.3)) dtp('304', before(81, 120));
+  if (p.chance(0.1)) dtp('453', before(161, 200));
+  if (setting === 'accident') dtp('439', before(1, 2));
+  if (party.patient.sex === 'F' && p.chance(0.1)) dtp('484', before(201, 230));
+  if (p.chance(0.15)) dtp('455', before(121, 160));
+  if (p.chance(0.08)) dtp('471', before(231, 260));
+  if (p.chance(0.1)) {
+    // Disability period: a range that ended before the service.
+    const from = p.plant('date', '2300/DTP/DTP03', before(261, 300));
+    const to = p.plant('date', '2300/DTP/DTP03', p.addDays(from, p.int(10, 30)));
+    w.seg('DTP', '314', 'RD8', rd8(from, to));
+  }
+  if (p.chance(0.08)) dtp('297', before(341, 380));
+  if (p.chance(0.08)) dtp('296', p.addDays(service, p.int(10, 40)));
   if (setting === 'inpatient') {
     dtp('435', service);
     if (p.chance(0.7)) dtp('096', p.addDays(service, stay));
   }
+  if (p.chance(0.08)) dtp('090', before(381, 420));
+  if (setting === 'accident' && p.chance(0.5)) dtp('444', before(0, 0));
+  if (p.chance(0.08)) dtp('050', p.addDays(service, p.int(41, 60)));
   if (p.chance(0.3))
     w.seg('PWK', p.pick(['OB', '09', 'PN']), 'BM', undefined, undefined, 'AC', attachment(p));
   writeClaimReferences(w, p, party, withF8);
@@ -305,6 +321,12 @@ function writeLine(
       'D8',
       p.plant('date', '2400/DTP/DTP03', p.addDays(service, stay > 0 ? p.int(0, stay) : 0)),
     );
+  }
+  // Other line dates, in the guide's order (prescription, therapy begun, last seen, test, shipped, initial treatment).
+  for (const qualifier of ['471', '463', '304', '738', '011', '454']) {
+    if (p.chance(0.05)) {
+      w.seg('DTP', qualifier, 'D8', p.plant('date', '2400/DTP/DTP03', p.addDays(service, -p.int(1, 90))));
+    }
   }
   if (p.chance(0.5)) w.seg('REF', '6R', p.plant('id', '2400/REF/REF02', `LN${p.digits(9)}`));
   if (p.chance(0.25)) w.seg('NTE', 'ADD', freeText(p, party, '2400/NTE/NTE02'));
