@@ -103,6 +103,8 @@ const REQUIRED_PLACES: Record<X12ClaimKind, string[]> = {
     '2420G/N3/N301',
     '2420G/N4/N403',
     '2420H/N3/N301',
+    '2440/FRM/FRM03',
+    '2440/FRM/FRM04',
   ],
   '837I': [
     'ISA/ISA/ISA02',

@@ -340,4 +340,17 @@ function writeLine(
     writePlantedAddress(w, p, '2420G', party.patient.address);
     writeDropOff(w, p, '2420H');
   }
+  if (setting !== 'ambulance' && p.chance(0.08)) {
+    // 2440: a certificate of medical necessity; its answers hold a date and a sentence about the patient.
+    w.seg('LQ', 'UT', p.pick(['01.02', '04.04', '484.03']));
+    w.seg('FRM', '1', 'Y');
+    w.seg(
+      'FRM',
+      '2',
+      undefined,
+      undefined,
+      p.plant('date', '2440/FRM/FRM04', p.addDays(service, -p.int(1, 60))),
+    );
+    w.seg('FRM', '3', undefined, p.text('2440/FRM/FRM03', ['ORDERED FOR', ['name', party.patient.last]]));
+  }
 }
