@@ -103,6 +103,7 @@ const REQUIRED_PLACES: Record<X12ClaimKind, string[]> = {
     '2420G/N3/N301',
     '2420G/N4/N403',
     '2420H/N3/N301',
+    '2430/DTP/DTP03',
     '2440/FRM/FRM03',
     '2440/FRM/FRM04',
   ],
@@ -144,6 +145,7 @@ const REQUIRED_PLACES: Record<X12ClaimKind, string[]> = {
     '2400/DTP/DTP03',
     '2400/REF/REF02',
     '2410/REF/REF02',
+    '2430/DTP/DTP03',
   ],
 };
 
@@ -261,6 +263,37 @@ describe('x12 planter', () => {
         }
       }
     }
+  });
+
+  it.each(KINDS)('%s: 2430 paid plus adjustment is the line charge; 2320 AMT D is what was paid', (kind) => {
+    const cents = (value: string | undefined) => Math.round(Number(value) * 100);
+    const chargeAt = kind === '837P' ? ['SV1', 2] : ['SV2', 3];
+    let adjudicatedLines = 0;
+    for (const seed of SEEDS) {
+      const g = generateX12(kind, seed);
+      let charge = 0;
+      let paid = 0;
+      let payerPaid: number | undefined;
+      let paidInClaim = 0;
+      const closeClaim = () => {
+        if (payerPaid !== undefined) expect(paidInClaim).toBe(payerPaid);
+        payerPaid = undefined;
+        paidInClaim = 0;
+      };
+      for (const s of segmentsOf(g)) {
+        if (s[0] === 'CLM' || s[0] === 'HL' || s[0] === 'SE') closeClaim();
+        if (s[0] === 'AMT' && s[1] === 'D') payerPaid = cents(s[2]);
+        if (s[0] === chargeAt[0]) charge = cents(s[chargeAt[1] as number]);
+        if (s[0] === 'SVD') {
+          paid = cents(s[2]);
+          paidInClaim += paid;
+          adjudicatedLines++;
+        }
+        if (s[0] === 'CAS') expect(paid + cents(s[3])).toBe(charge);
+      }
+      closeClaim();
+    }
+    expect(adjudicatedLines).toBeGreaterThan(5);
   });
 
   it.each(KINDS)('%s: 50 seeds read with zero issues under the 837 guides', (kind) => {

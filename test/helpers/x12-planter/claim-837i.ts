@@ -4,6 +4,7 @@ import {
   lineDescription,
   money,
   rd8,
+  writeLineAdjudication,
   writeOtherCoverage,
 } from './claim-common.js';
 import {
@@ -124,7 +125,13 @@ export function write837IClaim(w: SegmentWriter, p: X12Planter, party: ClaimPart
       p.unplant('2310E/N4/N403', site.zip, why),
     );
   }
-  writeOtherCoverage(w, p, party);
+  const adjudication = writeOtherCoverage(
+    w,
+    p,
+    party,
+    lines.map((line) => line.cents),
+    discharge,
+  );
 
   lines.forEach((line, i) => {
     w.seg('LX', String(i + 1));
@@ -152,6 +159,16 @@ export function write837IClaim(w: SegmentWriter, p: X12Planter, party: ClaimPart
       w.seg('LIN', undefined, 'N4', p.keep('NDC', '2410/LIN/LIN03', line.ndc));
       w.seg('CTP', undefined, undefined, undefined, String(p.int(1, 10)), ['UN']);
       if (p.chance(0.8)) w.seg('REF', 'XZ', p.plant('id', '2410/REF/REF02', `RX${p.digits(8)}`));
+    }
+    if (adjudication !== undefined) {
+      const adjudicated = line.hcpcs === undefined ? undefined : ['HC', line.hcpcs];
+      writeLineAdjudication(w, p, '837I', adjudication, {
+        index: i,
+        cents: line.cents,
+        units: line.quantity,
+        procedure: adjudicated,
+        revenue: line.revenue,
+      });
     }
   });
 }

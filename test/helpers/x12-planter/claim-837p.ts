@@ -1,9 +1,11 @@
 import {
+  type Adjudication,
   type ClaimParty,
   freeText,
   lineDescription,
   money,
   rd8,
+  writeLineAdjudication,
   writeOtherCoverage,
 } from './claim-common.js';
 import {
@@ -153,10 +155,17 @@ export function write837PClaim(w: SegmentWriter, p: X12Planter, party: ClaimPart
     writePlantedAddress(w, p, '2310E', party.patient.address);
     writeDropOff(w, p, '2310F');
   }
-  writeOtherCoverage(w, p, party);
+  const adjudication = writeOtherCoverage(
+    w,
+    p,
+    party,
+    lines.map((line) => line.cents),
+    p.addDays(service, stay),
+  );
 
-  for (const [i, line] of lines.entries())
-    writeLine(w, p, party, line, i + 1, diagnoses, setting, service, stay);
+  for (const [i, line] of lines.entries()) {
+    writeLine(w, p, party, line, i + 1, diagnoses, setting, service, stay, adjudication);
+  }
 }
 
 function planLines(p: X12Planter, setting: Setting): Line[] {
@@ -289,6 +298,7 @@ function writeLine(
   setting: Setting,
   service: string,
   stay: number,
+  adjudication: Adjudication | undefined,
 ): void {
   w.seg('LX', String(number));
   const description = p.chance(0.3) ? lineDescription(p, party, '2400/SV1/SV101-7') : '';
@@ -339,6 +349,15 @@ function writeLine(
     w.seg('NM1', 'PW', '2');
     writePlantedAddress(w, p, '2420G', party.patient.address);
     writeDropOff(w, p, '2420H');
+  }
+  if (adjudication !== undefined) {
+    const adjudicated = [line.qualifier, line.code, ...(line.modifier === undefined ? [] : [line.modifier])];
+    writeLineAdjudication(w, p, '837P', adjudication, {
+      index: number - 1,
+      cents: line.cents,
+      units: line.units,
+      procedure: adjudicated,
+    });
   }
   if (setting !== 'ambulance' && p.chance(0.08)) {
     // 2440: a certificate of medical necessity; its answers hold a date and a sentence about the patient.
