@@ -36,46 +36,32 @@ export function validateElements(
   let found = 0;
   const defs = segment.elements;
   const id = segment.id;
-  // Messages are only written for issues that are kept: a hostile file's millionth defect costs a count.
-  const flag = (code: string, element: number, component: number | undefined, label: string) => {
-    found++;
-    if (issues.full) issues.more++;
-    else
-      issues.segment(
-        levelOf(code),
-        code,
-        ref,
-        describe(code, nameOf(id, element, component), label),
-        element,
-        component,
-      );
-  };
   for (let i = 1; i <= defs.length; i++) {
     const compiled = defs[i - 1];
     if (compiled === undefined) continue;
     const def = compiled.def;
     const value = elements[i] ?? '';
     if (value.length === 0) {
-      if (def.usage === 'R') flag(IK403.required, i, undefined, def.name);
+      if (def.usage === 'R') found += flag(issues, ref, id, IK403.required, i, undefined, def.name);
       continue;
     }
     if (def.usage === 'N') {
-      flag(IK403.notUsed, i, undefined, def.name);
+      found += flag(issues, ref, id, IK403.notUsed, i, undefined, def.name);
       continue;
     }
     if (repetitionSeparator !== undefined && (def.repeat ?? 1) <= 1 && value.includes(repetitionSeparator)) {
-      flag(IK403.tooManyRepetitions, i, undefined, def.name);
+      found += flag(issues, ref, id, IK403.tooManyRepetitions, i, undefined, def.name);
       continue;
     }
     const components = compiled.components;
     if (components === undefined) {
       const code = checkValue(def.type, def.min, def.max, compiled.codes, value);
-      if (code !== undefined) flag(code, i, undefined, def.name);
+      if (code !== undefined) found += flag(issues, ref, id, code, i, undefined, def.name);
       continue;
     }
     const parts = value.includes(componentSeparator) ? value.split(componentSeparator) : undefined;
     if (parts !== undefined && parts.length > components.length) {
-      flag(IK403.tooManyComponents, i, undefined, def.name);
+      found += flag(issues, ref, id, IK403.tooManyComponents, i, undefined, def.name);
     }
     for (let c = 1; c <= components.length; c++) {
       const component = components[c - 1];
@@ -83,22 +69,22 @@ export function validateElements(
       const part = parts === undefined ? (c === 1 ? value : '') : (parts[c - 1] ?? '');
       const cdef = component.def;
       if (part.length === 0) {
-        if (cdef.usage === 'R') flag(IK403.required, i, c, cdef.name);
+        if (cdef.usage === 'R') found += flag(issues, ref, id, IK403.required, i, c, cdef.name);
         continue;
       }
       if (cdef.usage === 'N') {
-        flag(IK403.notUsed, i, c, cdef.name);
+        found += flag(issues, ref, id, IK403.notUsed, i, c, cdef.name);
         continue;
       }
       const code = checkValue(cdef.type, cdef.min, cdef.max, component.codes, part);
-      if (code !== undefined) flag(code, i, c, cdef.name);
+      if (code !== undefined) found += flag(issues, ref, id, code, i, c, cdef.name);
     }
   }
   if (elements.length - 1 > defs.length) {
     // Empty trailing elements are tolerated layout; data beyond the definition is not.
     for (let i = defs.length + 1; i < elements.length; i++) {
       if ((elements[i] as string).length > 0) {
-        flag(IK403.tooMany, i, undefined, 'beyond the definition');
+        found += flag(issues, ref, id, IK403.tooMany, i, undefined, 'beyond the definition');
         break;
       }
     }
@@ -106,6 +92,32 @@ export function validateElements(
   if (id === 'DTP') found += checkDateByFormat(elements, 2, 3, ref, issues);
   else if (id === 'DMG') found += checkDateByFormat(elements, 1, 2, ref, issues);
   return found;
+}
+
+/**
+ * Records one element defect; returns 1. Messages are only written for issues that are kept: a
+ * hostile file's millionth defect costs a count.
+ */
+function flag(
+  issues: IssueCollector,
+  ref: SegmentRef,
+  id: string,
+  code: string,
+  element: number,
+  component: number | undefined,
+  label: string,
+): number {
+  if (issues.full) issues.more++;
+  else
+    issues.segment(
+      levelOf(code),
+      code,
+      ref,
+      describe(code, nameOf(id, element, component), label),
+      element,
+      component,
+    );
+  return 1;
 }
 
 const nameOf = (id: string, element: number, component: number | undefined) =>
