@@ -5,11 +5,11 @@ import type { ConsumerContract } from '../core/deid/contract.js';
 import { createDeidEngine, type DeidEngine, type PhiContext, type Submission } from '../core/deid/engine.js';
 import type { IdentifyingValues } from '../core/deid/gate/collect.js';
 import { assertReleasable, createReleaseGate, type ReleaseGate } from '../core/deid/gate/gate.js';
-import { assertX12Releasable, collectX12IdentifyingValues } from '../core/deid/gate/x12.js';
 import { withProvenanceEntry, withProvenanceLine } from '../core/deid/provenance.js';
 import { Pseudonyms } from '../core/deid/pseudonyms.js';
 import { mergeReports, type TransformReport } from '../core/deid/report.js';
-import { deidentifyX12, type X12DeidServices } from '../core/deid/x12/deidentify.js';
+import type { X12DeidServices } from '../core/deid/x12/deidentify.js';
+import { deidentifyX12Share } from '../core/deid/x12/share.js';
 import { isPipelineError, PipelineError } from '../core/errors.js';
 import { type JsonLimits, parseSafeJson } from '../core/json/safe-json.js';
 
@@ -118,7 +118,8 @@ export async function deidentifyFiles(
       keyId: opts.keyId,
       referenceDate: opts.referenceDate,
     };
-    for (const file of claims) results.push({ file, ...deidentifyClaimFile(file, services, gate) });
+    for (const file of claims)
+      results.push({ file, ...deidentifyClaimFile(file, services, engine.contract) });
   }
 
   const outputs: DeidentifiedFile[] = [];
@@ -146,12 +147,11 @@ interface ClaimFile {
 function deidentifyClaimFile(
   file: ClaimFile,
   services: X12DeidServices,
-  gate: ReleaseGate,
+  contract: ConsumerContract,
 ): { text: string; report: TransformReport } {
-  const { output, report } = withFileName(file.name, () => deidentifyX12(file.bytes, services));
-  const values = collectX12IdentifyingValues(file.bytes, gate.policy);
-  assertX12Releasable(gate, values, output, `${file.name}: output`);
-  return { text: new TextDecoder().decode(output), report };
+  const share = withFileName(file.name, () => deidentifyX12Share(contract, services, file.bytes));
+  share.assertReleasable(`${file.name}: output`);
+  return { text: new TextDecoder().decode(share.output), report: share.report };
 }
 
 /** Errors of one file name it (by its base name, never its content). */

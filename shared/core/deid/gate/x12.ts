@@ -111,6 +111,7 @@ export function collectX12IdentifyingValues(input: Uint8Array, policy: GatePolic
   const c = new Collector(policy);
   let places: Places | undefined;
   readPlacedX12(input, (segment) => {
+    if (segment.id === 'ISA') places = new Places(delimitersOfIsa(segment));
     places ??= new Places(delimitersOfIsa(segment));
     const where = places.of(segment);
     if (where === undefined) return;
@@ -179,6 +180,7 @@ export function scanX12(
   let places: Places | undefined;
   readPlacedX12(output, (segment) => {
     if (hits.length >= MAX_HITS) return;
+    if (segment.id === 'ISA') places = new Places(delimitersOfIsa(segment));
     places ??= new Places(delimitersOfIsa(segment));
     const expression = (n: number) =>
       `${segment.loop}/${segment.id}[${segment.position}]/${segment.id}${nn(n)}`;

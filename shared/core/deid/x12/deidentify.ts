@@ -43,6 +43,9 @@ export function readPlacedX12(
   return readX12(source, onSegment);
 }
 
+/** Enough of the input's start for the ISA after any leading blank lines. */
+const HEAD_BYTES = 4096;
+
 /** The first bytes of the input, kept as they stream by: the ISA says the delimiters and the layout. */
 class Head {
   bytes = new Uint8Array(0);
@@ -50,8 +53,8 @@ class Head {
   *watch(source: Uint8Array | Iterable<Uint8Array>): Generator<Uint8Array> {
     const chunks = source instanceof Uint8Array ? [source] : source;
     for (const chunk of chunks) {
-      if (this.bytes.length < ISA_LENGTH + 2) {
-        const grown = new Uint8Array(this.bytes.length + Math.min(chunk.length, ISA_LENGTH + 2));
+      if (this.bytes.length < HEAD_BYTES) {
+        const grown = new Uint8Array(this.bytes.length + Math.min(chunk.length, HEAD_BYTES));
         grown.set(this.bytes);
         grown.set(chunk.subarray(0, grown.length - this.bytes.length), this.bytes.length);
         this.bytes = grown;

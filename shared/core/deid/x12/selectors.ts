@@ -1,5 +1,5 @@
-import { PipelineError } from '../../errors.js';
 import type { PlacedSegment } from '../../x12/read-model.js';
+import { ContractFieldError } from '../selectors.js';
 
 /**
  * A contract's allow-list for X12 output (proposed contract field `x12: { keep: [...] }`): which
@@ -66,8 +66,9 @@ function structural(segment: PlacedSegment): boolean {
 export const KEEP_ALL: X12Selectors = { allows: () => true, size: 0 };
 
 /**
- * Compiles `x12.keep`; `field` names the contract field in errors (`x12.keep[3]`), never the value
- * beyond its position. Throws PipelineError('contract-invalid').
+ * Compiles `x12.keep`; `field` names the contract field in errors (`x12.keep[3]`), never the value.
+ * Throws ContractFieldError (a PipelineError 'contract-invalid'), which resolveContract reports with
+ * the contract's file name when it compiles the list in its `try`.
  */
 export function compileX12Selectors(keep: readonly string[] | undefined, field = 'x12.keep'): X12Selectors {
   if (keep === undefined) return KEEP_ALL;
@@ -75,10 +76,9 @@ export function compileX12Selectors(keep: readonly string[] | undefined, field =
   for (const [i, selector] of keep.entries()) {
     const m = typeof selector === 'string' ? SELECTOR.exec(selector) : null;
     if (m === null) {
-      throw new PipelineError(
-        'contract-invalid',
-        `${field}[${i}]: expected loop/SEGMENT or loop/SEGMENT*QUALIFIER (loop may be *)`,
-        { details: { field: `${field}[${i}]` } },
+      throw new ContractFieldError(
+        `${field}[${i}]`,
+        'expected loop/SEGMENT or loop/SEGMENT*QUALIFIER (loop may be *)',
       );
     }
     keys.add(`${m[1]}/${m[2]}${m[3] === undefined ? '' : `*${m[3]}`}`);

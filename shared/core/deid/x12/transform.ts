@@ -96,6 +96,7 @@ interface Hierarchy {
   memberId: string;
 }
 
+const ignore = (): void => undefined;
 const el = (segment: PlacedSegment, n: number): string => segment.elements[n] ?? '';
 const nn = (n: number): string => String(n).padStart(2, '0');
 
@@ -111,6 +112,10 @@ export class X12Transform {
   private firstNames = new Set<string>();
   private claimPos = '';
   private linePos = '';
+  /** Free text is scrubbed (so the names and ids met are remembered), not dropped. */
+  private readonly scrubs: boolean;
+  /** The delimiters of the interchange being read (ISA16 and ISA11 may change from one to the next). */
+  private delimiters: Delimiters;
   /** The last NM1 named an insured person or a patient (NM101 `IL` or `QC`). */
   private personName = false;
   /** The current 2310/2420/2330 location loop is the patient's home or an ambulance stop. */
@@ -124,6 +129,8 @@ export class X12Transform {
   constructor(private readonly options: X12TransformOptions) {
     const { contract, pseudonyms, report, keyId, referenceDate } = options;
     this.keep = options.keep ?? KEEP_ALL;
+    this.delimiters = options.delimiters;
+    this.scrubs = contract.freeText === 'scrub';
     this.modes = {
       text: contract.freeText,
       scrubAll: false,
@@ -139,11 +146,15 @@ export class X12Transform {
       referenceDate,
       pseudonyms,
       pseudonymSystem: `${PSEUDONYM_SYSTEM_PREFIX}${keyId}`,
-      identifiers: {
-        addName: (v) => this.context.addName(v),
-        addAddressPart: (v) => this.context.addAddressPart(v),
-        addIdentifier: (v) => this.context.addIdentifier(v),
-      },
+      // The record's identifiers serve only to scrub free text: where free text is dropped, none are kept.
+      identifiers:
+        contract.freeText === 'scrub'
+          ? {
+              addName: (v) => this.context.addName(v),
+              addAddressPart: (v) => this.context.addAddressPart(v),
+              addIdentifier: (v) => this.context.addIdentifier(v),
+            }
+          : { addName: ignore, addAddressPart: ignore, addIdentifier: ignore },
       count: (rule: Rule, place: Place) => report.count(rule, place.path),
       shiftDays(patient) {
         let days = shifts.get(patient.key);
@@ -161,6 +172,13 @@ export class X12Transform {
   push(segment: PlacedSegment): void {
     switch (segment.id) {
       case 'ISA':
+        // Each interchange declares its own component and repetition separators (ISA16, ISA11); its
+        // composites keep them, while elements and segments are written with the output's.
+        this.delimiters = {
+          ...this.options.delimiters,
+          component: el(segment, 16) || this.options.delimiters.component,
+          repetition: /^[A-Za-z0-9 ]?$/.test(el(segment, 11)) ? undefined : el(segment, 11),
+        };
         this.emit(segment, isaWithoutSecurity(segment));
         return;
       case 'GS': {
@@ -319,7 +337,7 @@ export class X12Transform {
       case 'SBR':
         this.identifier(segment, out, 3, 'SBR03', false);
         if (out[4] !== undefined && out[4] !== '') {
-          this.context.addOrganization(out[4]);
+          if (this.scrubs) this.context.addOrganization(out[4]);
           this.decideBlank(segment, out, 4, 'X12.SBR', 'SBR04');
         }
         return out;
@@ -327,7 +345,7 @@ export class X12Transform {
         this.date(segment, out, 6, el(segment, 5), 'deceasedDateTime');
         return out;
       case 'CLM':
-        this.claimPos = (el(segment, 5).split(this.options.delimiters.component)[0] ?? '').trim();
+        this.claimPos = (el(segment, 5).split(this.delimiters.component)[0] ?? '').trim();
         this.linePos = '';
         this.geo = false;
         this.identifier(segment, out, 1, 'CLM01', true);
@@ -485,7 +503,7 @@ export class X12Transform {
     let pseudonymize: boolean;
     if (person) {
       if (qualifier === 'SY' || qualifier === '34') {
-        this.context.addIdentifier(el(segment, 2));
+        if (this.scrubs) this.context.addIdentifier(el(segment, 2));
         this.count('backstop-drop', segment, '');
         return undefined;
       }
@@ -587,7 +605,7 @@ export class X12Transform {
   /** HI composites whose third component names a date format (837I BH, BI, BBR, BBQ…) carry a date in the fourth. */
   private compositeDates(segment: PlacedSegment, out: string[]): void {
     for (let n = 1; n < out.length; n++) {
-      const c = compositeSeparator(out[n] ?? '', this.options.delimiters.component);
+      const c = compositeSeparator(out[n] ?? '', this.delimiters.component);
       const parts = (out[n] ?? '').split(c);
       const format = parts[2] ?? '';
       const value = parts[3] ?? '';
@@ -619,7 +637,7 @@ export class X12Transform {
   }
 
   private componentText(segment: PlacedSegment, out: string[], n: number, component: number): void {
-    const c = this.options.delimiters.component;
+    const c = this.delimiters.component;
     const parts = (out[n] ?? '').split(c);
     const value = parts[component - 1] ?? '';
     if (value === '') return;
@@ -676,7 +694,7 @@ export class X12Transform {
   }
 
   private safe(value: string, key: string): string {
-    return safeValue(value, this.options.delimiters, maxLength(key));
+    return safeValue(value, this.delimiters, maxLength(key));
   }
 }
 

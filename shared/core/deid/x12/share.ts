@@ -1,0 +1,32 @@
+import type { ConsumerContract } from '../contract-schema.js';
+import { createReleaseGate } from '../gate/gate.js';
+import { assertX12Releasable, collectX12IdentifyingValues } from '../gate/x12.js';
+import type { TransformReport } from '../report.js';
+import { deidentifyX12, type X12DeidServices } from './deidentify.js';
+
+/**
+ * One consumer's X12 copy of an 837, with the release gate that must pass before it leaves: what the
+ * deliver worker and `phi deid` both need. The gate reads the input's PHI places on its own.
+ */
+export interface X12Share {
+  readonly output: Uint8Array;
+  readonly report: TransformReport;
+  /** Throws `residual-phi` (position and kind, never a value) when the copy holds an input identifier. */
+  assertReleasable(what: string): void;
+}
+
+export function deidentifyX12Share(
+  contract: ConsumerContract,
+  services: X12DeidServices,
+  plaintext: Uint8Array,
+): X12Share {
+  const { output, report } = deidentifyX12(plaintext, services);
+  const gate = createReleaseGate(contract);
+  return {
+    output,
+    report,
+    assertReleasable(what) {
+      assertX12Releasable(gate, collectX12IdentifyingValues(plaintext, gate.policy), output, what);
+    },
+  };
+}
