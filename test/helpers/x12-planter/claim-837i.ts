@@ -155,6 +155,7 @@ export function write837IClaim(w: SegmentWriter, p: X12Planter, party: ClaimPart
       w.seg('DTP', '472', 'D8', date(p.addDays(admit, p.int(0, stay)), '2400/DTP/DTP03'));
     }
     if (p.chance(0.5)) w.seg('REF', '6R', p.plant('id', '2400/REF/REF02', `LN${p.digits(9)}`));
+    if (p.chance(0.1)) w.seg('NTE', 'TPO', freeText(p, party, '2400/NTE/NTE02'));
     if (line.ndc !== undefined) {
       w.seg('LIN', undefined, 'N4', p.keep('NDC', '2410/LIN/LIN03', line.ndc));
       w.seg('CTP', undefined, undefined, undefined, String(p.int(1, 10)), ['UN']);

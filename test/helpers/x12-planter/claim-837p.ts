@@ -339,6 +339,7 @@ function writeLine(
     }
   }
   if (p.chance(0.5)) w.seg('REF', '6R', p.plant('id', '2400/REF/REF02', `LN${p.digits(9)}`));
+  if (p.chance(0.08)) w.seg('K3', freeText(p, party, '2400/K3/K301'));
   if (p.chance(0.25)) w.seg('NTE', 'ADD', freeText(p, party, '2400/NTE/NTE02'));
   if (line.drug !== undefined) {
     w.seg('LIN', undefined, 'N4', p.keep('NDC', '2410/LIN/LIN03', line.drug.ndc));
