@@ -329,6 +329,36 @@ describe('x12 planter', () => {
     }
   });
 
+  it.each(KINDS)('%s: both hierarchies appear: subscriber is patient, and dependent under 2000C', (kind) => {
+    let self = 0;
+    let dependent = 0;
+    for (const seed of SEEDS.slice(0, 20)) {
+      const { placed } = read(generateX12(kind, seed));
+      placed.forEach((segment, i) => {
+        if (segment.id !== 'SBR' || segment.loop !== '2000B') return;
+        const hl = placed[i - 1];
+        expect(hl?.id).toBe('HL');
+        if (segment.elements[2] === '18') {
+          // The subscriber is the patient: no child HL, and the claims sit under 2000B.
+          expect(hl?.elements[4]).toBe('0');
+          self++;
+        } else {
+          expect(segment.elements[2] ?? '').toBe('');
+          expect(hl?.elements[4]).toBe('1');
+          const child = placed.slice(i).find((s) => s.id === 'HL');
+          expect(child?.elements[3]).toBe('23');
+          expect(child?.elements[2]).toBe(hl?.elements[1]);
+          const pat = placed[placed.indexOf(child as PlacedSegment) + 1];
+          expect(pat?.id).toBe('PAT');
+          expect(pat?.elements[1]).toMatch(/^(01|19|20|21|39|40|53|G8)$/);
+          dependent++;
+        }
+      });
+    }
+    expect(self).toBeGreaterThan(5);
+    expect(dependent).toBeGreaterThan(5);
+  });
+
   it('varies separators and line breaks between seeds; values never hold a delimiter', () => {
     const all = SEEDS.map((seed) => generateX12('837P', seed));
     expect(new Set(all.map((g) => g.separators.element)).size).toBeGreaterThan(1);
