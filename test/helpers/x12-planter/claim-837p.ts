@@ -16,7 +16,7 @@ import {
   ICD10_CM,
   TAXONOMIES,
 } from './codes.js';
-import { type Address, newAddress } from './people.js';
+import { type Address, newAddress, writePhone } from './people.js';
 import type { X12Planter } from './planter.js';
 import { CLINICIANS, HOSPITALS, npi, ORGANISATIONS } from './providers.js';
 import type { SegmentWriter } from './segments.js';
@@ -231,6 +231,7 @@ function writeHomeFacility(w: SegmentWriter, p: X12Planter, party: ClaimParty): 
   // 5010 wants a nine-digit ZIP for a service facility.
   const zip = home.zip.length === 9 ? home.zip : `${home.zip}${p.int(1000, 9999)}`;
   writePlantedAddress(w, p, '2310C', { ...home, zip });
+  if (party.homeContact && p.chance(0.5)) writePhone(w, p, '2310C', patient);
 }
 
 /** Place of service 11: an office's address identifies no patient; recorded as not planted. */

@@ -13,6 +13,8 @@ export interface ClaimParty {
   readonly payer: number;
   /** The patient's MRN, planted in REF EA and inside free text. */
   readonly mrn: string;
+  /** See `GenerateX12Options.homeContact`. */
+  readonly homeContact: boolean;
 }
 
 /** Amounts in cents, written as X12 R values without trailing zeros (`150`, `150.5`, `150.25`). */

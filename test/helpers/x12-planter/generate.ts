@@ -37,7 +37,9 @@ export function generateX12(
     for (let b = 0; b < providers; b++) {
       const parent = writeBillingProvider(w, p, hl);
       const subscribers = options.subscribers ?? p.int(1, 3);
-      for (let i = 0; i < subscribers; i++) claims += writeSubscriber(w, p, kind, hl, parent);
+      for (let i = 0; i < subscribers; i++) {
+        claims += writeSubscriber(w, p, kind, hl, parent, options.homeContact === true);
+      }
     }
     writeSetTrailer(w, set);
   }
