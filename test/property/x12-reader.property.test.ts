@@ -146,6 +146,29 @@ describe('loop-aware X12 reader on hostile bytes', () => {
     );
   });
 
+  it('never echoes a planted value in an issue or an error, however the file is broken', () => {
+    fc.assert(
+      fc.property(
+        kinds,
+        seeds,
+        fc.array(mutation, { minLength: 1, maxLength: 6 }),
+        (kind, seed, mutations) => {
+          const planted = generateX12(kind, seed, { subscribers: 1 }).planted.filter((p) => p.searchable);
+          let said: string;
+          try {
+            const result = readAll(mutatedFile(kind, seed, mutations));
+            said = JSON.stringify(result.issues);
+          } catch (error) {
+            if (!(error instanceof PipelineError)) throw error;
+            said = JSON.stringify({ message: error.message, details: error.details });
+          }
+          expect(planted.filter((p) => said.includes(p.value)).map((p) => p.place)).toEqual([]);
+        },
+      ),
+      RUNS,
+    );
+  });
+
   it('reads every seed of the planter with zero issues', () => {
     fc.assert(
       fc.property(kinds, seeds, (kind, seed) => {

@@ -6,9 +6,11 @@ import { readX12 } from '../../shared/core/x12/reader.js';
 import {
   type GeneratedX12,
   generateLarge,
+  generateLargeBytes,
   generateX12,
   type X12ClaimKind,
 } from '../helpers/x12-planter/index.js';
+import { SegmentWriter } from '../helpers/x12-planter/segments.js';
 
 const SEEDS = Array.from({ length: 50 }, (_, i) => i * 7919 + 1);
 const KINDS: readonly X12ClaimKind[] = ['837P', '837I'];
@@ -96,11 +98,15 @@ const REQUIRED_PLACES: Record<X12ClaimKind, string[]> = {
     '2400/DTP/DTP03',
     '2400/REF/REF02',
     '2400/NTE/NTE02',
+    '2400/K3/K301',
     '2400/CR1/CR109',
     '2410/REF/REF02',
     '2420G/N3/N301',
     '2420G/N4/N403',
     '2420H/N3/N301',
+    '2430/DTP/DTP03',
+    '2440/FRM/FRM03',
+    '2440/FRM/FRM04',
   ],
   '837I': [
     'ISA/ISA/ISA02',
@@ -137,9 +143,11 @@ const REQUIRED_PLACES: Record<X12ClaimKind, string[]> = {
     '2300/HI/HI01-4',
     '2300/HI/HI02-4',
     '2400/SV2/SV202-7',
+    '2400/NTE/NTE02',
     '2400/DTP/DTP03',
     '2400/REF/REF02',
     '2410/REF/REF02',
+    '2430/DTP/DTP03',
   ],
 };
 
@@ -259,6 +267,37 @@ describe('x12 planter', () => {
     }
   });
 
+  it.each(KINDS)('%s: 2430 paid plus adjustment is the line charge; 2320 AMT D is what was paid', (kind) => {
+    const cents = (value: string | undefined) => Math.round(Number(value) * 100);
+    const chargeAt = kind === '837P' ? ['SV1', 2] : ['SV2', 3];
+    let adjudicatedLines = 0;
+    for (const seed of SEEDS) {
+      const g = generateX12(kind, seed);
+      let charge = 0;
+      let paid = 0;
+      let payerPaid: number | undefined;
+      let paidInClaim = 0;
+      const closeClaim = () => {
+        if (payerPaid !== undefined) expect(paidInClaim).toBe(payerPaid);
+        payerPaid = undefined;
+        paidInClaim = 0;
+      };
+      for (const s of segmentsOf(g)) {
+        if (s[0] === 'CLM' || s[0] === 'HL' || s[0] === 'SE') closeClaim();
+        if (s[0] === 'AMT' && s[1] === 'D') payerPaid = cents(s[2]);
+        if (s[0] === chargeAt[0]) charge = cents(s[chargeAt[1] as number]);
+        if (s[0] === 'SVD') {
+          paid = cents(s[2]);
+          paidInClaim += paid;
+          adjudicatedLines++;
+        }
+        if (s[0] === 'CAS') expect(paid + cents(s[3])).toBe(charge);
+      }
+      closeClaim();
+    }
+    expect(adjudicatedLines).toBeGreaterThan(5);
+  });
+
   it.each(KINDS)('%s: 50 seeds read with zero issues under the 837 guides', (kind) => {
     for (const seed of SEEDS) {
       const g = generateX12(kind, seed);
@@ -290,6 +329,36 @@ describe('x12 planter', () => {
     }
   });
 
+  it.each(KINDS)('%s: both hierarchies appear: subscriber is patient, and dependent under 2000C', (kind) => {
+    let self = 0;
+    let dependent = 0;
+    for (const seed of SEEDS.slice(0, 20)) {
+      const { placed } = read(generateX12(kind, seed));
+      placed.forEach((segment, i) => {
+        if (segment.id !== 'SBR' || segment.loop !== '2000B') return;
+        const hl = placed[i - 1];
+        expect(hl?.id).toBe('HL');
+        if (segment.elements[2] === '18') {
+          // The subscriber is the patient: no child HL, and the claims sit under 2000B.
+          expect(hl?.elements[4]).toBe('0');
+          self++;
+        } else {
+          expect(segment.elements[2] ?? '').toBe('');
+          expect(hl?.elements[4]).toBe('1');
+          const child = placed.slice(i).find((s) => s.id === 'HL');
+          expect(child?.elements[3]).toBe('23');
+          expect(child?.elements[2]).toBe(hl?.elements[1]);
+          const pat = placed[placed.indexOf(child as PlacedSegment) + 1];
+          expect(pat?.id).toBe('PAT');
+          expect(pat?.elements[1]).toMatch(/^(01|19|20|21|39|40|53|G8)$/);
+          dependent++;
+        }
+      });
+    }
+    expect(self).toBeGreaterThan(5);
+    expect(dependent).toBeGreaterThan(5);
+  });
+
   it('varies separators and line breaks between seeds; values never hold a delimiter', () => {
     const all = SEEDS.map((seed) => generateX12('837P', seed));
     expect(new Set(all.map((g) => g.separators.element)).size).toBeGreaterThan(1);
@@ -299,6 +368,17 @@ describe('x12 planter', () => {
       for (const p of g.planted) {
         for (const d of [element, component, repetition, segment]) expect(p.value.includes(d)).toBe(false);
       }
+    }
+  });
+
+  it('plants the patient as a home service facility contact (2310C PER) only when asked', () => {
+    const asked = SEEDS.flatMap((seed) => generateX12('837P', seed, { homeContact: true }).planted);
+    expect(asked.some((p) => p.place === '2310C/PER/PER04' && p.kind === 'phone')).toBe(true);
+    expect(asked.some((p) => p.place === '2310C/PER/PER02' && p.kind === 'name')).toBe(true);
+    const plain = SEEDS.flatMap((seed) => generateX12('837P', seed).planted);
+    expect(plain.some((p) => p.place.startsWith('2310C/PER'))).toBe(false);
+    for (const seed of SEEDS.slice(0, 10)) {
+      expect(read(generateX12('837P', seed, { homeContact: true })).result.issues).toEqual([]);
     }
   });
 
@@ -316,5 +396,33 @@ describe('x12 planter', () => {
     const summary = validateX12Envelope(encode(text));
     expect(summary.transactionSets).toBeGreaterThan(1);
     expect(summary.claims).toBeGreaterThan(100);
+  });
+
+  it('generateLargeBytes streams the same interchange as bytes the reader takes chunk by chunk', () => {
+    const options = { kind: '837I' as const, chunkBytes: 20_000, claimsPerSet: 50 };
+    const text = [...generateLarge(150_000, 3, options)].join('');
+    const chunks = [...generateLargeBytes(150_000, 3, options)];
+    expect(new TextDecoder().decode(Buffer.concat(chunks))).toBe(text);
+    const result = readX12(chunks, undefined, { guides: guideFor });
+    expect(result.issues).toEqual([]);
+    expect(result.interchanges[0]?.groups[0]?.sets.length).toBeGreaterThan(1);
+  });
+
+  it('the writer refuses a value holding a delimiter or breaking its length, and drops trailing empties', () => {
+    const w = new SegmentWriter({
+      element: '|',
+      component: '>',
+      repetition: '^',
+      segment: '~',
+      lineBreak: '',
+    });
+    expect(() => w.seg('NM1', 'IL', '1', 'SMITH|JONES')).toThrow(/delimiter/);
+    expect(() => w.seg('SV1', ['HC', '99213', '', '', '', '', 'A>B'])).toThrow(/delimiter/);
+    expect(() => w.seg('N4', 'CITY', 'ST', '12')).toThrow(/N403/);
+    expect(() => w.seg('CLM', 'X'.repeat(39), '1')).toThrow(/CLM01/);
+    w.take();
+    w.seg('NM1', 'PW', '2', undefined, '');
+    w.seg('SV1', ['HC', '99213', '', ''], '10');
+    expect(w.take()).toBe('NM1|PW|2~SV1|HC>99213|10~');
   });
 });

@@ -4,7 +4,8 @@ import {
   lineDescription,
   money,
   rd8,
-  writeOtherSubscriber,
+  writeLineAdjudication,
+  writeOtherCoverage,
 } from './claim-common.js';
 import {
   CONDITION_CODES,
@@ -18,9 +19,8 @@ import {
   REVENUE_LINES,
   TAXONOMIES,
 } from './codes.js';
-import { newPerson } from './people.js';
 import type { X12Planter } from './planter.js';
-import { CLINICIANS, HOSPITALS, npi, PAYERS } from './providers.js';
+import { CLINICIANS, HOSPITALS, npi } from './providers.js';
 import type { SegmentWriter } from './segments.js';
 
 interface Line {
@@ -125,18 +125,14 @@ export function write837IClaim(w: SegmentWriter, p: X12Planter, party: ClaimPart
       p.unplant('2310E/N4/N403', site.zip, why),
     );
   }
-  if (p.chance(0.35)) {
-    const spouse = p.chance(0.5);
-    const other = PAYERS[(party.payer + 1 + p.int(0, PAYERS.length - 2)) % PAYERS.length] ?? PAYERS[0];
-    writeOtherSubscriber(
-      w,
-      p,
-      party,
-      other,
-      spouse ? newPerson(p, 'adult') : party.patient,
-      spouse ? '01' : '18',
-    );
-  }
+  const adjudication = writeOtherCoverage(
+    w,
+    p,
+    party,
+    lines.map((line) => line.cents),
+    discharge,
+  );
+
   lines.forEach((line, i) => {
     w.seg('LX', String(i + 1));
     const description =
@@ -159,10 +155,21 @@ export function write837IClaim(w: SegmentWriter, p: X12Planter, party: ClaimPart
       w.seg('DTP', '472', 'D8', date(p.addDays(admit, p.int(0, stay)), '2400/DTP/DTP03'));
     }
     if (p.chance(0.5)) w.seg('REF', '6R', p.plant('id', '2400/REF/REF02', `LN${p.digits(9)}`));
+    if (p.chance(0.1)) w.seg('NTE', 'TPO', freeText(p, party, '2400/NTE/NTE02'));
     if (line.ndc !== undefined) {
       w.seg('LIN', undefined, 'N4', p.keep('NDC', '2410/LIN/LIN03', line.ndc));
       w.seg('CTP', undefined, undefined, undefined, String(p.int(1, 10)), ['UN']);
       if (p.chance(0.8)) w.seg('REF', 'XZ', p.plant('id', '2410/REF/REF02', `RX${p.digits(8)}`));
+    }
+    if (adjudication !== undefined) {
+      const adjudicated = line.hcpcs === undefined ? undefined : ['HC', line.hcpcs];
+      writeLineAdjudication(w, p, '837I', adjudication, {
+        index: i,
+        cents: line.cents,
+        units: line.quantity,
+        procedure: adjudicated,
+        revenue: line.revenue,
+      });
     }
   });
 }

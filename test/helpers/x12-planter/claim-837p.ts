@@ -1,10 +1,12 @@
 import {
+  type Adjudication,
   type ClaimParty,
   freeText,
   lineDescription,
   money,
   rd8,
-  writeOtherSubscriber,
+  writeLineAdjudication,
+  writeOtherCoverage,
 } from './claim-common.js';
 import {
   CPT_PROFESSIONAL,
@@ -14,9 +16,9 @@ import {
   ICD10_CM,
   TAXONOMIES,
 } from './codes.js';
-import { type Address, newAddress, newPerson } from './people.js';
+import { type Address, newAddress, writePhone } from './people.js';
 import type { X12Planter } from './planter.js';
-import { CLINICIANS, HOSPITALS, npi, ORGANISATIONS, PAYERS } from './providers.js';
+import { CLINICIANS, HOSPITALS, npi, ORGANISATIONS } from './providers.js';
 import type { SegmentWriter } from './segments.js';
 
 type Setting = 'office' | 'home' | 'ambulance' | 'inpatient' | 'accident';
@@ -64,15 +66,31 @@ export function write837PClaim(w: SegmentWriter, p: X12Planter, party: ClaimPart
   );
   const dtp = (qualifier: string, value: string) =>
     w.seg('DTP', qualifier, 'D8', p.plant('date', '2300/DTP/DTP03', value));
-  if (p.chance(0.6)) dtp('431', p.addDays(service, -p.int(3, 40)));
-  if (p.chance(0.3)) dtp('454', p.addDays(service, -p.int(41, 80)));
-  if (p.chance(0.3)) dtp('304', p.addDays(service, -p.int(81, 120)));
-  if (setting === 'accident') dtp('439', p.addDays(service, -p.int(1, 2)));
-  if (p.chance(0.15)) dtp('455', p.addDays(service, -p.int(121, 160)));
+  const before = (from: number, to: number) => p.addDays(service, -p.int(from, to));
+  // The 2300 dates in the guide's order; each is a date about the patient, so each is planted.
+  if (p.chance(0.6)) dtp('431', before(3, 40));
+  if (p.chance(0.3)) dtp('454', before(41, 80));
+  if (p.chance(0.3)) dtp('304', before(81, 120));
+  if (p.chance(0.1)) dtp('453', before(161, 200));
+  if (setting === 'accident') dtp('439', before(1, 2));
+  if (party.patient.sex === 'F' && p.chance(0.1)) dtp('484', before(201, 230));
+  if (p.chance(0.15)) dtp('455', before(121, 160));
+  if (p.chance(0.08)) dtp('471', before(231, 260));
+  if (p.chance(0.1)) {
+    // Disability period: a range that ended before the service.
+    const from = p.plant('date', '2300/DTP/DTP03', before(261, 300));
+    const to = p.plant('date', '2300/DTP/DTP03', p.addDays(from, p.int(10, 30)));
+    w.seg('DTP', '314', 'RD8', rd8(from, to));
+  }
+  if (p.chance(0.08)) dtp('297', before(341, 380));
+  if (p.chance(0.08)) dtp('296', p.addDays(service, p.int(10, 40)));
   if (setting === 'inpatient') {
     dtp('435', service);
     if (p.chance(0.7)) dtp('096', p.addDays(service, stay));
   }
+  if (p.chance(0.08)) dtp('090', before(381, 420));
+  if (setting === 'accident' && p.chance(0.5)) dtp('444', before(0, 0));
+  if (p.chance(0.08)) dtp('050', p.addDays(service, p.int(41, 60)));
   if (p.chance(0.3))
     w.seg('PWK', p.pick(['OB', '09', 'PN']), 'BM', undefined, undefined, 'AC', attachment(p));
   writeClaimReferences(w, p, party, withF8);
@@ -137,20 +155,17 @@ export function write837PClaim(w: SegmentWriter, p: X12Planter, party: ClaimPart
     writePlantedAddress(w, p, '2310E', party.patient.address);
     writeDropOff(w, p, '2310F');
   }
-  if (p.chance(0.35)) {
-    const spouse = p.chance(0.5);
-    const other = PAYERS[(party.payer + 1 + p.int(0, PAYERS.length - 2)) % PAYERS.length] ?? PAYERS[0];
-    writeOtherSubscriber(
-      w,
-      p,
-      party,
-      other,
-      spouse ? newPerson(p, 'adult') : party.patient,
-      spouse ? '01' : '18',
-    );
+  const adjudication = writeOtherCoverage(
+    w,
+    p,
+    party,
+    lines.map((line) => line.cents),
+    p.addDays(service, stay),
+  );
+
+  for (const [i, line] of lines.entries()) {
+    writeLine(w, p, party, line, i + 1, diagnoses, setting, service, stay, adjudication);
   }
-  for (const [i, line] of lines.entries())
-    writeLine(w, p, party, line, i + 1, diagnoses, setting, service, stay);
 }
 
 function planLines(p: X12Planter, setting: Setting): Line[] {
@@ -216,6 +231,7 @@ function writeHomeFacility(w: SegmentWriter, p: X12Planter, party: ClaimParty): 
   // 5010 wants a nine-digit ZIP for a service facility.
   const zip = home.zip.length === 9 ? home.zip : `${home.zip}${p.int(1000, 9999)}`;
   writePlantedAddress(w, p, '2310C', { ...home, zip });
+  if (party.homeContact && p.chance(0.5)) writePhone(w, p, '2310C', patient);
 }
 
 /** Place of service 11: an office's address identifies no patient; recorded as not planted. */
@@ -283,6 +299,7 @@ function writeLine(
   setting: Setting,
   service: string,
   stay: number,
+  adjudication: Adjudication | undefined,
 ): void {
   w.seg('LX', String(number));
   const description = p.chance(0.3) ? lineDescription(p, party, '2400/SV1/SV101-7') : '';
@@ -316,7 +333,14 @@ function writeLine(
       p.plant('date', '2400/DTP/DTP03', p.addDays(service, stay > 0 ? p.int(0, stay) : 0)),
     );
   }
+  // Other line dates, in the guide's order (prescription, therapy begun, last seen, test, shipped, initial treatment).
+  for (const qualifier of ['471', '463', '304', '738', '011', '454']) {
+    if (p.chance(0.05)) {
+      w.seg('DTP', qualifier, 'D8', p.plant('date', '2400/DTP/DTP03', p.addDays(service, -p.int(1, 90))));
+    }
+  }
   if (p.chance(0.5)) w.seg('REF', '6R', p.plant('id', '2400/REF/REF02', `LN${p.digits(9)}`));
+  if (p.chance(0.08)) w.seg('K3', freeText(p, party, '2400/K3/K301'));
   if (p.chance(0.25)) w.seg('NTE', 'ADD', freeText(p, party, '2400/NTE/NTE02'));
   if (line.drug !== undefined) {
     w.seg('LIN', undefined, 'N4', p.keep('NDC', '2410/LIN/LIN03', line.drug.ndc));
@@ -327,5 +351,27 @@ function writeLine(
     w.seg('NM1', 'PW', '2');
     writePlantedAddress(w, p, '2420G', party.patient.address);
     writeDropOff(w, p, '2420H');
+  }
+  if (adjudication !== undefined) {
+    const adjudicated = [line.qualifier, line.code, ...(line.modifier === undefined ? [] : [line.modifier])];
+    writeLineAdjudication(w, p, '837P', adjudication, {
+      index: number - 1,
+      cents: line.cents,
+      units: line.units,
+      procedure: adjudicated,
+    });
+  }
+  if (setting !== 'ambulance' && p.chance(0.08)) {
+    // 2440: a certificate of medical necessity; its answers hold a date and a sentence about the patient.
+    w.seg('LQ', 'UT', p.pick(['01.02', '04.04', '484.03']));
+    w.seg('FRM', '1', 'Y');
+    w.seg(
+      'FRM',
+      '2',
+      undefined,
+      undefined,
+      p.plant('date', '2440/FRM/FRM04', p.addDays(service, -p.int(1, 60))),
+    );
+    w.seg('FRM', '3', undefined, p.text('2440/FRM/FRM03', ['ORDERED FOR', ['name', party.patient.last]]));
   }
 }

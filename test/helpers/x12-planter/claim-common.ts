@@ -1,5 +1,6 @@
-import { emailOf, type Person } from './people.js';
+import { emailOf, newPerson, type Person } from './people.js';
 import type { TextPart, X12Planter } from './planter.js';
+import { PAYERS } from './providers.js';
 import type { SegmentWriter } from './segments.js';
 import type { X12ClaimKind } from './types.js';
 
@@ -12,6 +13,8 @@ export interface ClaimParty {
   readonly payer: number;
   /** The patient's MRN, planted in REF EA and inside free text. */
   readonly mrn: string;
+  /** See `GenerateX12Options.homeContact`. */
+  readonly homeContact: boolean;
 }
 
 /** Amounts in cents, written as X12 R values without trailing zeros (`150`, `150.5`, `150.25`). */
@@ -44,6 +47,82 @@ export function freeText(p: X12Planter, party: ClaimParty, place: string): strin
 /** Three-part date range for RD8 elements. */
 export const rd8 = (from: string, to: string): string => `${from}-${to}`;
 
+/** How the first other payer adjudicated each line (cents paid), when the claim carries 2430 loops. */
+export interface Adjudication {
+  readonly payerId: string;
+  readonly paid: readonly number[];
+  /** `CCYYMMDD`, after the service. */
+  readonly date: string;
+}
+
+/**
+ * Other coverage in about a third of claims: one 2320 (secondary) or now and then two (secondary and
+ * tertiary), each with a payer other than the destination payer and each other. Half the time the
+ * first other payer has adjudicated the claim line by line: 2320 AMT D is then the sum of what it paid
+ * and each line gets a 2430 whose SVD02 plus CAS equals the line charge (the guide's balancing).
+ */
+export function writeOtherCoverage(
+  w: SegmentWriter,
+  p: X12Planter,
+  party: ClaimParty,
+  lineCents: readonly number[],
+  service: string,
+): Adjudication | undefined {
+  if (!p.chance(0.35)) return undefined;
+  const others = PAYERS.filter((_, i) => i !== party.payer);
+  const start = p.int(0, others.length - 1);
+  const count = p.chance(0.2) ? 2 : 1;
+  let adjudication: Adjudication | undefined;
+  for (let i = 0; i < count; i++) {
+    const payer = others[(start + i) % others.length] ?? PAYERS[0];
+    if (i === 0 && p.chance(0.5)) {
+      const paid = lineCents.map((cents) => Math.floor((cents * p.int(40, 100)) / 100));
+      adjudication = { payerId: payer.id, paid, date: p.addDays(service, p.int(20, 60)) };
+    }
+    const spouse = p.chance(0.5);
+    const insured = spouse ? newPerson(p, 'adult') : party.patient;
+    const paidTotal = i === 0 ? adjudication?.paid.reduce((a, b) => a + b, 0) : undefined;
+    const decided = p.addDays(service, p.int(20, 60));
+    writeOtherSubscriber(
+      w,
+      p,
+      party,
+      payer,
+      insured,
+      spouse ? '01' : '18',
+      i === 0 ? 'S' : 'T',
+      paidTotal,
+      decided,
+    );
+  }
+  return adjudication;
+}
+
+/** 2430 for one line: what the other payer paid, the contractual adjustment, and when. */
+export function writeLineAdjudication(
+  w: SegmentWriter,
+  p: X12Planter,
+  kind: ClaimParty['kind'],
+  adjudication: Adjudication,
+  line: {
+    index: number;
+    cents: number;
+    units: number;
+    procedure: readonly string[] | undefined;
+    revenue?: string;
+  },
+): void {
+  const paid = adjudication.paid[line.index] ?? 0;
+  const procedure = line.procedure === undefined ? undefined : [...line.procedure];
+  if (kind === '837P') {
+    w.seg('SVD', adjudication.payerId, money(paid), procedure, undefined, String(line.units));
+  } else {
+    w.seg('SVD', adjudication.payerId, money(paid), procedure, line.revenue, String(line.units));
+  }
+  if (line.cents > paid) w.seg('CAS', 'CO', '45', money(line.cents - paid));
+  w.seg('DTP', '573', 'D8', p.plant('date', '2430/DTP/DTP03', adjudication.date));
+}
+
 /**
  * 2320 with 2330A (the other insured, planted like 2010BA) and 2330B (the other payer, whose
  * adjudication date and references are planted). The other insured is the patient (SBR02 18) or a
@@ -56,11 +135,14 @@ export function writeOtherSubscriber(
   otherPayer: { name: string; id: string; filing: string },
   otherInsured: Person,
   relationship: string,
+  responsibility: 'S' | 'T',
+  paidCents: number | undefined,
+  adjudicated: string,
 ): void {
   const place = (loop: string, seg: string, element: string) => `${loop}/${seg}/${element}`;
   w.seg(
     'SBR',
-    'S',
+    responsibility,
     relationship,
     p.chance(0.6) ? p.plant('id', place('2320', 'SBR', 'SBR03'), `G${p.digits(7)}`) : undefined,
     p.chance(0.6) ? p.plant('employer', place('2320', 'SBR', 'SBR04'), `${p.word()} LOGISTICS`) : undefined,
@@ -70,6 +152,7 @@ export function writeOtherSubscriber(
     undefined,
     otherPayer.filing,
   );
+  if (paidCents !== undefined) w.seg('AMT', 'D', money(paidCents));
   if (party.kind === '837P') w.seg('OI', undefined, undefined, 'Y', 'P', undefined, 'Y');
   else w.seg('OI', undefined, undefined, 'Y', undefined, undefined, 'Y');
 
@@ -108,7 +191,10 @@ export function writeOtherSubscriber(
 
   const b = '2330B';
   w.seg('NM1', 'PR', '2', otherPayer.name, undefined, undefined, undefined, undefined, 'PI', otherPayer.id);
-  if (p.chance(0.5)) w.seg('DTP', '573', 'D8', p.plant('date', place(b, 'DTP', 'DTP03'), p.date(2016, 2023)));
+  // 2330B DTP 573 is for a claim adjudicated without line detail; with 2430 the date is per line.
+  if (paidCents === undefined && p.chance(0.5)) {
+    w.seg('DTP', '573', 'D8', p.plant('date', place(b, 'DTP', 'DTP03'), adjudicated));
+  }
   if (p.chance(0.4)) w.seg('REF', 'G1', p.plant('id', place(b, 'REF', 'REF02'), `PA${p.digits(9)}`));
   if (p.chance(0.3)) w.seg('REF', '9F', p.plant('id', place(b, 'REF', 'REF02'), `RF${p.digits(8)}`));
   if (p.chance(0.3)) w.seg('REF', 'F8', p.plant('id', place(b, 'REF', 'REF02'), `OC${p.digits(10)}`));

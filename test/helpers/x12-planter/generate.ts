@@ -37,7 +37,9 @@ export function generateX12(
     for (let b = 0; b < providers; b++) {
       const parent = writeBillingProvider(w, p, hl);
       const subscribers = options.subscribers ?? p.int(1, 3);
-      for (let i = 0; i < subscribers; i++) claims += writeSubscriber(w, p, kind, hl, parent);
+      for (let i = 0; i < subscribers; i++) {
+        claims += writeSubscriber(w, p, kind, hl, parent, options.homeContact === true);
+      }
     }
     writeSetTrailer(w, set);
   }
@@ -125,4 +127,14 @@ export function* generateLarge(
   w.seg('GE', String(sets), group);
   w.seg('IEA', '1', control);
   yield* flush(true);
+}
+
+/** `generateLarge` as bytes (ASCII, so one byte per character), for readers that take Uint8Array chunks. */
+export function* generateLargeBytes(
+  targetBytes: number,
+  seed: number,
+  options: GenerateLargeOptions = {},
+): Generator<Uint8Array, void, undefined> {
+  const encoder = new TextEncoder();
+  for (const chunk of generateLarge(targetBytes, seed, options)) yield encoder.encode(chunk);
 }

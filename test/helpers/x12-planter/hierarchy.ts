@@ -49,6 +49,7 @@ export function writeSubscriber(
   kind: X12ClaimKind,
   hl: HlCounter,
   parent: number,
+  homeContact = false,
   claims = p.int(1, 2),
 ): number {
   const dependent = p.chance(0.45);
@@ -59,7 +60,7 @@ export function writeSubscriber(
     : subscriber;
   const deceased = p.chance(0.15);
   const payer = p.int(0, PAYERS.length - 1);
-  const party: ClaimParty = { kind, patient, subscriber, payer, mrn: `E${p.digits(8)}` };
+  const party: ClaimParty = { kind, patient, subscriber, payer, mrn: `E${p.digits(8)}`, homeContact };
 
   const id = hl.next();
   w.seg('HL', String(id), String(parent), '22', dependent ? '1' : '0');

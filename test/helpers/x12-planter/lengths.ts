@@ -13,6 +13,7 @@ export const ELEMENT_LENGTHS: Readonly<Record<string, readonly [number, number]>
   CTP04: [1, 15],
   DMG02: [1, 35],
   DTP03: [1, 35],
+  FRM03: [1, 50],
   K301: [1, 80],
   LIN03: [1, 48],
   LX01: [1, 6],

@@ -72,7 +72,7 @@ export function newAddress(p: X12Planter): Address {
     unit: p.chance(0.5) ? `APT ${p.digits(4)}` : undefined,
     city: p.chance(0.7) ? p.word() : `${p.word()} FALLS`,
     state,
-    zip: `${zip3}${String(p.int(0, 99)).padStart(2, '0')}${plus4}`,
+    zip: `${zip3}${String(p.int(1, 99)).padStart(2, '0')}${plus4}`,
     restricted,
   };
 }
