@@ -3,7 +3,7 @@ import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, write
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { large837 } from './large-837.js';
+import { generateLarge } from '../test/helpers/x12-planter/index.js';
 import { fmt } from './stats.js';
 
 /**
@@ -62,10 +62,10 @@ export function repairSegmentCounts(text: string): string {
     .join(terminator);
 }
 
+/** The test suite's seeded 837P generator (PHI planted everywhere, balanced, counts right), streamed to disk. */
 async function writeLarge(file: string): Promise<void> {
-  const sample = readFileSync(path.join(here, '..', '..', 'samples', 'x12', 'demo.example1.837'), 'utf8');
   const out = createWriteStream(file);
-  for (const chunk of large837(sample, LARGE_MB * 1e6)) {
+  for (const chunk of generateLarge(LARGE_MB * 1e6, 2026, { kind: '837P' })) {
     if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
@@ -93,7 +93,11 @@ export async function benchX12(): Promise<string[]> {
     }
     const large = path.join(dir, 'generated.837');
     await writeLarge(large);
-    inputs.push({ label: `generated 837P (${LARGE_MB} MB, streamed)`, file: large, how: 'stream' });
+    inputs.push({
+      label: `generated 837P, PHI planted (${LARGE_MB} MB, streamed)`,
+      file: large,
+      how: 'stream',
+    });
 
     const lines = [
       `| input | ${MODES.join(' | ')} | ratio read / floor | peak RSS (read, deid, x12-parser, node-x12) |`,

@@ -371,12 +371,12 @@ describe('x12 planter', () => {
     }
   });
 
-  it('plants the patient as a home service facility contact (2310C PER) only when asked', () => {
-    const asked = SEEDS.flatMap((seed) => generateX12('837P', seed, { homeContact: true }).planted);
-    expect(asked.some((p) => p.place === '2310C/PER/PER04' && p.kind === 'phone')).toBe(true);
-    expect(asked.some((p) => p.place === '2310C/PER/PER02' && p.kind === 'name')).toBe(true);
-    const plain = SEEDS.flatMap((seed) => generateX12('837P', seed).planted);
-    expect(plain.some((p) => p.place.startsWith('2310C/PER'))).toBe(false);
+  it('plants the patient as a home service facility contact (2310C PER) unless told not to', () => {
+    const planted = SEEDS.flatMap((seed) => generateX12('837P', seed).planted);
+    expect(planted.some((p) => p.place === '2310C/PER/PER04' && p.kind === 'phone')).toBe(true);
+    expect(planted.some((p) => p.place === '2310C/PER/PER02' && p.kind === 'name')).toBe(true);
+    const without = SEEDS.flatMap((seed) => generateX12('837P', seed, { homeContact: false }).planted);
+    expect(without.some((p) => p.place.startsWith('2310C/PER'))).toBe(false);
     for (const seed of SEEDS.slice(0, 10)) {
       expect(read(generateX12('837P', seed, { homeContact: true })).result.issues).toEqual([]);
     }

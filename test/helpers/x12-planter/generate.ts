@@ -38,7 +38,7 @@ export function generateX12(
       const parent = writeBillingProvider(w, p, hl);
       const subscribers = options.subscribers ?? p.int(1, 3);
       for (let i = 0; i < subscribers; i++) {
-        claims += writeSubscriber(w, p, kind, hl, parent, options.homeContact === true);
+        claims += writeSubscriber(w, p, kind, hl, parent, options.homeContact !== false);
       }
     }
     writeSetTrailer(w, set);

@@ -67,9 +67,8 @@ export interface GenerateX12Options {
   /** Subscribers per transaction set (each with one or two claims); defaults to a seeded 1–3. */
   readonly subscribers?: number;
   /**
-   * Also write, half the time, a 2310C PER for a home service facility (place of service 12): the
-   * patient as contact, name and phone planted. Off by default until the de-identifier treats that
-   * PER as the patient's (it passes it through as of 2026-12-03).
+   * Write, half the time, a 2310C PER for a home service facility (place of service 12): the patient
+   * as contact, name and phone planted. On by default; `false` leaves it out.
    */
   readonly homeContact?: boolean;
 }
