@@ -216,8 +216,9 @@ describe('from what the reader found to a 999', () => {
     return enc(text);
   };
 
-  it("the reader sees the 837P sample as the tests' stand-in summary does", () => {
+  it("the reader sees the 837P and 837I samples as the tests' stand-in summary does", () => {
     expect(readX12(sample(SAMPLE_837P))).toEqual(P);
+    expect(readX12(sample(SAMPLE_837I))).toEqual(I);
   });
 
   it('a missing element, a bad code and an unknown segment become IK3/IK4 and a rejecting IK5', () => {

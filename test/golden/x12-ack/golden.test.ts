@@ -49,9 +49,10 @@ const CASES: Readonly<Record<string, (lineBreaks: boolean) => string>> = {
     const result = readX12(sample(SAMPLE_837P));
     return write999(first(result), result.issues, { ...ENVELOPE, lineBreaks });
   },
-  // The 837I sample's envelope summary (the reader's 837I guide is not merged yet; same summary).
-  '999-accepted-837i': (lineBreaks) =>
-    write999(first(summarize(sample(SAMPLE_837I))), [], { ...ENVELOPE, lineBreaks }),
+  '999-accepted-837i': (lineBreaks) => {
+    const result = readX12(sample(SAMPLE_837I));
+    return write999(first(result), result.issues, { ...ENVELOPE, lineBreaks });
+  },
   // What the reader finds in the 837P sample with the subscriber's member id (NM108/NM109) removed,
   // a claim frequency code that is not one, and a patient relationship code that is not one.
   '999-rejected-837p': (lineBreaks) => {
