@@ -103,13 +103,12 @@ export class LoopWalker {
         `Segment ${id} is not expected at this place in loop ${top.loop.id}.`,
       );
     } else {
+      // An id the guide does not know may be data shifted by a stray terminator: it is not echoed.
       this.issues.segment(
         2,
-        safeId(id) === '?' ? IK304.unrecognized : IK304.notInSet,
-        ref,
-        safeId(id) === '?'
-          ? 'Unrecognized segment identifier.'
-          : `Segment ${id} is not defined in this transaction set.`,
+        IK304.unrecognized,
+        { loop: top.loop.id, segment: '?', position },
+        'Unrecognized segment identifier.',
       );
     }
     return { loop: top.loop, segment: undefined, mismatched: false };

@@ -206,6 +206,8 @@ export class X12Tokenizer {
     for (let i = from; i < chunk.length; i++) {
       const b = chunk[i] as number;
       if (b === terminator) {
+        // A blank line where the terminator is a line break is layout, not an empty segment.
+        if (after && (b === LF || b === CR)) continue;
         const text = segmentStart === -1 ? this.carry : this.carry + this.decode(chunk, segmentStart, i);
         this.carry = '';
         segmentStart = -1;

@@ -11,7 +11,7 @@ import type {
 import { type CompiledGuide, compileGuide } from './reader-guide.js';
 import { DEFAULT_MAX_ISSUES, IssueCollector } from './reader-issues.js';
 import { LoopWalker } from './reader-loops.js';
-import { isSegmentId, type X12Delimiters, X12Tokenizer } from './reader-tokenizer.js';
+import { type X12Delimiters, X12Tokenizer } from './reader-tokenizer.js';
 import { type SetRules, setRulesFor } from './validate-837.js';
 import { validateElements } from './validate-elements.js';
 
@@ -488,14 +488,7 @@ export class X12Reader {
     const id = elements[0] as string;
     if (set === undefined) {
       // Outside any transaction set: the interchange's content is invalid (TA1 024).
-      this.issues.envelope(
-        'TA1',
-        '024',
-        isSegmentId(id) ? id : '?',
-        undefined,
-        0,
-        'A segment outside a transaction set.',
-      );
+      this.issues.envelope('TA1', '024', '?', undefined, 0, 'A segment outside a transaction set.');
       this.emit(
         elements,
         this.group === undefined ? 'ISA' : 'GS',
