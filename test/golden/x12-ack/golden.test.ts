@@ -88,7 +88,7 @@ const CASES: Readonly<Record<string, (lineBreaks: boolean) => string>> = {
   // Every claim of the 837P sample accepted, traced by our own submission id.
   '277ca-837p': (lineBreaks) => {
     const collector = new ClaimStatusCollector();
-    for (const unit of claimUnits(sample(SAMPLE_837P), '837P')) {
+    for (const unit of claimUnits(sample(SAMPLE_837P))) {
       collector.add(unit, 'accepted', { trace: `SUB7Q2XK9-${unit.index}` });
     }
     return write277ca(first(summarize(sample(SAMPLE_837P))), collector.statusSets(), {
@@ -102,7 +102,7 @@ const CASES: Readonly<Record<string, (lineBreaks: boolean) => string>> = {
   // The 837I sample's claim rejected (A3:21).
   '277ca-837i-rejected': (lineBreaks) => {
     const collector = new ClaimStatusCollector();
-    for (const unit of claimUnits(sample(SAMPLE_837I), '837I')) collector.add(unit, 'rejected');
+    for (const unit of claimUnits(sample(SAMPLE_837I))) collector.add(unit, 'rejected');
     return write277ca(first(summarize(sample(SAMPLE_837I))), collector.statusSets(), {
       ...ENVELOPE,
       lineBreaks,
