@@ -76,25 +76,18 @@ export class LoopWalker {
       const hit = findForward(stack[depth] as LoopInstance, id, elements, this.componentSeparator);
       if (hit >= 0) return this.placeAt(depth, hit, elements, position, false);
     }
+    const top = stack[stack.length - 1] as LoopInstance;
+    const ref = { loop: top.loop.id, segment: safeId(id), position };
+    // Backward in the innermost loop: a segment of this loop after its proper place.
+    const earlier = findBackward(top, id, elements, this.componentSeparator);
+    if (earlier >= 0) return this.outOfSequence(top, earlier, ref, false);
     // Forward again ignoring qualifiers: the right place with a wrong code (IK403 7 from the element check).
     for (let depth = stack.length - 1; depth >= 0; depth--) {
       const hit = findForward(stack[depth] as LoopInstance, id, elements, undefined);
       if (hit >= 0) return this.placeAt(depth, hit, elements, position, true);
     }
-    const top = stack[stack.length - 1] as LoopInstance;
-    const ref = { loop: top.loop.id, segment: safeId(id), position };
-    // Backward in the innermost loop: a segment of this loop after its proper place.
-    const earlier = findBackward(top, id, elements, this.componentSeparator);
-    if (earlier >= 0) {
-      top.counts[earlier] = (top.counts[earlier] as number) + 1;
-      this.issues.segment(
-        2,
-        IK304.outOfSequence,
-        ref,
-        `Segment ${id} is not in its proper sequence in loop ${top.loop.id}.`,
-      );
-      return { loop: top.loop, segment: top.loop.children[earlier] as CompiledSegment, mismatched: false };
-    }
+    const loose = findBackward(top, id, elements, undefined);
+    if (loose >= 0) return this.outOfSequence(top, loose, ref, true);
     if (this.guide.segmentIds.has(id)) {
       this.issues.segment(
         2,
@@ -112,6 +105,22 @@ export class LoopWalker {
       );
     }
     return { loop: top.loop, segment: undefined, mismatched: false };
+  }
+
+  private outOfSequence(
+    instance: LoopInstance,
+    index: number,
+    ref: { loop: string; segment: string; position: number },
+    mismatched: boolean,
+  ): Placement {
+    instance.counts[index] = (instance.counts[index] as number) + 1;
+    this.issues.segment(
+      2,
+      IK304.outOfSequence,
+      ref,
+      `Segment ${ref.segment} is not in its proper sequence in loop ${instance.loop.id}.`,
+    );
+    return { loop: instance.loop, segment: instance.loop.children[index] as CompiledSegment, mismatched };
   }
 
   /** Closes every open loop (at SE, or when the set ends without one). */
@@ -281,23 +290,24 @@ function findForward(
   return -1;
 }
 
-/** The index of a segment child before the current one that takes the segment (out of sequence), or -1. */
+/**
+ * The index of a segment child before the current one that takes the segment (out of sequence),
+ * or -1; with `exact` (the component separator) its match values are required too.
+ */
 function findBackward(
   instance: LoopInstance,
   id: string,
   elements: readonly string[],
-  componentSeparator: string,
+  exact: string | undefined,
 ): number {
   const candidates = instance.loop.byId.get(id);
   if (candidates === undefined) return -1;
-  let loose = -1;
   for (let k = 0; k < candidates.length; k++) {
     const index = candidates[k] as number;
     if (index >= instance.cur || index === 0) continue;
     const child = instance.loop.children[index] as CompiledSegment | CompiledLoop;
     if (child.kind !== 'segment') continue;
-    if (matches(child, elements, componentSeparator)) return index;
-    if (loose === -1) loose = index;
+    if (exact === undefined || matches(child, elements, exact)) return index;
   }
-  return loose;
+  return -1;
 }
