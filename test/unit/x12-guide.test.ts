@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ACCEPTED_837_VERSIONS } from '../../shared/core/x12/envelope.js';
 import {
   GE_SEGMENT,
   GS_837_SEGMENT,
@@ -160,6 +161,12 @@ describe('Module: x12 guide lookup', () => {
     for (const other of ['004010X098A1', '005010X224A2', '005010X221A1', '', '005010x222a1', 'toString'])
       expect(guideFor(other)).toBeUndefined();
     for (const v of ACCEPTED_837_GUIDE_VERSIONS) expect(guideFor(v)?.transactionSet).toBe('837');
+  });
+
+  it('has a guide for exactly the versions the ingest door accepts, of the same kind', () => {
+    expect([...ACCEPTED_837_GUIDE_VERSIONS].sort()).toEqual(Object.keys(ACCEPTED_837_VERSIONS).sort());
+    for (const [version, kind] of Object.entries(ACCEPTED_837_VERSIONS))
+      expect(guideFor(version)?.name).toBe(kind);
   });
 });
 
