@@ -49,6 +49,11 @@ export class IssueCollector {
 
   constructor(private readonly max: number) {}
 
+  /** The cap is reached: further issues are only counted. */
+  get full(): boolean {
+    return this.issues.length >= this.max;
+  }
+
   /** Every issue recorded, kept or only counted. */
   get total(): number {
     return this.issues.length + this.more;

@@ -116,7 +116,10 @@ export class X12Tokenizer {
   private offset = 0;
   private segments = 0;
   private readonly maxSegments: number;
-  private readonly decoder = new TextDecoder('utf-8');
+  /** latin1 maps one byte to one UTF-16 unit, so offsets in the decoded chunk are byte offsets. */
+  private readonly decoder = new TextDecoder('latin1');
+  private decodedChunk: Uint8Array | undefined;
+  private decodedText = '';
 
   constructor(
     private readonly onSegment: RawSegmentHandler,
@@ -147,6 +150,8 @@ export class X12Tokenizer {
       }
     }
     this.offset += chunk.length;
+    this.decodedChunk = undefined;
+    this.decodedText = '';
   }
 
   /** Call once after the last chunk: refuses a truncated interchange. */
@@ -195,56 +200,62 @@ export class X12Tokenizer {
   }
 
   /**
-   * Checks the chunk's bytes (printable ASCII; line breaks only as layout after a terminator), then
-   * cuts it into segments on the terminator. Stops after an IEA: the next interchange may declare
-   * other delimiters.
+   * Cuts the chunk into segments on the terminator (found natively), checking each segment's bytes
+   * (printable ASCII) on the way; CR, LF, spaces and tabs after a terminator are skipped as layout.
+   * Stops after an IEA: the next interchange may declare other delimiters.
    */
   private readBody(chunk: Uint8Array, from: number): number {
     const terminator = this.terminator;
-    let after = this.afterTerminator;
-    let segmentStart = after ? -1 : from;
-    for (let i = from; i < chunk.length; i++) {
-      const b = chunk[i] as number;
-      if (b === terminator) {
-        // A blank line where the terminator is a line break is layout, not an empty segment.
-        if (after && (b === LF || b === CR)) continue;
-        const text = segmentStart === -1 ? this.carry : this.carry + this.decode(chunk, segmentStart, i);
-        this.carry = '';
-        segmentStart = -1;
-        after = true;
-        this.afterTerminator = true;
-        if (this.emit(text)) {
-          // IEA ends the interchange; what follows is read as layout or a new ISA.
-          this.state = 'between';
-          return i + 1;
-        }
-      } else if (b > SPACE && b <= TILDE) {
-        if (after) {
-          after = false;
-          segmentStart = i;
-        }
-      } else if (b === SPACE) {
-        // Data inside a segment; layout right after a terminator.
-      } else if (b === CR || b === LF || b === TAB) {
-        if (!after) {
-          throw invalid('Line break or tab inside a segment.', { offset: this.offset + i });
-        }
-      } else {
-        throw invalid('Control or non-ASCII character in the interchange.', { offset: this.offset + i });
+    const n = chunk.length;
+    let i = from;
+    while (i < n) {
+      let start = i;
+      if (this.afterTerminator) {
+        while (i < n && isLayout(chunk[i] as number)) i++;
+        if (i === n) return n;
+        this.afterTerminator = false;
+        start = i;
+      }
+      const end = chunk.indexOf(terminator, i);
+      const stop = end === -1 ? n : end;
+      for (let j = i; j < stop; j++) {
+        const b = chunk[j] as number;
+        if (b < SPACE || b > TILDE) this.refuse(b, j);
+      }
+      if (end === -1) {
+        this.carry += this.decode(chunk, start, n);
+        return n;
+      }
+      const text =
+        this.carry.length === 0
+          ? this.decode(chunk, start, end)
+          : this.carry + this.decode(chunk, start, end);
+      this.carry = '';
+      this.afterTerminator = true;
+      i = end + 1;
+      if (this.emit(text)) {
+        // IEA ends the interchange; what follows is read as layout or a new ISA.
+        this.state = 'between';
+        return i;
       }
     }
-    if (!after) {
-      this.carry += this.decode(chunk, segmentStart === -1 ? from : segmentStart, chunk.length);
-    }
-    this.afterTerminator = after;
-    return chunk.length;
+    return n;
   }
 
+  private refuse(b: number, at: number): never {
+    if (b === CR || b === LF || b === TAB) {
+      throw invalid('Line break or tab inside a segment.', { offset: this.offset + at });
+    }
+    throw invalid('Control or non-ASCII character in the interchange.', { offset: this.offset + at });
+  }
+
+  /** The text of bytes already checked to be printable ASCII; the chunk is decoded once. */
   private decode(chunk: Uint8Array, start: number, end: number): string {
-    // Every byte is printable ASCII here, so one byte is one UTF-16 code unit.
-    return end - start < 24
-      ? String.fromCharCode.apply(null, chunk.subarray(start, end) as unknown as number[])
-      : this.decoder.decode(chunk.subarray(start, end));
+    if (this.decodedChunk !== chunk) {
+      this.decodedChunk = chunk;
+      this.decodedText = this.decoder.decode(chunk);
+    }
+    return this.decodedText.slice(start, end);
   }
 
   /** Splits one segment and hands it on; true when it was an IEA. */

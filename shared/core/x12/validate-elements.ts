@@ -42,93 +42,49 @@ export function validateElements(
     const def = compiled.def;
     const value = elements[i] ?? '';
     if (value.length === 0) {
-      if (def.usage === 'R') {
-        issues.segment(
-          2,
-          IK403.required,
-          ref,
-          `Required element ${id}${pad(i)} (${def.name}) is missing.`,
-          i,
-        );
-        found++;
-      }
+      if (def.usage === 'R') found += flag(issues, ref, id, IK403.required, i, undefined, def.name);
       continue;
     }
     if (def.usage === 'N') {
-      issues.segment(
-        2,
-        IK403.notUsed,
-        ref,
-        `Element ${id}${pad(i)} (${def.name}) is not used by the guide.`,
-        i,
-      );
-      found++;
+      found += flag(issues, ref, id, IK403.notUsed, i, undefined, def.name);
       continue;
     }
     if (repetitionSeparator !== undefined && (def.repeat ?? 1) <= 1 && value.includes(repetitionSeparator)) {
-      issues.segment(1, IK403.tooManyRepetitions, ref, `Element ${id}${pad(i)} may not repeat.`, i);
-      found++;
+      found += flag(issues, ref, id, IK403.tooManyRepetitions, i, undefined, def.name);
       continue;
     }
     const components = compiled.components;
     if (components === undefined) {
       const code = checkValue(def.type, def.min, def.max, compiled.codes, value);
-      if (code !== undefined) {
-        issues.segment(levelOf(code), code, ref, describe(code, `${id}${pad(i)}`, def.name), i);
-        found++;
-      }
+      if (code !== undefined) found += flag(issues, ref, id, code, i, undefined, def.name);
       continue;
     }
-    const parts = value.includes(componentSeparator) ? value.split(componentSeparator) : [value];
-    if (parts.length > components.length) {
-      issues.segment(1, IK403.tooManyComponents, ref, `Element ${id}${pad(i)} has too many components.`, i);
-      found++;
+    const parts = value.includes(componentSeparator) ? value.split(componentSeparator) : undefined;
+    if (parts !== undefined && parts.length > components.length) {
+      found += flag(issues, ref, id, IK403.tooManyComponents, i, undefined, def.name);
     }
     for (let c = 1; c <= components.length; c++) {
       const component = components[c - 1];
       if (component === undefined) continue;
-      const part = parts[c - 1] ?? '';
+      const part = parts === undefined ? (c === 1 ? value : '') : (parts[c - 1] ?? '');
       const cdef = component.def;
-      const name = `${id}${pad(i)}-${c}`;
       if (part.length === 0) {
-        if (cdef.usage === 'R') {
-          issues.segment(
-            2,
-            IK403.required,
-            ref,
-            `Required component ${name} (${cdef.name}) is missing.`,
-            i,
-            c,
-          );
-          found++;
-        }
+        if (cdef.usage === 'R') found += flag(issues, ref, id, IK403.required, i, c, cdef.name);
         continue;
       }
       if (cdef.usage === 'N') {
-        issues.segment(
-          2,
-          IK403.notUsed,
-          ref,
-          `Component ${name} (${cdef.name}) is not used by the guide.`,
-          i,
-          c,
-        );
-        found++;
+        found += flag(issues, ref, id, IK403.notUsed, i, c, cdef.name);
         continue;
       }
       const code = checkValue(cdef.type, cdef.min, cdef.max, component.codes, part);
-      if (code !== undefined) {
-        issues.segment(levelOf(code), code, ref, describe(code, name, cdef.name), i, c);
-        found++;
-      }
+      if (code !== undefined) found += flag(issues, ref, id, code, i, c, cdef.name);
     }
   }
   if (elements.length - 1 > defs.length) {
     // Empty trailing elements are tolerated layout; data beyond the definition is not.
     for (let i = defs.length + 1; i < elements.length; i++) {
       if ((elements[i] as string).length > 0) {
-        issues.segment(1, IK403.tooMany, ref, `Segment ${id} has more elements than its definition.`, i);
-        found++;
+        found += flag(issues, ref, id, IK403.tooMany, i, undefined, 'beyond the definition');
         break;
       }
     }
@@ -138,14 +94,63 @@ export function validateElements(
   return found;
 }
 
+/**
+ * Records one element defect; returns 1. Messages are only written for issues that are kept: a
+ * hostile file's millionth defect costs a count.
+ */
+function flag(
+  issues: IssueCollector,
+  ref: SegmentRef,
+  id: string,
+  code: string,
+  element: number,
+  component: number | undefined,
+  label: string,
+): number {
+  if (issues.full) issues.more++;
+  else
+    issues.segment(
+      levelOf(code),
+      code,
+      ref,
+      describe(code, nameOf(id, element, component), label),
+      element,
+      component,
+    );
+  return 1;
+}
+
+const nameOf = (id: string, element: number, component: number | undefined) =>
+  `${id}${pad(element)}${component === undefined ? '' : `-${component}`}`;
+
 const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
 
-/** Syntax (character set, type) is SNIP 1; lengths and code lists are the guide's, SNIP 2. */
+/**
+ * Syntax (character set, data type, element and component counts, repetition) is SNIP 1; usage,
+ * lengths and code lists are the guide's, SNIP 2.
+ */
 const levelOf = (code: string): 1 | 2 =>
-  code === IK403.invalidCharacter || code === IK403.invalidDate || code === IK403.invalidTime ? 1 : 2;
+  code === IK403.invalidCharacter ||
+  code === IK403.invalidDate ||
+  code === IK403.invalidTime ||
+  code === IK403.tooMany ||
+  code === IK403.tooManyRepetitions ||
+  code === IK403.tooManyComponents
+    ? 1
+    : 2;
 
 function describe(code: string, name: string, label: string): string {
   switch (code) {
+    case IK403.required:
+      return `Required element ${name} (${label}) is missing.`;
+    case IK403.notUsed:
+      return `Element ${name} (${label}) is not used by the guide.`;
+    case IK403.tooManyRepetitions:
+      return `Element ${name} (${label}) may not repeat.`;
+    case IK403.tooManyComponents:
+      return `Element ${name} (${label}) has too many components.`;
+    case IK403.tooMany:
+      return `Segment ${name.slice(0, -2)} has more elements than its definition.`;
     case IK403.tooShort:
       return `Element ${name} (${label}) is shorter than the guide's minimum length.`;
     case IK403.tooLong:
