@@ -243,11 +243,11 @@ describe.skipIf(!existsSync(corpus))('Corpus: the loop-aware reader', () => {
       'x12_loop_errors3_missing_loops.txt': ['2010AA/NM1[7] IK3:3'],
       'x12_missing_elements.txt': ['1000B/NM1[5]/NM102 IK4:1', '2300/CLM[29]/CLM05 IK4:1'],
       'x12_missing_required_loop_in_one_repeat.txt': ['2010BA/NM1[18] IK3:3'],
-      // Two claims without LX: their SV1 is unexpected in 2300; one DTP has format RD9.
+      // Two service lines without their LX (the 2400 trigger); one DTP has format RD9.
       'x12_missing_required_loops_mult_repeats.txt': [
-        '2300/SV1[31] IK3:2',
-        '2300/DTP[32]/DTP02 IK4:7',
-        '2300/SV1[57] IK3:2',
+        '2400/LX[31] IK3:3',
+        '2400/DTP[32]/DTP02 IK4:7',
+        '2400/LX[57] IK3:3',
       ],
       'x12_segment_errors.txt': ['2010AA/N3[8] IK3:3', '2010AA/REF[10] IK3:5', '2300/HI[20] IK3:3'],
       'x12_segments_out_of_order.txt': ['2010AA/N4[10] IK3:7', '2010AB/N3[15] IK3:7'],

@@ -262,6 +262,14 @@ describe('readX12: loops', () => {
     expect(segments.filter((s) => s.loop === '2000').map((s) => s.id)).toEqual(['AK2', 'IK5', 'AK2', 'IK5']);
   });
 
+  it('refuses a stream over its segment cap with invalid-x12', () => {
+    const count = VALID_SET.length + 6;
+    expect(codeOf(() => readX12(bytes(FILE), undefined, { ...options, maxSegments: count - 1 }))).toBe(
+      'invalid-x12',
+    );
+    expect(readX12(bytes(FILE), undefined, { ...options, maxSegments: count }).issues).toEqual([]);
+  });
+
   it('uses the 005010 837 guides by default', () => {
     const result = readX12(bytes(FILE));
     expect(result.interchanges[0]?.groups[0]?.version).toBe('005010X222A1');

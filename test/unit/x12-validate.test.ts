@@ -137,6 +137,10 @@ describe('SNIP 2: loops and segments', () => {
     ['no PER in 1000A', remove(4), ['1000A/PER[4] IK3:3 snip2']],
     ['no 1000B', remove(5), ['1000B/NM1[5] IK3:3 snip2']],
     ['no 2010BB', remove(28), ['2010BB/NM1[28] IK3:3 snip2']],
+    // A loop whose first segment is missing: opened without it, the rest read in place.
+    ['no LX before the first line', remove(19), ['2400/LX[19] IK3:3 snip2']],
+    ['no LX before the second line', remove(22), ['2400/LX[22] IK3:3 snip2']],
+    ['no LX in the patient claim', remove(36), ['2400/LX[36] IK3:3 snip2']],
     // IK304 4: a loop repeated over its maximum.
     ['two 1000B', insertAfter(5, 'NM1*40*2*RECEIVER CO*****46*111222333'), ['1000B/NM1[6] IK3:4 snip2']],
     ['two 2010BB', insertAfter(15, 'NM1*PR*2*PAYER CO*****PI*11122333'), ['2010BB/NM1[16] IK3:4 snip2']],

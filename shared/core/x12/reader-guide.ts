@@ -41,6 +41,8 @@ export interface CompiledLoop {
   readonly trigger: CompiledSegment;
   /** Child indices by segment id (a loop child is listed under its trigger's id). */
   readonly byId: ReadonlyMap<string, readonly number[]>;
+  /** Indices of the required children after the trigger: what a closing instance must have seen. */
+  readonly required: readonly number[];
 }
 
 export interface CompiledGuide {
@@ -101,7 +103,8 @@ function compileLoop(def: LoopDef, parentPath: readonly string[], ids: Set<strin
     if (list === undefined) byId.set(id, [index]);
     else list.push(index);
   });
-  return { kind: 'loop', def, id: def.id, path, children, trigger, byId };
+  const required = children.flatMap((child, index) => (index > 0 && child.def.usage === 'R' ? [index] : []));
+  return { kind: 'loop', def, id: def.id, path, children, trigger, byId, required };
 }
 
 /**

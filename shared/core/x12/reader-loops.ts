@@ -80,12 +80,22 @@ export class LoopWalker {
     const ref = { loop: top.loop.id, segment: safeId(id), position };
     // Backward in the innermost loop: a segment of this loop after its proper place.
     const earlier = findBackward(top, id, elements, this.componentSeparator);
-    if (earlier >= 0) return this.outOfSequence(top, earlier, ref, false);
+    if (earlier >= 0) {
+      // A segment already used up in a repeatable loop more likely starts its next instance.
+      const used = (top.counts[earlier] as number) >= (top.loop.children[earlier] as CompiledSegment).def.max;
+      if (used && stack.length > 1 && top.loop.trigger.id !== 'HL' && top.loop.def.max > 1) {
+        const reopened = this.reopenWithoutTrigger(earlier, position);
+        if (reopened !== undefined) return reopened;
+      }
+      return this.outOfSequence(top, earlier, ref, false);
+    }
     // Forward again ignoring qualifiers: the right place with a wrong code (IK403 7 from the element check).
     for (let depth = stack.length - 1; depth >= 0; depth--) {
       const hit = findForward(stack[depth] as LoopInstance, id, elements, undefined);
       if (hit >= 0) return this.placeAt(depth, hit, elements, position, true);
     }
+    const opened = this.openWithoutTrigger(id, elements, position);
+    if (opened !== undefined) return opened;
     const loose = findBackward(top, id, elements, undefined);
     if (loose >= 0) return this.outOfSequence(top, loose, ref, true);
     if (this.guide.segmentIds.has(id)) {
@@ -105,6 +115,93 @@ export class LoopWalker {
       );
     }
     return { loop: top.loop, segment: undefined, mismatched: false };
+  }
+
+  /**
+   * A segment that belongs inside a child loop whose first segment is missing (SV1 without its LX):
+   * the loop is opened without it, the missing trigger reported, and what follows reads in place.
+   * Not for HL loops, whose level a segment cannot tell.
+   */
+  private openWithoutTrigger(
+    id: string,
+    elements: readonly string[],
+    position: number,
+  ): Placement | undefined {
+    const stack = this.stack;
+    for (let depth = stack.length - 1; depth >= 0; depth--) {
+      const instance = stack[depth] as LoopInstance;
+      const children = instance.loop.children;
+      for (let index = Math.max(instance.cur, 1); index < children.length; index++) {
+        const child = children[index] as CompiledSegment | CompiledLoop;
+        if (child.kind !== 'loop' || child.trigger.id === 'HL' || child.children[0]?.kind !== 'segment')
+          continue;
+        const inner = child.byId.get(id)?.find((k) => {
+          const candidate = child.children[k] as CompiledSegment | CompiledLoop;
+          return (
+            k > 0 && candidate.kind === 'segment' && matches(candidate, elements, this.componentSeparator)
+          );
+        });
+        if (inner === undefined) continue;
+        while (stack.length > depth + 1) this.close(position);
+        if (this.advance(instance, index, position) > child.def.max) {
+          this.issues.segment(
+            2,
+            IK304.loopOverMax,
+            { loop: child.id, segment: child.trigger.id, position },
+            `Loop ${child.id} (${child.def.name}) occurs over its maximum times.`,
+          );
+        }
+        return this.pushWithoutTrigger(child, inner, position);
+      }
+    }
+    return undefined;
+  }
+
+  /** Closes the innermost loop and opens its next instance at child `inner`, its trigger missing. */
+  private reopenWithoutTrigger(inner: number, position: number): Placement | undefined {
+    const stack = this.stack;
+    const loop = (stack[stack.length - 1] as LoopInstance).loop;
+    this.close(position);
+    const parent = stack[stack.length - 1] as LoopInstance;
+    const index = parent.loop.children.indexOf(loop);
+    if (index < 0) return undefined;
+    if (this.advance(parent, index, position) > loop.def.max) {
+      this.issues.segment(
+        2,
+        IK304.loopOverMax,
+        { loop: loop.id, segment: loop.trigger.id, position },
+        `Loop ${loop.id} (${loop.def.name}) occurs over its maximum times.`,
+      );
+    }
+    return this.pushWithoutTrigger(loop, inner, position);
+  }
+
+  private pushWithoutTrigger(loop: CompiledLoop, inner: number, position: number): Placement {
+    this.issues.segment(
+      2,
+      IK304.requiredMissing,
+      { loop: loop.id, segment: loop.trigger.id, position },
+      `Loop ${loop.id} (${loop.def.name}) begins without its ${loop.trigger.id} segment.`,
+    );
+    const opened = newInstance(loop, undefined);
+    opened.cur = inner;
+    opened.counts[inner] = 1;
+    this.stack.push(opened);
+    return { loop, segment: loop.children[inner] as CompiledSegment, mismatched: false };
+  }
+
+  /** Moves a loop instance on to child `index` and counts it there; returns the new count. */
+  private advance(instance: LoopInstance, index: number, position: number): number {
+    if (index !== instance.cur) {
+      for (let skipped = instance.cur + 1; skipped < index; skipped++) {
+        instance.expectedAt ??= [];
+        instance.expectedAt[skipped] ??= position;
+      }
+      instance.cur = index;
+    }
+    const count = (instance.counts[index] as number) + 1;
+    instance.counts[index] = count;
+    return count;
   }
 
   private outOfSequence(
@@ -138,15 +235,7 @@ export class LoopWalker {
     while (this.stack.length > depth + 1) this.close(position);
     const instance = this.stack[depth] as LoopInstance;
     const child = instance.loop.children[index] as CompiledSegment | CompiledLoop;
-    if (index !== instance.cur) {
-      for (let skipped = instance.cur + 1; skipped < index; skipped++) {
-        instance.expectedAt ??= [];
-        instance.expectedAt[skipped] ??= position;
-      }
-      instance.cur = index;
-    }
-    const count = (instance.counts[index] as number) + 1;
-    instance.counts[index] = count;
+    const count = this.advance(instance, index, position);
     if (child.kind === 'segment') {
       if (count > child.def.max) {
         this.issues.segment(
@@ -225,9 +314,11 @@ export class LoopWalker {
     const instance = this.stack.pop() as LoopInstance;
     const loop = instance.loop;
     const children = loop.children;
-    for (let i = 1; i < children.length; i++) {
+    const required = loop.required;
+    for (let r = 0; r < required.length; r++) {
+      const i = required[r] as number;
+      if (instance.counts[i] !== 0) continue;
       const child = children[i] as CompiledSegment | CompiledLoop;
-      if (instance.counts[i] !== 0 || child.def.usage !== 'R') continue;
       const at = instance.expectedAt?.[i] ?? position;
       if (child.kind === 'segment') {
         this.issues.segment(
