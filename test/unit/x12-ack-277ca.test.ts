@@ -63,7 +63,7 @@ function codeOf(run: () => unknown): string {
 describe('277CA', () => {
   it('acknowledges each claim of a sample 837P under its billing provider, echoing only what X214 requires', () => {
     const collector = new ClaimStatusCollector();
-    for (const unit of claimUnits(P_BYTES, '837P'))
+    for (const unit of claimUnits(P_BYTES))
       collector.add(unit, 'accepted', { trace: `SUB7Q2XK9-${unit.index}` });
     const ack = write277ca(interchange, collector.statusSets(), OPTIONS);
     const segments = segmentsOf(ack);
@@ -150,7 +150,7 @@ describe('277CA', () => {
 
   it('acknowledges an 837I with its statement dates as the service period', () => {
     const collector = new ClaimStatusCollector();
-    for (const unit of claimUnits(I_BYTES, '837I')) collector.add(unit, 'rejected');
+    for (const unit of claimUnits(I_BYTES)) collector.add(unit, 'rejected');
     const ack = write277ca(interchange, collector.statusSets(), OPTIONS);
     const dtp = find(ack, 'DTP').find((s) => s[1] === '472');
     expect(dtp?.[2]).toMatch(/^R?D8$/);
@@ -267,7 +267,7 @@ describe('277CA', () => {
 });
 
 describe('claim statuses from the reader’s claims', () => {
-  const units = claimUnits(P_BYTES, '837P');
+  const units = claimUnits(P_BYTES);
   const unit = units[0] as ClaimUnit;
   const drop = (segments: readonly PlacedSegment[], id: string, qualifier?: string) =>
     segments.filter((s) => !(s.id === id && (qualifier === undefined || s.elements[1] === qualifier)));

@@ -1,22 +1,22 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { claimGrouper } from '../../shared/core/x12/claims.js';
 import type {
   ClaimUnit,
   GroupSummary,
   InterchangeSummary,
-  PlacedSegment,
   TransactionSetSummary,
   X12Issue,
   X12ReadResult,
 } from '../../shared/core/x12/read-model.js';
+import { readX12 } from '../../shared/core/x12/reader.js';
 import { tokenizeX12 } from '../../shared/core/x12/tokenize.js';
 
 /**
  * Inputs for the acknowledgement tests: the repo's 837 samples summarised the way the reader's
- * `X12ReadResult` does (envelope control data, counts), issues planted by hand, and claims cut the
- * way the reader's `ClaimUnit` is. The summaries only read envelope segments and HL/CLM boundaries,
- * so they do not depend on the loop-aware reader.
+ * `X12ReadResult` does (envelope control data, counts; a round-trip test proves the reader agrees),
+ * issues planted by hand where a test needs them in chosen places, and the reader's own claims.
  */
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -122,73 +122,13 @@ export function withIssues(result: X12ReadResult, issues: readonly X12Issue[]): 
   };
 }
 
-/**
- * Claims cut from a sample the way the reader's `ClaimUnit` is: header (BHT to the first HL),
- * billing provider (HL 20), subscriber (HL 22), patient (HL 23) and the claim from CLM on.
- */
-export function claimUnits(bytes: Uint8Array, kind: '837P' | '837I'): ClaimUnit[] {
-  const { segments } = tokenizeX12(bytes);
+/** The claims of a file as the reader's claim grouper hands them on. */
+export function claimUnits(bytes: Uint8Array): ClaimUnit[] {
   const units: ClaimUnit[] = [];
-  let isa13 = '';
-  let gs = { control: '', version: '' };
-  let st02 = '';
-  let position = 0;
-  let header: PlacedSegment[] = [];
-  let billing: PlacedSegment[] = [];
-  let subscriber: PlacedSegment[] = [];
-  let patient: PlacedSegment[] | undefined;
-  let claim: PlacedSegment[] | undefined;
-  let level: 'header' | '20' | '22' | '23' = 'header';
-  const flush = () => {
-    if (claim === undefined) return;
-    units.push({
-      kind,
-      version: gs.version,
-      interchange: isa13,
-      group: gs.control,
-      transactionSet: st02,
-      index: units.length + 1,
-      header,
-      billingProvider: billing,
-      subscriber,
-      patient,
-      claim,
-    });
-    claim = undefined;
-  };
-  segments.forEach(({ elements }, i) => {
-    const id = elements[0] ?? '';
-    if (id === 'ISA') isa13 = elements[13] ?? '';
-    if (id === 'GS') gs = { control: elements[6] ?? '', version: elements[8] ?? '' };
-    if (id === 'ST') {
-      st02 = elements[2] ?? '';
-      position = 0;
-      header = [];
-      level = 'header';
-    }
-    position++;
-    const placed: PlacedSegment = { id, elements, loop: level, loopPath: [], position, ordinal: i + 1 };
-    if (id === 'HL') {
-      flush();
-      level = (elements[3] ?? '') as typeof level;
-      if (level === '20') billing = [];
-      if (level === '22') {
-        subscriber = [];
-        patient = undefined;
-      }
-      if (level === '23') patient = [];
-    }
-    if (id === 'SE') flush();
-    if (id === 'CLM') {
-      flush();
-      claim = [];
-    }
-    if (claim !== undefined) claim.push(placed);
-    else if (level === 'header' && id !== 'ST') header.push(placed);
-    else if (level === '20') billing.push(placed);
-    else if (level === '22') subscriber.push(placed);
-    else if (level === '23') patient?.push(placed);
-  });
+  readX12(
+    bytes,
+    claimGrouper((unit) => units.push(unit)),
+  );
   return units;
 }
 

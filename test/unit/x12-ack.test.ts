@@ -398,6 +398,15 @@ describe('acknowledgeInterchange', () => {
     expect(find(ack.ta1 ?? '', 'TA1')[0]?.slice(4)).toEqual(['R', '001']);
   });
 
+  it('rejects an interchange holding no functional group with a TA1 024 and no 999', () => {
+    const empty = { ...P, interchanges: [{ ...first(P), groups: [] }] };
+    const ack = acknowledgeInterchange(empty, sample(SAMPLE_837P), options);
+    expect(ack).toMatchObject({ outcome: 'rejected', functional: undefined });
+    expect(find(ack.ta1 ?? '', 'TA1')[0]?.slice(4)).toEqual(['R', '024']);
+    expect(codeOf(() => write999(first(empty), [], OPTIONS))).toBe('content-invalid');
+    expect(ackOutcome(empty)).toBe('rejected');
+  });
+
   it('addresses a TA1 from the raw ISA when the bytes could not be read', () => {
     const bytes = new TextEncoder().encode(
       `${new TextDecoder().decode(sample(SAMPLE_837P).subarray(0, ISA_LENGTH))}GS*HC*${CANARY}`,

@@ -49,9 +49,10 @@ const CASES: Readonly<Record<string, (lineBreaks: boolean) => string>> = {
     const result = readX12(sample(SAMPLE_837P));
     return write999(first(result), result.issues, { ...ENVELOPE, lineBreaks });
   },
-  // The 837I sample's envelope summary (the reader's 837I guide is not merged yet; same summary).
-  '999-accepted-837i': (lineBreaks) =>
-    write999(first(summarize(sample(SAMPLE_837I))), [], { ...ENVELOPE, lineBreaks }),
+  '999-accepted-837i': (lineBreaks) => {
+    const result = readX12(sample(SAMPLE_837I));
+    return write999(first(result), result.issues, { ...ENVELOPE, lineBreaks });
+  },
   // What the reader finds in the 837P sample with the subscriber's member id (NM108/NM109) removed,
   // a claim frequency code that is not one, and a patient relationship code that is not one.
   '999-rejected-837p': (lineBreaks) => {
@@ -87,7 +88,7 @@ const CASES: Readonly<Record<string, (lineBreaks: boolean) => string>> = {
   // Every claim of the 837P sample accepted, traced by our own submission id.
   '277ca-837p': (lineBreaks) => {
     const collector = new ClaimStatusCollector();
-    for (const unit of claimUnits(sample(SAMPLE_837P), '837P')) {
+    for (const unit of claimUnits(sample(SAMPLE_837P))) {
       collector.add(unit, 'accepted', { trace: `SUB7Q2XK9-${unit.index}` });
     }
     return write277ca(first(summarize(sample(SAMPLE_837P))), collector.statusSets(), {
@@ -101,7 +102,7 @@ const CASES: Readonly<Record<string, (lineBreaks: boolean) => string>> = {
   // The 837I sample's claim rejected (A3:21).
   '277ca-837i-rejected': (lineBreaks) => {
     const collector = new ClaimStatusCollector();
-    for (const unit of claimUnits(sample(SAMPLE_837I), '837I')) collector.add(unit, 'rejected');
+    for (const unit of claimUnits(sample(SAMPLE_837I))) collector.add(unit, 'rejected');
     return write277ca(first(summarize(sample(SAMPLE_837I))), collector.statusSets(), {
       ...ENVELOPE,
       lineBreaks,

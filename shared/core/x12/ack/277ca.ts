@@ -85,6 +85,11 @@ const STATUS = {
 /** STC03: `WQ` accept, `U` reject. */
 const action = (accepted: boolean): string => (accepted ? 'WQ' : 'U');
 
+/**
+ * Writes the 277CA for the claims of one interchange, addressed back to its sender. Pass the 837's
+ * own delimiters (`options.delimiters = result.delimiters`): the names and numbers echoed cannot
+ * hold those, while they might hold another set's (a value that would is refused, never written).
+ */
 export function write277ca(
   interchange: AcknowledgedInterchange,
   sets: readonly ClaimStatusSet[],

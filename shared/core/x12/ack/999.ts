@@ -1,3 +1,4 @@
+import { PipelineError } from '../../errors.js';
 import type { GroupSummary, InterchangeSummary, TransactionSetSummary, X12Issue } from '../read-model.js';
 import {
   type AckEnvelopeOptions,
@@ -168,6 +169,12 @@ export function write999(
   issues: readonly AckIssue[],
   options: AckEnvelopeOptions,
 ): string {
+  if (interchange.groups.length === 0) {
+    // A GS with no ST is not X12; an interchange with no group is the TA1's to reject (024).
+    throw new PipelineError('content-invalid', 'A 999 acknowledges at least one functional group.', {
+      details: { expression: 'GS' },
+    });
+  }
   const writer = new SegmentWriter(outputDelimiters(options.delimiters));
   const isa13 = openInterchange(writer, interchange, options);
   const gs06 = openGroup(writer, interchange, 'FA', VERSION_999, options);

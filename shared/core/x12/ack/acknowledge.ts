@@ -40,7 +40,11 @@ export function acknowledgeInterchange(
   }
   const withDelimiters = { ...options, delimiters: options.delimiters ?? result.delimiters };
   const issues: readonly AckIssue[] = result.issues;
-  const answer = ta1Answer(interchange.control, issues);
+  // An envelope holding no functional group has nothing a 999 could answer: the TA1 rejects it.
+  const answer =
+    interchange.groups.length === 0
+      ? { code: 'R' as const, note: TA1_NOTE.invalidContent }
+      : ta1Answer(interchange.control, issues);
   const ta1 = writeTa1Answer(interchange, answer, withDelimiters);
   if (answer.code === 'R') return { outcome: 'rejected', ta1, functional: undefined };
   const single: X12ReadResult = { ...result, interchanges: [interchange] };

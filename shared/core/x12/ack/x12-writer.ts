@@ -51,9 +51,13 @@ export function checkControl(value: number, option: string): number {
   return value;
 }
 
-/** Picks delimiters that can be written: ISA11 must be a repetition separator in 00501. */
+/** Delimiters an acknowledgement is written with: always a repetition separator (ISA11). */
 export type OutputDelimiters = Delimiters & { readonly repetition: string };
 
+/**
+ * Picks delimiters that can be written: ISA11 must be a repetition separator in 00501, so an input
+ * that had none (legacy `U`) gets the first common one its other delimiters leave free.
+ */
 export function outputDelimiters(wanted: Delimiters | undefined): OutputDelimiters {
   const base = wanted ?? STANDARD_DELIMITERS;
   const taken = new Set([base.element, base.component, base.segment]);
