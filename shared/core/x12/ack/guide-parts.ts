@@ -1,4 +1,5 @@
-import type { ComponentDef, ElementDef, LoopDef, SegmentDef, Usage, X12DataType } from '../guide/model.js';
+import { component, element } from '../guide/common.js';
+import type { ElementDef, LoopDef, SegmentDef, Usage, X12DataType } from '../guide/model.js';
 
 /**
  * Small constructors the acknowledgement guides (999, 277CA) are written with, so each guide reads
@@ -6,17 +7,9 @@ import type { ComponentDef, ElementDef, LoopDef, SegmentDef, Usage, X12DataType 
  * acknowledgements share none of their segments' code lists.
  */
 
-export const MANY = Number.POSITIVE_INFINITY;
+export { composite, MANY, unused } from '../guide/common.js';
 
-const def = (
-  name: string,
-  usage: Usage,
-  type: X12DataType,
-  min: number,
-  max: number,
-  codes?: readonly string[],
-) => (codes === undefined ? { name, usage, type, min, max } : { name, usage, type, min, max, codes });
-
+/** An element as the acknowledgement TR3s' tables list it: type before usage. */
 export const el = (
   name: string,
   type: X12DataType,
@@ -24,31 +17,12 @@ export const el = (
   max: number,
   usage: Usage = 'R',
   codes?: readonly string[],
-): ElementDef => def(name, usage, type, min, max, codes);
+): ElementDef => element(name, usage, type, min, max, codes);
 
 export const code = (name: string, min: number, max: number, codes: readonly string[], usage: Usage = 'R') =>
   el(name, 'ID', min, max, usage, codes);
 
-export const unused = (name: string, type: X12DataType = 'AN', min = 1, max = 1): ElementDef =>
-  def(name, 'N', type, min, max);
-
-export const part = (
-  name: string,
-  type: X12DataType,
-  min: number,
-  max: number,
-  usage: Usage = 'R',
-  codes?: readonly string[],
-): ComponentDef => def(name, usage, type, min, max, codes);
-
-export const composite = (name: string, usage: Usage, components: readonly ComponentDef[]): ElementDef => ({
-  name,
-  usage,
-  type: 'AN',
-  min: 1,
-  max: components.reduce((sum, c) => sum + c.max, 0) + components.length - 1,
-  components,
-});
+export const part = component;
 
 export const segment = (
   id: string,

@@ -13,7 +13,7 @@ export const MANY = Number.POSITIVE_INFINITY;
 
 type Codes = readonly string[] | undefined;
 
-const element = (
+export const element = (
   name: string,
   usage: Usage,
   type: X12DataType,
