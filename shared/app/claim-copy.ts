@@ -16,12 +16,19 @@ export function claimsAsBundle(
   submission: { readonly submissionId: string; readonly receivedAt: string },
 ): Uint8Array {
   const entry: BundleEntry[] = [];
+  // A patient (and anything else with a content-derived id) seen in several claims is one entry:
+  // fullUrls must be unique in a Bundle. The first claim's version of it stands.
+  const seen = new Set<string>();
   readX12(
     plaintext,
     // lastUpdated is the receipt: the same submission always maps to the same bytes.
     claimBundleHandler(
       (bundle: Bundle) => {
-        entry.push(...(bundle.entry ?? []));
+        for (const e of bundle.entry ?? []) {
+          if (e.fullUrl !== undefined && seen.has(e.fullUrl)) continue;
+          if (e.fullUrl !== undefined) seen.add(e.fullUrl);
+          entry.push(e);
+        }
       },
       { submissionId: submission.submissionId, lastUpdated: submission.receivedAt },
     ),
