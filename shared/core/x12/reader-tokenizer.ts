@@ -109,6 +109,7 @@ export class X12Tokenizer {
   private isaFill = 0;
   private current: X12Delimiters | undefined;
   private terminator = 0;
+  private separator = 0;
   /** The text of the segment begun in an earlier chunk, not yet terminated. */
   private carry = '';
   /** Whether the last byte seen ended a segment (or was layout after one). */
@@ -191,6 +192,7 @@ export class X12Tokenizer {
     const delimiters = readIsaDelimiters(this.isa);
     this.current = delimiters;
     this.terminator = delimiters.segment.charCodeAt(0);
+    this.separator = delimiters.element.charCodeAt(0);
     const text = String.fromCharCode(...this.isa.subarray(0, ISA_LENGTH - 1));
     this.state = 'body';
     this.carry = '';
@@ -200,13 +202,16 @@ export class X12Tokenizer {
   }
 
   /**
-   * Cuts the chunk into segments on the terminator (found natively), checking each segment's bytes
-   * (printable ASCII) on the way; CR, LF, spaces and tabs after a terminator are skipped as layout.
-   * Stops after an IEA: the next interchange may declare other delimiters.
+   * Cuts the chunk into segments on the terminator and into elements on the separator, checking each
+   * segment's bytes (printable ASCII) in the same pass; CR, LF, spaces and tabs after a terminator are
+   * skipped as layout. Stops after an IEA: the next interchange may declare other delimiters.
    */
   private readBody(chunk: Uint8Array, from: number): number {
     const terminator = this.terminator;
+    const separator = this.separator;
+    const limit = MAX_X12_ELEMENTS_PER_SEGMENT + 2;
     const n = chunk.length;
+    const text = this.decoded(chunk);
     let i = from;
     while (i < n) {
       let start = i;
@@ -216,24 +221,34 @@ export class X12Tokenizer {
         this.afterTerminator = false;
         start = i;
       }
-      const end = chunk.indexOf(terminator, i);
-      const stop = end === -1 ? n : end;
-      for (let j = i; j < stop; j++) {
+      // A segment begun in an earlier chunk is split once it is whole; one within this chunk as it is scanned.
+      const elements: string[] | undefined = this.carry.length === 0 ? [] : undefined;
+      let elementStart = start;
+      let j = i;
+      for (; j < n; j++) {
         const b = chunk[j] as number;
-        if (b < SPACE || b > TILDE) this.refuse(b, j);
+        if (b === terminator) break;
+        if (b === separator) {
+          if (elements !== undefined && elements.length < limit) elements.push(text.slice(elementStart, j));
+          elementStart = j + 1;
+        } else if (b < SPACE || b > TILDE) this.refuse(b, j);
       }
-      if (end === -1) {
-        this.carry += this.decode(chunk, start, n);
+      if (j === n) {
+        this.carry += text.slice(start, n);
         return n;
       }
-      const text =
-        this.carry.length === 0
-          ? this.decode(chunk, start, end)
-          : this.carry + this.decode(chunk, start, end);
-      this.carry = '';
       this.afterTerminator = true;
-      i = end + 1;
-      if (this.emit(text)) {
+      i = j + 1;
+      let ended: boolean;
+      if (elements === undefined) {
+        const whole = this.carry + text.slice(start, j);
+        this.carry = '';
+        ended = this.emit(whole);
+      } else {
+        if (elements.length < limit) elements.push(text.slice(elementStart, j));
+        ended = this.emitElements(elements);
+      }
+      if (ended) {
         // IEA ends the interchange; what follows is read as layout or a new ISA.
         this.state = 'between';
         return i;
@@ -249,17 +264,23 @@ export class X12Tokenizer {
     throw invalid('Control or non-ASCII character in the interchange.', { offset: this.offset + at });
   }
 
-  /** The text of bytes already checked to be printable ASCII; the chunk is decoded once. */
-  private decode(chunk: Uint8Array, start: number, end: number): string {
+  /** The chunk as text (latin1: one unit a byte), decoded once; only checked bytes are handed on. */
+  private decoded(chunk: Uint8Array): string {
     if (this.decodedChunk !== chunk) {
       this.decodedChunk = chunk;
       this.decodedText = this.decoder.decode(chunk);
     }
-    return this.decodedText.slice(start, end);
+    return this.decodedText;
   }
 
   /** Splits one segment and hands it on; true when it was an IEA. */
   private emit(text: string): boolean {
+    const delimiters = this.current as X12Delimiters;
+    return this.emitElements(splitElements(text, delimiters.element, MAX_X12_ELEMENTS_PER_SEGMENT + 2));
+  }
+
+  /** Hands on one segment split into at most 66 elements; true when it was an IEA. */
+  private emitElements(elements: string[]): boolean {
     const delimiters = this.current as X12Delimiters;
     if (this.segments === this.maxSegments) {
       throw invalid(`The interchange has more than ${this.maxSegments} segments.`, {
@@ -267,7 +288,6 @@ export class X12Tokenizer {
       });
     }
     this.segments++;
-    const elements = splitElements(text, delimiters.element, MAX_X12_ELEMENTS_PER_SEGMENT + 2);
     const id = elements[0] as string;
     if (elements.length > MAX_X12_ELEMENTS_PER_SEGMENT + 1) {
       throw invalid(`A segment has more than ${MAX_X12_ELEMENTS_PER_SEGMENT} elements.`, {
