@@ -107,7 +107,8 @@ export function validateElements(
 /** How many parts a value has that holds the separator at `first`. */
 function countParts(value: string, separator: string, first: number): number {
   let parts = 2;
-  for (let at = value.indexOf(separator, first + 1); at !== -1; at = value.indexOf(separator, at + 1)) parts++;
+  for (let at = value.indexOf(separator, first + 1); at !== -1; at = value.indexOf(separator, at + 1))
+    parts++;
   return parts;
 }
 
