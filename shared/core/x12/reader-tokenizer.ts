@@ -114,6 +114,7 @@ export class X12Tokenizer {
   private carry = '';
   /** Whether the last byte seen ended a segment (or was layout after one). */
   private afterTerminator = true;
+  private repetitionSeen = false;
   private offset = 0;
   private segments = 0;
   private readonly maxSegments: number;
@@ -132,6 +133,14 @@ export class X12Tokenizer {
   /** The delimiters of the interchange being read. */
   get delimiters(): X12Delimiters | undefined {
     return this.current;
+  }
+
+  /**
+   * Whether the segment just handed on holds the repetition separator: the element checks need not
+   * look for it in each element of the many segments that do not.
+   */
+  get segmentHasRepetition(): boolean {
+    return this.repetitionSeen;
   }
 
   /** Segments handed on so far. */
@@ -212,6 +221,9 @@ export class X12Tokenizer {
     const limit = MAX_X12_ELEMENTS_PER_SEGMENT + 2;
     const n = chunk.length;
     const text = this.decoded(chunk);
+    const repetition = (this.current as X12Delimiters).repetition;
+    // Where the next repetition separator is in the chunk (-1: none): found once, not per segment.
+    let nextRepetition = repetition === undefined ? -1 : text.indexOf(repetition, from);
     let i = from;
     while (i < n) {
       let start = i;
@@ -246,6 +258,10 @@ export class X12Tokenizer {
         ended = this.emit(whole);
       } else {
         if (elements.length < limit) elements.push(text.slice(elementStart, j));
+        if (nextRepetition !== -1 && nextRepetition < start) {
+          nextRepetition = text.indexOf(repetition as string, start);
+        }
+        this.repetitionSeen = nextRepetition !== -1 && nextRepetition < j;
         ended = this.emitElements(elements);
       }
       if (ended) {
@@ -276,6 +292,7 @@ export class X12Tokenizer {
   /** Splits one segment and hands it on; true when it was an IEA. */
   private emit(text: string): boolean {
     const delimiters = this.current as X12Delimiters;
+    this.repetitionSeen = delimiters.repetition !== undefined && text.includes(delimiters.repetition);
     return this.emitElements(splitElements(text, delimiters.element, MAX_X12_ELEMENTS_PER_SEGMENT + 2));
   }
 
