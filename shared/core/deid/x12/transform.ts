@@ -189,16 +189,16 @@ export class X12Transform {
           );
         }
         this.kind = guide.name;
-        this.emit(segment, [...segment.elements]);
+        this.emit(segment, segment.elements.slice());
         return;
       }
       case 'ST':
         this.setCount = 0;
-        this.emitCounted(segment, [...segment.elements]);
+        this.emitCounted(segment, segment.elements.slice());
         return;
       case 'SE': {
         this.flush();
-        const out = [...segment.elements];
+        const out = segment.elements.slice();
         out[1] = String(this.setCount + 1);
         this.emitCounted(segment, out);
         return;
@@ -206,7 +206,7 @@ export class X12Transform {
       case 'GE':
       case 'IEA':
         this.flush();
-        this.emit(segment, [...segment.elements]);
+        this.emit(segment, segment.elements.slice());
         return;
       case 'HL':
         this.flush();
@@ -313,7 +313,7 @@ export class X12Transform {
   }
 
   private transform(segment: PlacedSegment): string[] | undefined {
-    const out = [...segment.elements];
+    const out = segment.elements.slice();
     const loop = segment.loop;
     if (segment.id === 'NM1') this.personName = PERSON_ENTITIES.has(el(segment, 1));
     else if (segment.id === 'HL' || segment.id === 'CLM' || segment.id === 'LX' || segment.id === 'SBR') {
@@ -725,7 +725,7 @@ function hasComponent(value: string, separator: string, component: number): bool
 
 /** ISA01–04 (authorization and security information) blanked at their fixed widths. */
 function isaWithoutSecurity(segment: PlacedSegment): string[] {
-  const out = [...segment.elements];
+  const out = segment.elements.slice();
   out[1] = '00';
   out[2] = ' '.repeat(10);
   out[3] = '00';
