@@ -51,7 +51,8 @@ export function withheldDate(referenceDate: string, format: 'D8' | 'DT'): string
 /** Characters an output value may hold: printable ASCII other than the interchange's delimiters. */
 export function safeValue(value: string, delimiters: Delimiters, max: number): string {
   // Most values (pseudonyms, placeholders, dates) hold nothing to replace: kept as they are, cut to fit.
-  if (isPlain(value, delimiters)) return (value.length > max ? value.slice(0, max) : value).trimEnd();
+  if (max >= 1 && isPlain(value, delimiters))
+    return (value.length > max ? value.slice(0, max) : value).trimEnd();
   let out = '';
   for (const c of value) {
     const code = c.charCodeAt(0);
