@@ -41,6 +41,10 @@ export interface CompiledLoop {
   readonly trigger: CompiledSegment;
   /** Child indices by segment id (a loop child is listed under its trigger's id). */
   readonly byId: ReadonlyMap<string, readonly number[]>;
+  /** The same by `segmentIdCode` of the id: a number key, cheaper per segment than a string. */
+  readonly byIdCode: ReadonlyMap<number, readonly number[]>;
+  /** One zero per child: the counts a new instance starts from, copied. */
+  readonly zeroCounts: readonly number[];
   /** Indices of the required children after the trigger: what a closing instance must have seen. */
   readonly required: readonly number[];
 }
@@ -103,8 +107,22 @@ function compileLoop(def: LoopDef, parentPath: readonly string[], ids: Set<strin
     if (list === undefined) byId.set(id, [index]);
     else list.push(index);
   });
+  const byIdCode = new Map<number, number[]>();
+  for (const [id, indices] of byId) byIdCode.set(segmentIdCode(id), indices);
   const required = children.flatMap((child, index) => (index > 0 && child.def.usage === 'R' ? [index] : []));
-  return { kind: 'loop', def, id: def.id, path, children, trigger, byId, required };
+  const zeroCounts = children.map(() => 0);
+  return { kind: 'loop', def, id: def.id, path, children, trigger, byId, byIdCode, zeroCounts, required };
+}
+
+/**
+ * A segment id of two or three characters as one number (its char codes, 8 bits each), -1 for any
+ * other length. Distinct ids of those lengths get distinct codes; guide ids are all such ids.
+ */
+export function segmentIdCode(id: string): number {
+  const n = id.length;
+  if (n === 2) return (id.charCodeAt(0) << 16) | (id.charCodeAt(1) << 8);
+  if (n === 3) return (id.charCodeAt(0) << 16) | (id.charCodeAt(1) << 8) | id.charCodeAt(2);
+  return -1;
 }
 
 /**

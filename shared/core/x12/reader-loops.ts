@@ -1,4 +1,10 @@
-import { type CompiledGuide, type CompiledLoop, type CompiledSegment, matches } from './reader-guide.js';
+import {
+  type CompiledGuide,
+  type CompiledLoop,
+  type CompiledSegment,
+  matches,
+  segmentIdCode,
+} from './reader-guide.js';
 import type { IssueCollector } from './reader-issues.js';
 import { safeId } from './reader-tokenizer.js';
 
@@ -70,16 +76,17 @@ export class LoopWalker {
   /** Places one segment (ST and SE included) at its 1-based position in the transaction set. */
   place(elements: readonly string[], position: number): Placement {
     const id = elements[0] as string;
+    const code = segmentIdCode(id);
     const stack = this.stack;
     // Forward, innermost first: the segment continues a loop or opens a child loop.
     for (let depth = stack.length - 1; depth >= 0; depth--) {
-      const hit = findForward(stack[depth] as LoopInstance, id, elements, this.componentSeparator);
+      const hit = findForward(stack[depth] as LoopInstance, code, elements, this.componentSeparator);
       if (hit >= 0) return this.placeAt(depth, hit, elements, position, false);
     }
     const top = stack[stack.length - 1] as LoopInstance;
     const ref = { loop: top.loop.id, segment: safeId(id), position };
     // Backward in the innermost loop: a segment of this loop after its proper place.
-    const earlier = findBackward(top, id, elements, this.componentSeparator);
+    const earlier = findBackward(top, code, elements, this.componentSeparator);
     if (earlier >= 0) {
       // A segment already used up in a repeatable loop more likely starts its next instance.
       const used = (top.counts[earlier] as number) >= (top.loop.children[earlier] as CompiledSegment).def.max;
@@ -91,12 +98,12 @@ export class LoopWalker {
     }
     // Forward again ignoring qualifiers: the right place with a wrong code (IK403 7 from the element check).
     for (let depth = stack.length - 1; depth >= 0; depth--) {
-      const hit = findForward(stack[depth] as LoopInstance, id, elements, undefined);
+      const hit = findForward(stack[depth] as LoopInstance, code, elements, undefined);
       if (hit >= 0) return this.placeAt(depth, hit, elements, position, true);
     }
     const opened = this.openWithoutTrigger(id, elements, position);
     if (opened !== undefined) return opened;
-    const loose = findBackward(top, id, elements, undefined);
+    const loose = findBackward(top, code, elements, undefined);
     if (loose >= 0) return this.outOfSequence(top, loose, ref, true);
     if (this.guide.segmentIds.has(id)) {
       this.issues.segment(
@@ -353,7 +360,7 @@ export class LoopWalker {
 }
 
 function newInstance(loop: CompiledLoop, hl: HlState | undefined): LoopInstance {
-  return { loop, cur: 0, counts: new Array<number>(loop.children.length).fill(0), expectedAt: undefined, hl };
+  return { loop, cur: 0, counts: loop.zeroCounts.slice(), expectedAt: undefined, hl };
 }
 
 /**
@@ -364,11 +371,11 @@ function newInstance(loop: CompiledLoop, hl: HlState | undefined): LoopInstance 
  */
 function findForward(
   instance: LoopInstance,
-  id: string,
+  code: number,
   elements: readonly string[],
   exact: string | undefined,
 ): number {
-  const candidates = instance.loop.byId.get(id);
+  const candidates = instance.loop.byIdCode.get(code);
   if (candidates === undefined) return -1;
   const children = instance.loop.children;
   for (let k = 0; k < candidates.length; k++) {
@@ -387,11 +394,11 @@ function findForward(
  */
 function findBackward(
   instance: LoopInstance,
-  id: string,
+  code: number,
   elements: readonly string[],
   exact: string | undefined,
 ): number {
-  const candidates = instance.loop.byId.get(id);
+  const candidates = instance.loop.byIdCode.get(code);
   if (candidates === undefined) return -1;
   for (let k = 0; k < candidates.length; k++) {
     const index = candidates[k] as number;

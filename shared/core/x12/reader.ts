@@ -495,7 +495,9 @@ export class X12Reader {
     if (segment !== undefined) {
       const ref = { loop: loop.id, segment: id, position };
       const before = this.issues.total;
-      validateElements(segment, elements, delimiters.component, delimiters.repetition, ref, this.issues);
+      // A segment without the repetition separator need not be searched for it element by element.
+      const repetition = this.tokenizer.segmentHasRepetition ? delimiters.repetition : undefined;
+      validateElements(segment, elements, delimiters.component, repetition, ref, this.issues);
       if (placement.mismatched && this.issues.total === before && segment.matchElement > 0) {
         this.issues.segment(
           2,

@@ -59,25 +59,35 @@ export function validateElements(
       if (code !== undefined) found += flag(issues, ref, id, code, i, undefined, def.name);
       continue;
     }
-    const parts = value.includes(componentSeparator) ? value.split(componentSeparator) : undefined;
-    if (parts !== undefined && parts.length > components.length) {
+    // The components are walked by offsets: no array and no substring for an empty or unused one.
+    const first = value.indexOf(componentSeparator);
+    if (first !== -1 && countParts(value, componentSeparator, first) > components.length) {
       found += flag(issues, ref, id, IK403.tooManyComponents, i, undefined, def.name);
     }
+    let from = 0;
+    let to = first === -1 ? value.length : first;
     for (let c = 1; c <= components.length; c++) {
       const component = components[c - 1];
-      if (component === undefined) continue;
-      const part = parts === undefined ? (c === 1 ? value : '') : (parts[c - 1] ?? '');
-      const cdef = component.def;
-      if (part.length === 0) {
-        if (cdef.usage === 'R') found += flag(issues, ref, id, IK403.required, i, c, cdef.name);
-        continue;
+      if (component !== undefined) {
+        const cdef = component.def;
+        if (from < 0 || to === from) {
+          if (cdef.usage === 'R') found += flag(issues, ref, id, IK403.required, i, c, cdef.name);
+        } else if (cdef.usage === 'N') {
+          found += flag(issues, ref, id, IK403.notUsed, i, c, cdef.name);
+        } else {
+          const part = from === 0 && to === value.length ? value : value.slice(from, to);
+          const code = checkValue(cdef.type, cdef.min, cdef.max, component.codes, part);
+          if (code !== undefined) found += flag(issues, ref, id, code, i, c, cdef.name);
+        }
       }
-      if (cdef.usage === 'N') {
-        found += flag(issues, ref, id, IK403.notUsed, i, c, cdef.name);
-        continue;
+      // On to the next component; `from` -1 once the value has no more.
+      if (from < 0) continue;
+      if (to === value.length) from = -1;
+      else {
+        from = to + 1;
+        const next = value.indexOf(componentSeparator, from);
+        to = next === -1 ? value.length : next;
       }
-      const code = checkValue(cdef.type, cdef.min, cdef.max, component.codes, part);
-      if (code !== undefined) found += flag(issues, ref, id, code, i, c, cdef.name);
     }
   }
   if (elements.length - 1 > defs.length) {
@@ -92,6 +102,14 @@ export function validateElements(
   if (id === 'DTP') found += checkDateByFormat(elements, 2, 3, ref, issues);
   else if (id === 'DMG') found += checkDateByFormat(elements, 1, 2, ref, issues);
   return found;
+}
+
+/** How many parts a value has that holds the separator at `first`. */
+function countParts(value: string, separator: string, first: number): number {
+  let parts = 2;
+  for (let at = value.indexOf(separator, first + 1); at !== -1; at = value.indexOf(separator, at + 1))
+    parts++;
+  return parts;
 }
 
 /**
@@ -234,7 +252,12 @@ function allDigits(value: string, from = 0, to = value.length): boolean {
   return true;
 }
 
-const num = (value: string, from: number, to: number) => Number(value.slice(from, to));
+/** The number the digits `from`..`to` spell (already checked to be digits): no substring made. */
+function num(value: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + (value.charCodeAt(i) - 0x30);
+  return n;
+}
 
 /** CCYYMMDD (8) or YYMMDD (6), a real calendar day. */
 export function isDate(value: string): boolean {

@@ -104,12 +104,13 @@ export function deidentifyX12(
   const head = new Head();
   let segments = 0;
   let transform: X12Transform | undefined;
-  let lineBreak = '';
+  /** The terminator and the input's line break, written after every output segment. */
+  let ending = '';
   const result = readPlacedX12(head.watch(input), (segment) => {
     if (transform === undefined) {
       // The reader hands the ISA on only once its 106 bytes are read: the head holds them now.
       const found = head.delimiters();
-      lineBreak = head.lineBreak();
+      ending = found.segment + head.lineBreak();
       transform = new X12Transform({
         contract,
         pseudonyms: services.pseudonyms,
@@ -121,7 +122,7 @@ export function deidentifyX12(
         emit: (elements, placed) => {
           segments++;
           if (placed.id === 'CLM') report.resourceOut('X12Claim');
-          write(elements.join(found.element) + found.segment + lineBreak);
+          write(elements.join(found.element) + ending);
         },
       });
     }

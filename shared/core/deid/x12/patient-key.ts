@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { PlacedSegment } from '../../x12/read-model.js';
 
 /**
@@ -31,7 +31,8 @@ export function claimPatientKey(facts: ClaimPatientFacts): string {
     parts.push('dependent', norm(lastName), norm(firstName), norm(birthDate));
   }
   // A separator that never occurs in X12 data (control characters are refused by the reader).
-  return createHash('sha256').update(parts.join('\u0001')).digest('hex');
+  // crypto.hash: the one-shot digest, without a Hash object per key (Node ≥ 20.12).
+  return hash('sha256', parts.join('\u0001'), 'hex');
 }
 
 /**

@@ -99,7 +99,9 @@ interface Hierarchy {
 
 const ignore = (): void => undefined;
 const el = (segment: PlacedSegment, n: number): string => segment.elements[n] ?? '';
-const nn = (n: number): string => String(n).padStart(2, '0');
+/** `01`…`99` made once: element numbers are keys of the place cache, read for every value decided. */
+const NN: readonly string[] = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
+const nn = (n: number): string => NN[n] ?? String(n).padStart(2, '0');
 
 export class X12Transform {
   private kind: '837P' | '837I' = '837P';
@@ -125,7 +127,8 @@ export class X12Transform {
   private readonly modes: Modes;
   private readonly record: PolicyRecord = { labels: 0, age90: false, links: undefined };
   private readonly services: PolicyServices;
-  private readonly paths = new Map<string, string>();
+  /** Places by loop, segment id and element: one is made per kind of place, not per value. */
+  private readonly places = new Map<string, Map<string, Map<string, Place>>>();
 
   constructor(private readonly options: X12TransformOptions) {
     const { contract, pseudonyms, report, keyId, referenceDate } = options;
@@ -186,16 +189,16 @@ export class X12Transform {
           );
         }
         this.kind = guide.name;
-        this.emit(segment, [...segment.elements]);
+        this.emit(segment, segment.elements.slice());
         return;
       }
       case 'ST':
         this.setCount = 0;
-        this.emitCounted(segment, [...segment.elements]);
+        this.emitCounted(segment, segment.elements.slice());
         return;
       case 'SE': {
         this.flush();
-        const out = [...segment.elements];
+        const out = segment.elements.slice();
         out[1] = String(this.setCount + 1);
         this.emitCounted(segment, out);
         return;
@@ -203,7 +206,7 @@ export class X12Transform {
       case 'GE':
       case 'IEA':
         this.flush();
-        this.emit(segment, [...segment.elements]);
+        this.emit(segment, segment.elements.slice());
         return;
       case 'HL':
         this.flush();
@@ -276,13 +279,22 @@ export class X12Transform {
   }
 
   private place(segment: PlacedSegment, element: string): Place {
-    const key = `${segment.loop}/${segment.id}${element}`;
-    let path = this.paths.get(key);
-    if (path === undefined) {
-      path = key;
-      this.paths.set(key, path);
+    let byId = this.places.get(segment.loop);
+    if (byId === undefined) {
+      byId = new Map();
+      this.places.set(segment.loop, byId);
     }
-    return { path, record: this.record };
+    let byElement = byId.get(segment.id);
+    if (byElement === undefined) {
+      byElement = new Map();
+      byId.set(segment.id, byElement);
+    }
+    let place = byElement.get(element);
+    if (place === undefined) {
+      place = { path: `${segment.loop}/${segment.id}${element}`, record: this.record };
+      byElement.set(element, place);
+    }
+    return place;
   }
 
   private count(rule: Rule, segment: PlacedSegment, element: string): void {
@@ -301,7 +313,7 @@ export class X12Transform {
   }
 
   private transform(segment: PlacedSegment): string[] | undefined {
-    const out = [...segment.elements];
+    const out = segment.elements.slice();
     const loop = segment.loop;
     if (segment.id === 'NM1') this.personName = PERSON_ENTITIES.has(el(segment, 1));
     else if (segment.id === 'HL' || segment.id === 'CLM' || segment.id === 'LX' || segment.id === 'SBR') {
@@ -339,7 +351,7 @@ export class X12Transform {
         this.date(segment, out, 6, el(segment, 5), 'deceasedDateTime');
         return out;
       case 'CLM':
-        this.claimPos = (el(segment, 5).split(this.delimiters.component)[0] ?? '').trim();
+        this.claimPos = firstComponent(el(segment, 5), this.delimiters.component).trim();
         this.linePos = '';
         this.geo = false;
         this.identifier(segment, out, 1, 'CLM01', true);
@@ -632,6 +644,8 @@ export class X12Transform {
 
   private componentText(segment: PlacedSegment, out: string[], n: number, component: number): void {
     const c = this.delimiters.component;
+    // Most composites (SV101 `HC:99213`) stop before the text component: nothing to split then.
+    if (!hasComponent(out[n] ?? '', c, component)) return;
     const parts = (out[n] ?? '').split(c);
     const value = parts[component - 1] ?? '';
     if (value === '') return;
@@ -692,9 +706,26 @@ export class X12Transform {
   }
 }
 
+/** The first component of a composite (all of it when it has one). */
+function firstComponent(value: string, separator: string): string {
+  const end = value.indexOf(separator);
+  return end === -1 ? value : value.slice(0, end);
+}
+
+/** Whether a composite has a non-empty component `component` (1-based). */
+function hasComponent(value: string, separator: string, component: number): boolean {
+  let from = 0;
+  for (let c = 1; c < component; c++) {
+    const at = value.indexOf(separator, from);
+    if (at === -1) return false;
+    from = at + 1;
+  }
+  return from < value.length && value.startsWith(separator, from) === false;
+}
+
 /** ISA01–04 (authorization and security information) blanked at their fixed widths. */
 function isaWithoutSecurity(segment: PlacedSegment): string[] {
-  const out = [...segment.elements];
+  const out = segment.elements.slice();
   out[1] = '00';
   out[2] = ' '.repeat(10);
   out[3] = '00';

@@ -50,6 +50,9 @@ export function withheldDate(referenceDate: string, format: 'D8' | 'DT'): string
 
 /** Characters an output value may hold: printable ASCII other than the interchange's delimiters. */
 export function safeValue(value: string, delimiters: Delimiters, max: number): string {
+  // Most values (pseudonyms, placeholders, dates) hold nothing to replace: kept as they are, cut to fit.
+  if (max >= 1 && isPlain(value, delimiters))
+    return (value.length > max ? value.slice(0, max) : value).trimEnd();
   let out = '';
   for (const c of value) {
     const code = c.charCodeAt(0);
@@ -63,6 +66,20 @@ export function safeValue(value: string, delimiters: Delimiters, max: number): s
     if (out.length >= max) break;
   }
   return out.trimEnd();
+}
+
+/** Only printable ASCII, none of it a delimiter (so no surrogate pair either). */
+function isPlain(value: string, delimiters: Delimiters): boolean {
+  const element = delimiters.element.charCodeAt(0);
+  const component = delimiters.component.charCodeAt(0);
+  const segment = delimiters.segment.charCodeAt(0);
+  const repetition = delimiters.repetition === undefined ? -1 : delimiters.repetition.charCodeAt(0);
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e) return false;
+    if (code === element || code === component || code === segment || code === repetition) return false;
+  }
+  return true;
 }
 
 /**
