@@ -30,6 +30,8 @@ function measure(mode: string, file: string, how: 'memory' | 'stream'): Measured
     const out = execFileSync(process.execPath, [path.join(here, 'x12-child.js'), mode, file, how], {
       encoding: 'utf8',
       maxBuffer: 1 << 20,
+      // A competitor that cannot finish (node-x12 on 100 MB) is reported as failed, not waited on.
+      timeout: 300_000,
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     return JSON.parse(out.trim().split('\n').pop() ?? '{}') as Measured;

@@ -10,6 +10,7 @@ import { claimFileAccepted, validateClaimFile } from '../core/x12/validate.js';
 import { jsonRecord } from './json-records.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { storageKeys } from './storage-keys.js';
+import { idempotencyClaims } from './submission-records.js';
 
 /** What the door learnt of an acceptable claim file, for its record, its answer and its replay check. */
 export interface CheckedClaimFile {
@@ -90,14 +91,15 @@ const InterchangeMarkerSchema = z.object({ submissionId: z.string(), contentDige
 const interchangeMarkers = jsonRecord('interchange', InterchangeMarkerSchema);
 
 /**
- * A repeated ISA13 from the same partner is refused (TA1 `025`) unless it is the very same file sent
- * again, which the idempotency rules answer with the first submission. Read before anything is written.
+ * A repeated ISA13 from the same partner is refused (TA1 `025`) unless this request is the retry of
+ * the submission that first carried it (same idempotency key, hence same content), which the
+ * idempotency rules answer with that submission. Read before anything is written.
  */
 export async function refuseRepeatedInterchanges(
   deps: Pick<PipelineDeps, 'objects'>,
   partner: string,
   file: CheckedClaimFile,
-  contentDigest: string,
+  idempotencyKey: string,
   now: Date,
 ): Promise<void> {
   for (const interchange of file.interchanges) {
@@ -105,7 +107,9 @@ export async function refuseRepeatedInterchanges(
       deps.objects,
       storageKeys.interchange(partner, interchange.control),
     );
-    if (seen === undefined || seen.contentDigest === contentDigest) continue;
+    if (seen === undefined) continue;
+    const retry = await idempotencyClaims.read(deps.objects, partner, idempotencyKey);
+    if (retry?.submissionId === seen.submissionId) continue;
     const ta1 = writeTa1Answer(
       interchange,
       { code: 'R', note: TA1_NOTE.duplicateControlNumber },

@@ -87,9 +87,9 @@ export async function ingestSubmission(
     await verifyDetachedJws(req.signature, req.body, { partnerKeys: partner.keys, now: deps.clock.now() });
     const claimFile = req.kind === 'claim' ? checkClaimFile(req.body, deps.clock.now()) : undefined;
     const summary = claimFile?.counts ?? validateBundle(parseSafeJson(req.body)).resourceCounts;
-    const idempotencyKey = checkIdempotencyKey(req.idempotencyKey);
+    const idempotencyKey = checkIdempotencyKey(req.idempotencyKey) ?? `digest:${contentDigest}`;
     if (claimFile !== undefined) {
-      await refuseRepeatedInterchanges(deps, partner.id, claimFile, contentDigest, deps.clock.now());
+      await refuseRepeatedInterchanges(deps, partner.id, claimFile, idempotencyKey, deps.clock.now());
     }
 
     const accepted = await persist(deps, {
@@ -97,7 +97,7 @@ export async function ingestSubmission(
       kind: req.kind,
       body: req.body,
       contentDigest,
-      idempotencyKey: idempotencyKey ?? `digest:${contentDigest}`,
+      idempotencyKey,
       resourceCounts: summary,
       requestId: req.requestId,
       claimFile,

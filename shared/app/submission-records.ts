@@ -34,6 +34,8 @@ export const idempotencyClaims = {
   /** `created` is false when the key was claimed before. */
   claim: (objects: ObjectStore, partner: string, key: string, claim: IdempotencyRecord) =>
     claims.write(objects, storageKeys.idempotency(partner, key), claim, { ifAbsent: true }),
+  read: (objects: ObjectStore, partner: string, key: string) =>
+    claims.read(objects, storageKeys.idempotency(partner, key)),
   require: (objects: ObjectStore, partner: string, key: string) =>
     claims.require(objects, storageKeys.idempotency(partner, key)),
   complete: (objects: ObjectStore, partner: string, key: string, claim: IdempotencyRecord) =>

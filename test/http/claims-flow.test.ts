@@ -117,6 +117,10 @@ describe('Claims: an 837 is checked, acknowledged and delivered as X12 and as FH
     const original = withControl(text, '000004711');
     expect((await client.submit(Buffer.from(original, 'latin1'))).status).toBe(202);
     expect((await client.submit(Buffer.from(original, 'latin1'))).status).toBe(200);
+    // The same bytes asked for as a new submission (another Idempotency-Key) repeat the ISA13 too.
+    const again = await client.submit(Buffer.from(original, 'latin1'), { idempotencyKey: 'resend-1' });
+    expect(again.status).toBe(422);
+    expect(JSON.stringify(again.json)).toContain('"ISA13"');
 
     const changed = Buffer.from(original.replace('BHT*0019*00*', 'BHT*0019*00*9'), 'latin1');
     const raw = await t.stack.deps.objects.list('raw/');
