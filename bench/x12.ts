@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, write
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { recountX12 } from '../test/helpers/x12-counts.js';
 import { generateLarge } from '../test/helpers/x12-planter/index.js';
 import { fmt } from './stats.js';
 
@@ -43,27 +44,6 @@ function measure(mode: string, file: string, how: 'memory' | 'stream'): Measured
   }
 }
 
-/** SE01 recounted in each transaction set: the imsweb samples carry a wrong one. */
-export function repairSegmentCounts(text: string): string {
-  const terminator = text[105] ?? '~';
-  const element = text[3] ?? '*';
-  const segments = text.split(terminator);
-  let count = 0;
-  return segments
-    .map((raw) => {
-      const s = raw.replace(/^[\r\n]+/, '');
-      if (s.startsWith(`ST${element}`)) count = 0;
-      if (s.length > 0) count++;
-      if (s.startsWith(`SE${element}`)) {
-        const parts = s.split(element);
-        parts[1] = String(count);
-        return raw.slice(0, raw.length - s.length) + parts.join(element);
-      }
-      return raw;
-    })
-    .join(terminator);
-}
-
 /** The test suite's seeded 837P generator (PHI planted everywhere, balanced, counts right), streamed to disk. */
 async function writeLarge(file: string): Promise<void> {
   const out = createWriteStream(file);
@@ -86,7 +66,7 @@ export async function benchX12(): Promise<string[]> {
       const source = path.join(CORPUS, name);
       if (!existsSync(source)) continue;
       const file = path.join(dir, name);
-      writeFileSync(file, repairSegmentCounts(readFileSync(source, 'latin1')), 'latin1');
+      writeFileSync(file, recountX12(readFileSync(source, 'latin1')), 'latin1');
       inputs.push({
         label: `${name} (${fmt(readFileSync(file).byteLength / 1e6, 2)} MB, in memory)`,
         file,

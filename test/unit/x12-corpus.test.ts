@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { isPipelineError } from '../../shared/core/errors.js';
 import type { X12Issue, X12ReadResult } from '../../shared/core/x12/read-model.js';
 import { claimFileAccepted, validateClaimFile } from '../../shared/core/x12/validate.js';
+import { recountX12 } from '../helpers/x12-counts.js';
 
 /**
  * The loop-aware reader over the whole X12 corpus (../shared/corpus/x12) with the real 837P/837I
@@ -15,34 +16,11 @@ import { claimFileAccepted, validateClaimFile } from '../../shared/core/x12/vali
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const corpus = path.resolve(repoRoot, '../shared/corpus/x12');
 
+const repairCounts = (bytes: Uint8Array): Uint8Array =>
+  new TextEncoder().encode(recountX12(new TextDecoder('latin1').decode(bytes)));
 const read = (file: string) => readFileSync(path.join(corpus, file));
 const expressions = (result: X12ReadResult) =>
   result.issues.map((i) => `${i.expression} ${i.ack.level}:${i.ack.code}`);
-
-/** Recounts SE01, GE01 and IEA01 (the imsweb fixtures never maintain them); nothing else changes. */
-function repairCounts(bytes: Uint8Array): Uint8Array {
-  const text = new TextDecoder('latin1').decode(bytes);
-  const element = text[3] as string;
-  const terminator = text[105] as string;
-  const segments = text
-    .split(terminator)
-    .map((s) => s.replace(/^\s+/, ''))
-    .filter((s) => s.length > 0);
-  let st = 0;
-  let sets = 0;
-  let groups = 0;
-  const repaired = segments.map((segment, i) => {
-    const e = segment.split(element);
-    if (e[0] === 'ISA') groups = 0;
-    if (e[0] === 'GS') [groups, sets] = [groups + 1, 0];
-    if (e[0] === 'ST') [st, sets] = [i, sets + 1];
-    if (e[0] === 'SE') e[1] = String(i - st + 1);
-    if (e[0] === 'GE') e[1] = String(sets);
-    if (e[0] === 'IEA') e[1] = String(groups);
-    return e.join(element);
-  });
-  return new TextEncoder().encode(`${repaired.join(`${terminator}\n`)}${terminator}\n`);
-}
 
 /** The component separator a file declares in ISA16, replaced. */
 function withIsa16(bytes: Uint8Array, separator: string): Uint8Array {

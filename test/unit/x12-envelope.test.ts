@@ -10,6 +10,7 @@ import {
   MAX_X12_ELEMENTS_PER_SEGMENT,
   MAX_X12_SEGMENTS,
 } from '../../shared/core/x12/tokenize.js';
+import { recountX12 } from '../helpers/x12-counts.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixture = (name: string) => readFileSync(path.join(repoRoot, 'samples/x12', name));
@@ -352,30 +353,6 @@ describe('Function: validateX12Envelope', () => {
   });
 });
 
-/** Recomputes SE01, GE01 and IEA01 (the only defects of the imsweb "valid" fixtures). */
-function repairCounts(text: string): string {
-  const element = text.charAt(3);
-  const terminator = text.charAt(ISA_LENGTH - 1);
-  const segments = text
-    .split(terminator)
-    .map((s) => s.replace(/^[\r\n]+/, ''))
-    .filter((s) => s.length > 0);
-  let stAt = 0;
-  let sets = 0;
-  let groups = 0;
-  const repaired = segments.map((segment, i) => {
-    const e = segment.split(element);
-    if (e[0] === 'ISA') groups = 0;
-    if (e[0] === 'GS') [groups, sets] = [groups + 1, 0];
-    if (e[0] === 'ST') [stAt, sets] = [i, sets + 1];
-    if (e[0] === 'SE') e[1] = String(i - stAt + 1);
-    if (e[0] === 'GE') e[1] = String(sets);
-    if (e[0] === 'IEA') e[1] = String(groups);
-    return e.join(element);
-  });
-  return `${repaired.join(`${terminator}\n`)}${terminator}\n`;
-}
-
 const corpus = path.resolve(repoRoot, '../shared/corpus/x12');
 
 type Expected = 'accepted' | { code: 'invalid-x12' | 'invalid-claim'; expression?: string };
@@ -446,7 +423,7 @@ describe.skipIf(!existsSync(corpus))('Corpus: ../shared/corpus/x12', () => {
     const folder = path.join(corpus, 'imsweb-x12-parser/837_5010');
     const results = Object.fromEntries(
       readdirSync(folder).map((name) => {
-        const text = repairCounts(readFileSync(path.join(folder, name), 'latin1'));
+        const text = recountX12(readFileSync(path.join(folder, name), 'latin1'));
         try {
           return [name, validateX12Envelope(bytes(text)).claims];
         } catch (error) {

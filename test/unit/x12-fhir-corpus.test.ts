@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { validateBundle } from '../../shared/core/fhir/validate-bundle.js';
 import { claimBundleHandler } from '../../shared/core/x12/fhir/claim-bundles.js';
 import { readX12 } from '../../shared/core/x12/reader.js';
+import { recountX12 } from '../helpers/x12-counts.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const corpus = path.resolve(repoRoot, '../shared/corpus/x12');
@@ -30,30 +31,11 @@ const SAMPLES = filesIn(path.join(repoRoot, 'samples/x12'), (n) => /\.837/.test(
 
 const LAST_UPDATED = '2026-12-03T12:00:00Z';
 
-/** Some published examples carry a wrong SE01: recount each set's segments (ST to SE) first. */
-function withRecountedSe01(text: string): string {
-  const segmentTerminator = text.charAt(105);
-  const element = text.charAt(3);
-  const segments = text.split(segmentTerminator);
-  let count = 0;
-  return segments
-    .map((segment) => {
-      const id = segment.trim().split(element, 1)[0];
-      if (id === 'ST') count = 0;
-      if (id !== undefined && id !== '') count += 1;
-      if (id !== 'SE') return segment;
-      const lead = segment.slice(0, segment.indexOf('SE'));
-      const [, , control = ''] = segment.trim().split(element);
-      return `${lead}SE${element}${count}${element}${control}`;
-    })
-    .join(segmentTerminator);
-}
-
 const claimCount = (text: string): number =>
   text.split(text.charAt(105)).filter((s) => s.trim().startsWith(`CLM${text.charAt(3)}`)).length;
 
 function mapFile(file: string, lastUpdated: string | undefined): { bundles: Bundle[]; claims: number } {
-  const text = withRecountedSe01(readFileSync(file, 'latin1'));
+  const text = recountX12(readFileSync(file, 'latin1'));
   const bundles: Bundle[] = [];
   readX12(
     Buffer.from(text, 'latin1'),
