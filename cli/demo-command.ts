@@ -14,6 +14,7 @@ import { httpsRequest } from './client/https-request.js';
 import { PartnerClient } from './client/partner-client.js';
 import { contentDigestHeader, signDetached } from './client/sign-submission.js';
 import { directoryOutput } from './output-directory.js';
+import { verdictOf999 } from './submit-files.js';
 
 interface Status {
   readonly status: string;
@@ -126,8 +127,9 @@ async function tour(home: string): Promise<void> {
       );
       if (res.claim) {
         const ack = await client.acknowledgement(id, '999');
-        const ak9 = ack.text.split(/[~\n]/).find((s) => s.startsWith('AK9'));
-        say(`     its 999 (GET /v1/submissions/${id}/acknowledgement): ${ak9 ?? 'none'} (A: accepted)`);
+        say(
+          `     its 999 (GET /v1/submissions/${id}/acknowledgement): ${verdictOf999(ack.text) ?? 'unreadable'}`,
+        );
       }
     }
     say('   A claim file with a defect is refused with where it is, never what it says:');

@@ -78,9 +78,13 @@ async function groupVerdict(
   submissionId: string,
 ): Promise<SubmitResult['acknowledgement']> {
   const ack = await client.acknowledgement(submissionId, '999');
-  if (ack.status !== 200) return undefined;
+  return ack.status === 200 ? verdictOf999(ack.text) : undefined;
+}
+
+/** AK901 of a 999 as a word; undefined when the text is not a readable 999. */
+export function verdictOf999(text: string): SubmitResult['acknowledgement'] {
   try {
-    const ak9 = tokenizeX12(new TextEncoder().encode(ack.text)).segments.find((s) => s.elements[0] === 'AK9');
+    const ak9 = tokenizeX12(new TextEncoder().encode(text)).segments.find((s) => s.elements[0] === 'AK9');
     const code = ak9?.elements[1] ?? '';
     return code in VERDICTS ? VERDICTS[code as keyof typeof VERDICTS] : undefined;
   } catch {

@@ -1,8 +1,6 @@
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
-import { compileSelectors } from '../core/deid/compile.js';
 import type { ConsumerContract } from '../core/deid/contract.js';
-import { Pseudonyms } from '../core/deid/pseudonyms.js';
-import { deidentifyX12Share } from '../core/deid/x12/share.js';
+import { deidentifyX12Share, x12DeidServices } from '../core/deid/x12/share.js';
 import { claimBundleHandler } from '../core/x12/fhir/claim-bundles.js';
 import { readX12 } from '../core/x12/reader.js';
 
@@ -58,12 +56,7 @@ export function renderX12Copy(
 ): X12Copy {
   const share = deidentifyX12Share(
     contract,
-    {
-      contract: compileSelectors(contract),
-      pseudonyms: new Pseudonyms(secret, keyId, contract.name),
-      keyId,
-      referenceDate,
-    },
+    x12DeidServices(contract, secret, keyId, referenceDate),
     plaintext,
   );
   share.assertReleasable('consumer copy');

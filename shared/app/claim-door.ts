@@ -87,7 +87,7 @@ export function checkClaimFile(body: Uint8Array, now: Date): CheckedClaimFile {
   };
 }
 
-const InterchangeMarkerSchema = z.object({ submissionId: z.string(), contentDigest: z.string() });
+const InterchangeMarkerSchema = z.object({ submissionId: z.string() });
 const interchangeMarkers = jsonRecord('interchange', InterchangeMarkerSchema);
 
 /**
@@ -132,13 +132,12 @@ export async function recordInterchanges(
   partner: string,
   file: CheckedClaimFile,
   submissionId: string,
-  contentDigest: string,
 ): Promise<void> {
   for (const interchange of file.interchanges) {
     await interchangeMarkers.write(
       deps.objects,
       storageKeys.interchange(partner, interchange.control),
-      { submissionId, contentDigest },
+      { submissionId },
       { ifAbsent: true },
     );
   }

@@ -1,15 +1,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { compileSelectors } from '../core/deid/compile.js';
 import type { ConsumerContract } from '../core/deid/contract.js';
 import { createDeidEngine, type DeidEngine, type PhiContext, type Submission } from '../core/deid/engine.js';
 import type { IdentifyingValues } from '../core/deid/gate/collect.js';
 import { assertReleasable, createReleaseGate, type ReleaseGate } from '../core/deid/gate/gate.js';
 import { withProvenanceEntry, withProvenanceLine } from '../core/deid/provenance.js';
-import { Pseudonyms } from '../core/deid/pseudonyms.js';
 import { mergeReports, type TransformReport } from '../core/deid/report.js';
 import type { X12DeidServices } from '../core/deid/x12/deidentify.js';
-import { deidentifyX12Share } from '../core/deid/x12/share.js';
+import { deidentifyX12Share, x12DeidServices } from '../core/deid/x12/share.js';
 import { isPipelineError, PipelineError } from '../core/errors.js';
 import { type JsonLimits, parseSafeJson } from '../core/json/safe-json.js';
 
@@ -110,14 +108,7 @@ export async function deidentifyFiles(
     }),
   );
   if (claims.length > 0) {
-    // The same keys as FHIR (secret, key id, contract name): a patient's pseudonyms and date shift
-    // agree whether the patient came in a Bundle or in a claim.
-    const services: X12DeidServices = {
-      contract: compileSelectors(engine.contract),
-      pseudonyms: new Pseudonyms(opts.secret, opts.keyId, engine.contract.name),
-      keyId: opts.keyId,
-      referenceDate: opts.referenceDate,
-    };
+    const services = x12DeidServices(engine.contract, opts.secret, opts.keyId, opts.referenceDate);
     for (const file of claims)
       results.push({ file, ...deidentifyClaimFile(file, services, engine.contract) });
   }

@@ -196,7 +196,7 @@ async function persist(deps: PipelineDeps, sub: NewSubmission): Promise<Submissi
     // Before the record: a retry that finds the record finds the acknowledgements and markers too.
     await storeAcknowledgement(deps, sub.partnerId, submissionId, 'ta1', sub.claimFile.ta1);
     await storeAcknowledgement(deps, sub.partnerId, submissionId, '999', sub.claimFile.functional);
-    await recordInterchanges(deps, sub.partnerId, sub.claimFile, submissionId, sub.contentDigest);
+    await recordInterchanges(deps, sub.partnerId, sub.claimFile, submissionId);
   }
   const record: SubmissionRecord = {
     id: submissionId,

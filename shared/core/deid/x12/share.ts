@@ -1,6 +1,8 @@
+import { compileSelectors } from '../compile.js';
 import type { ConsumerContract } from '../contract-schema.js';
 import { createReleaseGate } from '../gate/gate.js';
 import { assertX12Releasable, collectX12IdentifyingValues } from '../gate/x12.js';
+import { Pseudonyms } from '../pseudonyms.js';
 import type { TransformReport } from '../report.js';
 import { deidentifyX12, type X12DeidServices } from './deidentify.js';
 
@@ -28,5 +30,23 @@ export function deidentifyX12Share(
     assertReleasable(what) {
       assertX12Releasable(gate, collectX12IdentifyingValues(plaintext, gate.policy), output, what);
     },
+  };
+}
+
+/**
+ * The services an X12 copy is made with, from the same keys as the contract's FHIR copies (secret,
+ * key id, contract name): a patient's pseudonyms and date shift agree whichever format they came in.
+ */
+export function x12DeidServices(
+  contract: ConsumerContract,
+  secret: Uint8Array,
+  keyId: string,
+  referenceDate: string,
+): X12DeidServices {
+  return {
+    contract: compileSelectors(contract),
+    pseudonyms: new Pseudonyms(secret, keyId, contract.name),
+    keyId,
+    referenceDate,
   };
 }
