@@ -67,6 +67,9 @@ describe('Claims: an 837 is checked, acknowledged and delivered as X12 and as FH
     expect(ack999.headers['content-type']).toBe('application/edi-x12');
     expect(segment(ack999.text, 'AK9')?.[1]).toBe('A');
     expect(segment(ack999.text, 'IK5')?.[1]).toBe('A');
+    const unknownType = await client.acknowledgement(id, 'x12' as '999');
+    expect(unknownType.status).toBe(400);
+    expect(unknownType.text).toContain('bad-request');
     const ta1 = await client.acknowledgement(id, 'ta1');
     expect(segment(ta1.text, 'TA1')?.slice(1, 2)).toEqual([body.toString('latin1').slice(90, 99)]);
     expect(segment(ta1.text, 'TA1')?.[4]).toBe('A');
