@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PipelineError } from '../../shared/core/errors.js';
+import { acknowledgeInterchange } from '../../shared/core/x12/ack/index.js';
 import { validateX12Envelope } from '../../shared/core/x12/envelope.js';
 import { guideFor } from '../../shared/core/x12/guide/index.js';
 import { readX12 } from '../../shared/core/x12/reader.js';
@@ -162,6 +163,34 @@ describe('loop-aware X12 reader on hostile bytes', () => {
             if (!(error instanceof PipelineError)) throw error;
             said = JSON.stringify({ message: error.message, details: error.details });
           }
+          expect(planted.filter((p) => said.includes(p.value)).map((p) => p.place)).toEqual([]);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('never echoes a planted value in the TA1 or 999 it answers with, however the file is broken', () => {
+    fc.assert(
+      fc.property(
+        kinds,
+        seeds,
+        fc.array(mutation, { minLength: 1, maxLength: 6 }),
+        (kind, seed, mutations) => {
+          const planted = generateX12(kind, seed, { subscribers: 1 }).planted.filter((p) => p.searchable);
+          const bytes = mutatedFile(kind, seed, mutations);
+          let result: ReturnType<typeof readAll> | undefined;
+          try {
+            result = readAll(bytes);
+          } catch (error) {
+            if (!(error instanceof PipelineError)) throw error;
+          }
+          const ack = acknowledgeInterchange(result, bytes, {
+            interchangeControl: 6,
+            functionalControl: 7,
+            now: new Date(0),
+          });
+          const said = `${ack.ta1 ?? ''}${ack.functional ?? ''}`;
           expect(planted.filter((p) => said.includes(p.value)).map((p) => p.place)).toEqual([]);
         },
       ),

@@ -57,7 +57,7 @@ export function summarize(bytes: Uint8Array, issues: readonly X12Issue[] = []): 
     if (id === 'CLM') claims++;
     if (id === 'SE') {
       const control = st[2] ?? '';
-      const accepted = !issues.some((i) => i.transactionSet === control);
+      const accepted = !issues.some((i) => i.group === groups.length && i.transactionSet === sets.length);
       sets.push({ id: st[1] ?? '', control, version: st[3], segments: inSet, claims, accepted });
     } else if (id === 'GE') {
       groups.push({ functional: gs[1] ?? '', control: gs[6] ?? '', version: gs[8] ?? '', sets });
@@ -97,9 +97,9 @@ export function issue(
     position: 0,
     element: undefined,
     component: undefined,
-    interchange: interchange?.control,
-    group: group?.control,
-    transactionSet: set?.control,
+    interchange: interchange === undefined ? undefined : 0,
+    group: group === undefined ? undefined : (where.group ?? 0),
+    transactionSet: set === undefined ? undefined : (where.set ?? 0),
     ...fields,
   };
 }
@@ -111,11 +111,11 @@ export function withIssues(result: X12ReadResult, issues: readonly X12Issue[]): 
     issues,
     interchanges: result.interchanges.map((ic) => ({
       ...ic,
-      groups: ic.groups.map((g) => ({
+      groups: ic.groups.map((g, gi) => ({
         ...g,
-        sets: g.sets.map((s) => ({
+        sets: g.sets.map((s, si) => ({
           ...s,
-          accepted: !issues.some((i) => i.group === g.control && i.transactionSet === s.control),
+          accepted: !issues.some((i) => i.group === gi && i.transactionSet === si),
         })),
       })),
     })),

@@ -98,8 +98,9 @@ function randomRead(r: Random): X12ReadResult {
   };
   const issues: X12Issue[] = [];
   for (let n = r.int(0, 12); n > 0; n--) {
-    const group = r.pick(groups);
-    const set = r.pick(group.sets);
+    const g = r.int(0, groups.length - 1);
+    const group = groups[g] as (typeof groups)[number];
+    const s = r.int(0, group.sets.length - 1);
     const level = r.pick(['GROUP', 'SET', 'IK3', 'IK4', 'IK4', 'IK4'] as const);
     const element = level === 'IK4' ? r.int(1, 20) : undefined;
     issues.push({
@@ -122,15 +123,15 @@ function randomRead(r: Random): X12ReadResult {
       position: r.int(1, 400),
       element,
       component: element !== undefined && r.chance(0.3) ? r.int(1, 7) : undefined,
-      interchange: interchange.control,
-      group: group.control,
-      transactionSet: level === 'GROUP' ? undefined : set.control,
+      interchange: 0,
+      group: g,
+      transactionSet: level === 'GROUP' ? undefined : s,
     });
   }
   const rejected = new Set(issues.map((i) => `${i.group}|${i.transactionSet}`));
-  const marked = groups.map((g) => ({
-    ...g,
-    sets: g.sets.map((s) => ({ ...s, accepted: !rejected.has(`${g.control}|${s.control}`) })),
+  const marked = groups.map((group, g) => ({
+    ...group,
+    sets: group.sets.map((set, s) => ({ ...set, accepted: !rejected.has(`${g}|${s}`) })),
   }));
   return {
     delimiters: { element: '*', component: ':', repetition: '^', segment: '~' },

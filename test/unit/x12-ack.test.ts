@@ -9,6 +9,7 @@ import {
   writeTa1,
 } from '../../shared/core/x12/ack/index.js';
 import type { X12Issue, X12ReadResult } from '../../shared/core/x12/read-model.js';
+import { readX12 } from '../../shared/core/x12/reader.js';
 import { ISA_LENGTH } from '../../shared/core/x12/tokenize.js';
 import {
   issue,
@@ -124,7 +125,7 @@ describe('TA1', () => {
   });
 
   it('ignores issues of another interchange', () => {
-    const other = issue(P, { ack: { level: 'TA1', code: '001' }, interchange: '000000999' });
+    const other = issue(P, { ack: { level: 'TA1', code: '001' }, interchange: 1 });
     expect(find(writeTa1(first(P), [other], OPTIONS), 'TA1')[0]?.slice(4)).toEqual(['A', '000']);
   });
 
@@ -142,16 +143,22 @@ describe('TA1', () => {
   });
 
   it('refuses to write a value holding a delimiter, naming the element and not the value', () => {
-    const bad = { ...first(P), date: `13*${CANARY}` };
+    const base = first(P);
+    const bad = {
+      ...base,
+      groups: [{ ...(base.groups[0] as (typeof base.groups)[0]), functional: `H*${CANARY}` }],
+    };
     try {
-      writeTa1(bad, [], OPTIONS);
+      write999(bad, [], OPTIONS);
       expect.unreachable();
     } catch (error) {
       if (!isPipelineError(error)) throw error;
       expect(error.code).toBe('content-invalid');
-      expect(error.details?.expression).toBe('TA102');
+      expect(error.details?.expression).toBe('AK101');
       expect(JSON.stringify([error.message, error.details])).not.toContain(CANARY);
     }
+    // The TA1 never gets that far: a date that is not one is answered as zeros.
+    expect(find(writeTa1({ ...base, date: `13*${CANARY}` }, [], OPTIONS), 'TA1')[0]?.[2]).toBe('000000');
   });
 
   it('refuses an interchange with no usable address', () => {
@@ -380,6 +387,50 @@ describe('ackOutcome', () => {
 
 describe('acknowledgeInterchange', () => {
   const options = { ...OPTIONS, functionalControl: 4712 };
+
+  // Where a control number or identifier belongs, a broken file can hold anything: what is not the
+  // syntax of one is never echoed. The TA1 answers with zeros; a GS or ST it cannot name in a 999
+  // makes the TA1 reject the content (024), with no 999.
+  const text = new TextDecoder().decode(sample(SAMPLE_837P));
+  const segment = (id: string) =>
+    text.split('~').find((s) => s.replace(/^\s+/, '').startsWith(`${id}*`)) ?? '';
+  const planted = (id: string, element: number, value: string) => {
+    const original = segment(id);
+    const elements = original.split('*');
+    elements[element] = value;
+    return new TextEncoder().encode(text.replace(original, elements.join('*')));
+  };
+  it.each([
+    ['GS01', 'GS', 1, 'ZQXTAFELA'],
+    ['GS06', 'GS', 6, 'PW3140KUGE'],
+    ['GS08', 'GS', 8, 'GRP967942'],
+    ['ST01', 'ST', 1, 'ZQXDOLIMU'],
+    ['ST02', 'ST', 2, 'VKR753200986'],
+    ['ST03', 'ST', 3, 'ZQX 100839217'],
+  ] as const)('never echoes what sits in %s when it is not an identifier', (_, id, element, value) => {
+    const bytes = planted(id, element, value);
+    const result = readX12(bytes);
+    const ack = acknowledgeInterchange(result, bytes, options);
+    expect(`${JSON.stringify(result.issues)}${ack.ta1}${ack.functional ?? ''}`).not.toContain(value);
+    expect(ack).toMatchObject({ outcome: 'rejected', functional: undefined });
+    expect(find(ack.ta1 ?? '', 'TA1')[0]?.slice(4)).toEqual(['R', '024']);
+  });
+
+  it.each([
+    ['ISA13', 13, 'A1B2C3D4E', 1],
+    ['ISA09', 9, 'ZQXTAF', 2],
+    ['ISA10', 10, 'ZQXT', 3],
+  ] as const)('answers %s with zeros in the TA1 when it is not its syntax', (_, element, value, at) => {
+    const isa = segment('ISA');
+    const elements = isa.split('*');
+    elements[element] = value;
+    const bytes = new TextEncoder().encode(text.replace(isa, elements.join('*')));
+    const ack = acknowledgeInterchange(readX12(bytes), bytes, options);
+    const ta1 = find(ack.ta1 ?? '', 'TA1')[0] ?? [];
+    expect(ack.ta1).not.toContain(value);
+    expect(ta1[at]).toMatch(/^0+$/);
+    expect(ta1[4]).toBe('R');
+  });
 
   it('answers a clean file with an accepting TA1 and a 999, two interchanges of ours', () => {
     const ack = acknowledgeInterchange(P, sample(SAMPLE_837P), options);

@@ -41,10 +41,14 @@ export interface X12Issue {
   /** 1-based element and component, where the defect is in one. */
   readonly element: number | undefined;
   readonly component: number | undefined;
-  /** ISA13, GS06 and ST02 of where it sits, for the acknowledgement. */
-  readonly interchange: string | undefined;
-  readonly group: string | undefined;
-  readonly transactionSet: string | undefined;
+  /**
+   * Where it sits, for the acknowledgement: 0-based ordinals of the interchange in the stream, the
+   * group in its interchange and the set in its group. Ordinals, not ISA13/GS06/ST02: a broken
+   * envelope can hold anything where a control number belongs, and an issue never carries a value.
+   */
+  readonly interchange: number | undefined;
+  readonly group: number | undefined;
+  readonly transactionSet: number | undefined;
 }
 
 /**

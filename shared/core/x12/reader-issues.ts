@@ -7,11 +7,11 @@ import type { SnipLevel, X12Issue } from './read-model.js';
 
 export const DEFAULT_MAX_ISSUES = 200;
 
-/** Control numbers of the envelopes an issue sits in (for the acknowledgement). */
+/** Ordinals of the envelopes an issue sits in (for the acknowledgement); see `X12Issue`. */
 export interface IssuePlace {
-  interchange: string | undefined;
-  group: string | undefined;
-  transactionSet: string | undefined;
+  interchange: number | undefined;
+  group: number | undefined;
+  transactionSet: number | undefined;
 }
 
 /** What a check knows about the segment it found a defect in. */

@@ -106,6 +106,7 @@ export class X12Reader {
   private group: OpenGroup | undefined;
   private set: OpenSet | undefined;
   private ordinal = 0;
+  private interchangesOpened = 0;
 
   constructor(
     private readonly onSegment: SegmentHandler | undefined,
@@ -204,7 +205,7 @@ export class X12Reader {
     this.cutShortInterchange();
     const e = (i: number) => elements[i] ?? '';
     const control = e(13);
-    this.issues.place.interchange = control;
+    this.issues.place.interchange = this.interchangesOpened++;
     this.issues.place.group = undefined;
     this.issues.place.transactionSet = undefined;
     this.interchange = {
@@ -263,7 +264,7 @@ export class X12Reader {
     const control = elements[6] ?? '';
     const version = elements[8] ?? '';
     const functional = elements[1] ?? '';
-    this.issues.place.group = control;
+    this.issues.place.group = this.interchange?.summary.groups.length ?? 0;
     this.issues.place.transactionSet = undefined;
     const guide = this.guides(version);
     const summary = { functional, control, version, sets: [] as TransactionSetSummary[] };
@@ -321,8 +322,8 @@ export class X12Reader {
     const control = elements[2] ?? '';
     const id = elements[1] ?? '';
     const version = elements[3];
-    this.issues.place.transactionSet = control;
     const group = this.group;
+    this.issues.place.transactionSet = group?.summary.sets.length ?? 0;
     const issuesBefore = this.issues.total;
     if (group === undefined) {
       this.issues.envelope(

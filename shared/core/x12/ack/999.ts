@@ -85,25 +85,29 @@ const MAX_CODES = 5;
 /** Loops that are not X12 loops but the reader's names for the set's header and envelopes. */
 const NOT_A_LOOP: ReadonlySet<string> = new Set(['HEADER', 'ST', 'GS', 'ISA']);
 
-const inGroup = (interchange: string, group: GroupSummary) => (issue: X12Issue) =>
-  (issue.interchange === undefined || issue.interchange === interchange) && issue.group === group.control;
+const inGroup = (interchange: number, group: number) => (issue: X12Issue) =>
+  (issue.interchange === undefined || issue.interchange === interchange) && issue.group === group;
 
-/** The 999's answer for one group, from the issues found in it (pure; what `write999` writes). */
+/**
+ * The 999's answer for one group, from the issues found in it (pure; what `write999` writes).
+ * `interchange` and `index` are the ordinals issues carry: the interchange's in the stream, the
+ * group's in its interchange.
+ */
 export function answerGroup(
-  interchange: string,
+  interchange: number,
+  index: number,
   group: GroupSummary,
   issues: readonly AckIssue[],
 ): GroupAnswer {
-  const mine = issues.filter(inGroup(interchange, group));
-  const known = new Set(group.sets.map((s) => s.control));
+  const mine = issues.filter(inGroup(interchange, index));
   // An issue in the group but in no set it lists (a broken ST/SE) is the group's.
   const groupLevel = mine.filter(
-    (i) => i.ack.level === 'GROUP' || i.transactionSet === undefined || !known.has(i.transactionSet),
+    (i) => i.ack.level === 'GROUP' || i.transactionSet === undefined || i.transactionSet >= group.sets.length,
   );
-  const sets = group.sets.map((set) =>
+  const sets = group.sets.map((set, s) =>
     answerSet(
       set,
-      mine.filter((i) => i.transactionSet === set.control && i.ack.level !== 'GROUP'),
+      mine.filter((i) => i.transactionSet === s && i.ack.level !== 'GROUP'),
     ),
   );
   const accepted = sets.filter((s) => s.code === 'A').length;
@@ -168,6 +172,7 @@ export function write999(
   interchange: InterchangeSummary,
   issues: readonly AckIssue[],
   options: AckEnvelopeOptions,
+  index = 0,
 ): string {
   if (interchange.groups.length === 0) {
     // A GS with no ST is not X12; an interchange with no group is the TA1's to reject (024).
@@ -179,7 +184,7 @@ export function write999(
   const isa13 = openInterchange(writer, interchange, options);
   const gs06 = openGroup(writer, interchange, 'FA', VERSION_999, options);
   interchange.groups.forEach((group, i) => {
-    writeGroupAnswer(writer, answerGroup(interchange.control, group, issues), i + 1);
+    writeGroupAnswer(writer, answerGroup(index, i, group, issues), i + 1);
   });
   closeGroup(writer, interchange.groups.length, gs06);
   closeInterchange(writer, 1, isa13);

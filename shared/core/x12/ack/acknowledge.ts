@@ -44,7 +44,7 @@ export function acknowledgeInterchange(
   const answer =
     interchange.groups.length === 0
       ? { code: 'R' as const, note: TA1_NOTE.invalidContent }
-      : ta1Answer(interchange.control, issues);
+      : ta1Answer(interchange, issues);
   const ta1 = writeTa1Answer(interchange, answer, withDelimiters);
   if (answer.code === 'R') return { outcome: 'rejected', ta1, functional: undefined };
   const single: X12ReadResult = { ...result, interchanges: [interchange] };

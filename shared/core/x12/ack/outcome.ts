@@ -17,10 +17,10 @@ export function ackOutcome(result: X12ReadResult): AckOutcome {
   if (result.interchanges.length === 0) return 'rejected';
   let sets = 0;
   let accepted = 0;
-  for (const interchange of result.interchanges) {
-    if (ta1Answer(interchange.control, result.issues).code !== 'A') return 'rejected';
-    for (const group of interchange.groups) {
-      const answer = answerGroup(interchange.control, group, result.issues);
+  for (const [i, interchange] of result.interchanges.entries()) {
+    if (ta1Answer(interchange, result.issues, i).code !== 'A') return 'rejected';
+    for (const [g, group] of interchange.groups.entries()) {
+      const answer = answerGroup(i, g, group, result.issues);
       sets += answer.sets.length;
       // A group rejected as a whole (GS/GE at fault) takes none of its sets, whatever their IK5.
       if (answer.code !== 'R') accepted += answer.accepted;
