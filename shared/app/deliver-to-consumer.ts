@@ -16,7 +16,7 @@ import {
   markDelivered,
   readDeliveryMarker,
 } from './delivery-marker.js';
-import { contractAccepts, loadContract } from './load-contract.js';
+import { contractTakes, loadContract } from './load-contract.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import type { ConsumerNotification, DeliverMessage } from './queue-messages.js';
 import { queueNames } from './queue-names.js';
@@ -110,7 +110,7 @@ export async function deliverToConsumer(
   }
 
   const { contract } = await loadContract(deps.contracts, consumer);
-  if (!contractAccepts(contract, msg.kind)) return { outcome: 'not-subscribed' };
+  if (!contractTakes(contract, msg.kind, msg.files)) return { outcome: 'not-subscribed' };
   const raw = await decryptRaw(deps, msg);
   // Claims go out as the 837 itself or as FHIR: mapped first, then treated exactly as a Bundle is.
   const asX12 = msg.kind === 'claim' && contract.claims?.output === 'x12';

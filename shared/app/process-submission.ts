@@ -2,7 +2,7 @@ import { parseContract } from '../core/deid/contract.js';
 import { recordAudit } from './audit-events.js';
 import { acknowledgeProcessedClaims } from './claim-acknowledgement.js';
 import { writeConsumerStatus } from './consumer-status.js';
-import { contractAccepts } from './load-contract.js';
+import { contractTakes } from './load-contract.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import type { DeliverMessage, IngestMessage } from './queue-messages.js';
 import { queueNames } from './queue-names.js';
@@ -24,7 +24,7 @@ export async function processSubmission(
   for (const stored of await deps.contracts.list()) {
     let accepts = true;
     try {
-      accepts = contractAccepts(parseContract(stored.json, stored.source), msg.kind);
+      accepts = contractTakes(parseContract(stored.json, stored.source), msg.kind, msg.files);
     } catch {
       // A broken contract still gets its share: its deliver worker dead-letters it with the reason,
       // and a replay after the fix delivers it.

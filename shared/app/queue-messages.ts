@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BulkFileSchema } from './submission.js';
 
 /**
  * The pipeline's queue messages, each a zod schema and its type: pointers, ids, digests and counts,
@@ -12,11 +13,15 @@ export const IngestMessageSchema = z
     type: z.literal('submission.accepted'),
     submissionId: z.string(),
     partner: z.string(),
-    kind: z.enum(['bundle', 'claim']),
+    kind: z.enum(['bundle', 'claim', 'bulk']),
     bucket: z.string(),
+    /** `raw/{partner}/{id}`; for `bulk`, the prefix of its files (`raw/{partner}/{id}/{index}`). */
     key: z.string(),
+    /** For `bulk`, the manifest's digest; each file carries its own. */
     contentDigest: z.string(),
     receivedAt: z.string(),
+    /** For `bulk`: the verified files, in manifest order. */
+    files: z.array(BulkFileSchema).optional(),
   })
   .strict();
 export type IngestMessage = z.infer<typeof IngestMessageSchema>;
@@ -29,10 +34,11 @@ export const DeliverMessageSchema = z
     submissionId: z.string(),
     partner: z.string(),
     consumer: z.string(),
-    kind: z.enum(['bundle', 'claim']),
+    kind: z.enum(['bundle', 'claim', 'bulk']),
     key: z.string(),
     contentDigest: z.string(),
     receivedAt: z.string(),
+    files: z.array(BulkFileSchema).optional(),
   })
   .strict();
 export type DeliverMessage = z.infer<typeof DeliverMessageSchema>;

@@ -3,6 +3,14 @@ import { createHash } from 'node:crypto';
 /** Object keys, all of them in one place: ids and digests only, never content (SPEC §4). */
 export const storageKeys = {
   raw: (partner: string, submissionId: string) => `raw/${partner}/${submissionId}`,
+  /** One verified file of a bulk submission, envelope-encrypted like `raw`. */
+  rawFile: (partner: string, submissionId: string, index: number) =>
+    `raw/${partner}/${submissionId}/${index}`,
+  /** Where a bulk file lands before it is verified (presigned PUT on S3, the local upload URL embedded). */
+  upload: (partner: string, submissionId: string, index: number) =>
+    `uploads/${partner}/${submissionId}/${index}`,
+  /** Per-line OperationOutcomes of a failed bulk submission (GET /v1/submissions/{id}/errors), encrypted. */
+  uploadErrors: (partner: string, submissionId: string) => `errors/${partner}/${submissionId}.ndjson`,
   submission: (partner: string, submissionId: string) => `submissions/${partner}/${submissionId}.json`,
   consumerStatusPrefix: (partner: string, submissionId: string) =>
     `submissions/${partner}/${submissionId}/consumers/`,
