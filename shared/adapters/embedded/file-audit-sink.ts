@@ -53,7 +53,8 @@ export class FileAuditSink implements AuditSink {
   private readonly dir: string;
   private readonly lock: SqliteDatabase;
   private readonly lockTimeoutMs: number;
-  private pending: Promise<unknown> = Promise.resolve();
+  private readonly waiting: WaitingAppend[] = [];
+  private draining = false;
 
   constructor(home: string, options: FileAuditSinkOptions = {}) {
     this.dir = auditDirectory(home);
@@ -77,10 +78,29 @@ export class FileAuditSink implements AuditSink {
         }),
       );
     }
-    // One append at a time per instance; the sqlite lock orders instances and processes.
-    const result = this.pending.then(() => this.appendLocked(parsed.data));
-    this.pending = result.catch(() => undefined);
-    return result;
+    // One write at a time per instance, each taking every append that waited for it (one fsync for
+    // all of them); the sqlite lock orders instances and processes.
+    return new Promise<AuditRecord>((resolve, reject) => {
+      this.waiting.push({ event: parsed.data, resolve, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0);
+        try {
+          await this.appendLocked(batch);
+        } catch (error) {
+          // appendLocked settles its own batch; anything escaping fails what is left of it.
+          for (const append of batch) append.reject(error);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
   }
 
   private async acquire(): Promise<void> {
@@ -101,22 +121,35 @@ export class FileAuditSink implements AuditSink {
     }
   }
 
-  private async appendLocked(event: AuditEvent): Promise<AuditRecord> {
-    await this.acquire();
+  private async appendLocked(batch: WaitingAppend[]): Promise<void> {
     try {
-      return await this.write(event);
+      await this.acquire();
     } catch (error) {
-      if (error instanceof PipelineError) throw error;
-      throw new PipelineError('store-unavailable', 'audit log append failed', {
-        retryable: true,
-        cause: error,
-      });
+      for (const append of batch) append.reject(error);
+      return;
+    }
+    try {
+      await this.write(batch);
+    } catch (error) {
+      const failure =
+        error instanceof PipelineError
+          ? error
+          : new PipelineError('store-unavailable', 'audit log append failed', {
+              retryable: true,
+              cause: error,
+            });
+      // Appends already durable were resolved; a promise settles once, so this fails only the rest.
+      for (const append of batch) append.reject(failure);
     } finally {
       this.lock.exec('COMMIT');
     }
   }
 
-  private async write(event: AuditEvent): Promise<AuditRecord> {
+  /**
+   * Chains the batch after the last record on disk and appends it, one write and one fsync per file
+   * it lands in; each append resolves once its line is durable.
+   */
+  private async write(batch: readonly WaitingAppend[]): Promise<void> {
     const files = await listAuditFiles(this.dir);
     let lastLine: string | undefined;
     let lastFile: string | undefined;
@@ -136,20 +169,48 @@ export class FileAuditSink implements AuditSink {
         details: { file: lastFile ?? '' },
       });
     }
-    const unsigned = { ...event, seq: link.seq, prev: link.prev };
-    const record: AuditRecord = { ...unsigned, hash: hashRecord(unsigned) };
-
-    const dayFile = `${new Date(event.time).toISOString().slice(0, 10)}.jsonl`;
-    const newest = files.at(-1);
-    const target = newest !== undefined && newest > dayFile ? newest : dayFile;
-    const handle = await open(join(this.dir, target), 'a', FILE_MODE);
-    try {
-      await handle.appendFile(`${canonicalJson(record)}\n`, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
+    let newest = files.at(-1);
+    let next = link;
+    // Consecutive records bound for the same file go in one append.
+    let group:
+      | { target: string; lines: string[]; appends: { append: WaitingAppend; record: AuditRecord }[] }
+      | undefined;
+    const flush = async (): Promise<void> => {
+      if (group === undefined) return;
+      const { target, lines, appends } = group;
+      group = undefined;
+      const handle = await open(join(this.dir, target), 'a', FILE_MODE);
+      try {
+        await handle.appendFile(lines.join(''), 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      if (target !== newest) {
+        await fsyncDirectory(this.dir);
+        newest = target;
+      }
+      for (const { append, record } of appends) append.resolve(record);
+    };
+    for (const append of batch) {
+      const { event } = append;
+      const unsigned = { ...event, seq: next.seq, prev: next.prev };
+      const record: AuditRecord = { ...unsigned, hash: hashRecord(unsigned) };
+      next = { seq: record.seq + 1, prev: record.hash };
+      const dayFile = `${new Date(event.time).toISOString().slice(0, 10)}.jsonl`;
+      const latest = group?.target ?? newest;
+      const target = latest !== undefined && latest > dayFile ? latest : dayFile;
+      if (group !== undefined && group.target !== target) await flush();
+      group ??= { target, lines: [], appends: [] };
+      group.lines.push(`${canonicalJson(record)}\n`);
+      group.appends.push({ append, record });
     }
-    if (target !== newest) await fsyncDirectory(this.dir);
-    return record;
+    await flush();
   }
+}
+
+interface WaitingAppend {
+  readonly event: AuditEvent;
+  readonly resolve: (record: AuditRecord) => void;
+  readonly reject: (error: unknown) => void;
 }
