@@ -223,7 +223,7 @@ export function scanX12(
       if (datePlaces.has(n) && policy.dates) continue;
       // A ZIP place is judged by its precision too: ZIP3+00 may equal another person's five-digit ZIP.
       if (zipPlace && n === 3) continue;
-      gate.scan(values, value, expression(n), hits);
+      gate.scan(values, value, () => expression(n), hits);
       if (hits.length >= MAX_HITS) return;
     }
   });
