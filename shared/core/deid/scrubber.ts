@@ -152,6 +152,8 @@ function tokenize(text: string): Token[] {
  */
 export class PhiContext {
   private readonly terms = new Set<string>();
+  /** Leading word runs of the multi-word terms: a match is extended only while it is one. */
+  private readonly prefixes = new Set<string>();
   private readonly digitTerms = new Set<string>();
   /** Organization names by reference key, and the keys of organisations tied to the individual. */
   private readonly organizations = new Map<string, string[]>();
@@ -176,6 +178,10 @@ export class PhiContext {
 
   private has(term: string): boolean {
     return this.terms.has(term) || this.parent?.has(term) === true;
+  }
+
+  private hasPrefix(run: string): boolean {
+    return this.prefixes.has(run) || this.parent?.hasPrefix(run) === true;
   }
 
   addName(value: string): void {
@@ -258,7 +264,12 @@ export class PhiContext {
   private addTerm(term: string): void {
     const tokens = tokenize(term);
     if (tokens.length === 0 || tokens.length > MAX_TERM_TOKENS) return;
-    this.terms.add(tokens.map((t) => t.lower).join(' '));
+    let run = tokens[0]?.lower ?? '';
+    for (let n = 1; n < tokens.length; n++) {
+      this.prefixes.add(run);
+      run = `${run} ${tokens[n]?.lower ?? ''}`;
+    }
+    this.terms.add(run);
     if (tokens.length > this.maxTokens) this.maxTokens = tokens.length;
   }
 
@@ -283,6 +294,8 @@ export class PhiContext {
       const limit = Math.min(this.maxTokens, tokens.length - i);
       const keys: string[] = [];
       for (let n = 0; n < limit; n++) {
+        // A longer run can only be a term if this one leads one: most words lead none.
+        if (n > 0 && !this.hasPrefix(key)) break;
         key = n === 0 ? (tokens[i]?.lower ?? '') : `${key} ${tokens[i + n]?.lower ?? ''}`;
         keys.push(key);
       }
