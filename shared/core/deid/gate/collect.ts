@@ -307,13 +307,14 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
  * (unless every relationship is insurer `I` or agency `F`/`S`), one an employer extension names, a
  * Coverage's policy holder. Their names are looked for once the whole input has been read.
  */
+function tie(c: Collector, reference: unknown): void {
+  if (!isObject(reference)) return;
+  const key = typeof reference.reference === 'string' ? referenceKey(reference.reference) : undefined;
+  if (key !== undefined) c.tied.add(key);
+  if (typeof reference.display === 'string') c.term(reference.display, 'employer', MIN_ORGANIZATION);
+}
+
 function organizations(c: Collector, node: Record<string, unknown>): void {
-  const tie = (reference: unknown): void => {
-    if (!isObject(reference)) return;
-    const key = typeof reference.reference === 'string' ? referenceKey(reference.reference) : undefined;
-    if (key !== undefined) c.tied.add(key);
-    if (typeof reference.display === 'string') c.term(reference.display, 'employer', MIN_ORGANIZATION);
-  };
   const resource = isObject(node.resource) ? node.resource : node;
   if (resource.resourceType === 'Organization') {
     const names = [...strings(resource.name), ...strings(resource.alias)];
@@ -329,12 +330,12 @@ function organizations(c: Collector, node: Record<string, unknown>): void {
   }
   if (node.resourceType === 'Patient' && Array.isArray(node.contact)) {
     for (const contact of node.contact) {
-      if (isObject(contact) && !institutionalContact(contact.relationship)) tie(contact.organization);
+      if (isObject(contact) && !institutionalContact(contact.relationship)) tie(c, contact.organization);
     }
   }
-  if (node.resourceType === 'Coverage') tie(node.policyHolder);
+  if (node.resourceType === 'Coverage') tie(c, node.policyHolder);
   if (typeof node.url === 'string' && /employer/i.test(node.url)) {
-    tie(node.valueReference);
+    tie(c, node.valueReference);
     for (const name of strings(node.valueString)) c.term(name, 'employer', MIN_ORGANIZATION);
   }
 }
