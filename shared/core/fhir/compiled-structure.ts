@@ -51,6 +51,10 @@ interface Slot {
   readonly primitive: PrimitiveCheck | undefined;
   /** A complex type by name, or 'Resource' (the type comes from `resourceType`); undefined for primitives. */
   readonly complex: string | undefined;
+  /** The compiled complex type (not for 'Resource'), linked once every type is compiled. */
+  target: CompiledType | undefined;
+  /** One of the keys of a choice element (`valueQuantity` of `value[x]`). */
+  readonly isChoice: boolean;
   readonly constraints: readonly ConstraintCheck[];
   /** An element with an invariant we have not compiled: its presence makes the answer "not sure". */
   readonly uncompiled: boolean;
@@ -66,8 +70,6 @@ export interface CompiledType {
   readonly slots: ReadonlyMap<string, Slot>;
   /** Element keys with min > 0 and the JSON keys that can carry each. */
   readonly required: readonly (readonly string[])[];
-  /** Choice elements (`value[x]`) by element key: at most one JSON key each. */
-  readonly choiceElements: ReadonlySet<string>;
   /** The type's own invariants, checked when it is the root being validated; undefined if one is not compiled. */
   readonly rootChecks: readonly RootCheck[] | undefined;
 }
@@ -75,7 +77,7 @@ export interface CompiledType {
 const SKIPPED_CONSTRAINTS: ReadonlySet<string> = new Set(['ele-1', 'dom-3', 'org-1', 'sdf-19']);
 const STRING_LIMIT = 1024 * 1024;
 const URN_UUID_PREFIX = 'urn:uuid:';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const URN_UUID = /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Deeper than any real resource (the JSON parser stops at 64): the full validator decides. */
 const MAX_DEPTH = 256;
@@ -88,6 +90,11 @@ function compiledTypes(): Map<string, CompiledType> {
   const types = new Map<string, CompiledType>();
   for (const schema of Object.values(getAllDataTypes())) {
     if (!types.has(schema.name)) types.set(schema.name, compileType(schema));
+  }
+  for (const type of types.values()) {
+    for (const slot of type.slots.values()) {
+      if (slot.complex !== undefined && slot.complex !== 'Resource') slot.target = types.get(slot.complex);
+    }
   }
   compiled = types;
   return types;
@@ -103,11 +110,9 @@ const capitalize = (code: string): string => code.charAt(0).toUpperCase() + code
 function compileType(schema: InternalTypeSchema): CompiledType {
   const slots = new Map<string, Slot>();
   const required: string[][] = [];
-  const choiceElements = new Set<string>();
   for (const [key, element] of Object.entries(schema.elements)) {
     const last = element.path.slice(element.path.lastIndexOf('.') + 1);
     const keys: string[] = [];
-    if (last.endsWith('[x]')) choiceElements.add(key);
     // The Medplum reader tries the types in order and takes the first JSON key present.
     for (const type of element.type) {
       const jsonKey = last.replace('[x]', capitalize(type.code));
@@ -116,7 +121,7 @@ function compileType(schema: InternalTypeSchema): CompiledType {
       const existing = slots.get(jsonKey);
       // Two elements read from one JSON key: which one the validator picks is not ours to guess.
       if (existing !== undefined) slots.set(jsonKey, { ...existing, uncompiled: true });
-      else slots.set(jsonKey, compileSlot(schema.name, key, element, type.code, jsonKey === key));
+      else slots.set(jsonKey, compileSlot(schema.name, key, element, type.code, last.endsWith('[x]')));
     }
     if (element.min > 0) required.push(keys);
   }
@@ -132,7 +137,6 @@ function compileType(schema: InternalTypeSchema): CompiledType {
     isResource: isResourceTypeSchema(schema),
     slots,
     required,
-    choiceElements,
     rootChecks: compileRootChecks(schema),
   };
 }
@@ -163,7 +167,7 @@ function compileSlot(
   key: string,
   element: InternalSchemaElement,
   code: string,
-  direct: boolean,
+  isChoice: boolean,
 ): Slot {
   const primitive = primitiveCheck(code);
   let complex: string | undefined;
@@ -182,7 +186,7 @@ function compileSlot(
     if (check === undefined) uncompiled = true;
     else constraints.push(check);
   }
-  const binding = direct && code === 'code' ? requiredCodesOf(element) : undefined;
+  const binding = !isChoice && code === 'code' ? requiredCodesOf(element) : undefined;
   return {
     element: key,
     isArray: element.isArray === true,
@@ -190,6 +194,8 @@ function compileSlot(
     max: element.max,
     primitive,
     complex,
+    target: undefined,
+    isChoice,
     constraints,
     uncompiled,
     codes: binding,
@@ -256,24 +262,30 @@ export function compiledType(name: string): CompiledType | undefined {
 
 function objectIsValid(node: JsonObject, type: CompiledType, scope: ConstraintScope, depth: number): boolean {
   if (depth > MAX_DEPTH) return false;
-  let seenChoices: Set<string> | undefined;
+  // Keys are read with for-in: only a plain object guarantees they are all its own.
+  const prototype = Object.getPrototypeOf(node);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  let firstChoice: string | undefined;
+  let moreChoices: Set<string> | undefined;
   let keyCount = 0;
+  const slots = type.slots;
   for (const key in node) {
-    if (!Object.hasOwn(node, key)) return false;
     keyCount++;
     const value = node[key];
     if (key === 'resourceType') {
       if (!type.isResource || value !== type.name) return false;
       continue;
     }
-    // The validator's emptiness test reads a `length` property of any object.
-    if (key === 'length') return false;
-    const slot = type.slots.get(key);
+    const slot = slots.get(key);
     if (slot === undefined || slot.uncompiled) return false;
-    if (type.choiceElements.has(slot.element)) {
-      seenChoices ??= new Set();
-      if (seenChoices.has(slot.element)) return false;
-      seenChoices.add(slot.element);
+    if (slot.isChoice) {
+      const element = slot.element;
+      if (firstChoice === undefined) firstChoice = element;
+      else {
+        if (element === firstChoice || moreChoices?.has(element) === true) return false;
+        moreChoices ??= new Set();
+        moreChoices.add(element);
+      }
     }
     if (slot.isArray) {
       if (!Array.isArray(value)) return false;
@@ -288,8 +300,19 @@ function objectIsValid(node: JsonObject, type: CompiledType, scope: ConstraintSc
     }
   }
   if (keyCount === 0) return false;
-  for (const keys of type.required) {
-    if (!keys.some((key) => node[key] !== undefined)) return false;
+  return hasRequired(node, type.required);
+}
+
+function hasRequired(node: JsonObject, required: readonly (readonly string[])[]): boolean {
+  for (const keys of required) {
+    let present = false;
+    for (const key of keys) {
+      if (node[key] !== undefined) {
+        present = true;
+        break;
+      }
+    }
+    if (!present) return false;
   }
   return true;
 }
@@ -300,7 +323,7 @@ function valueIsValid(value: unknown, slot: Slot, scope: ConstraintScope, depth:
     if (typeof value !== primitive.jsType) return false;
     if (primitive.jsType === 'string') {
       const text = value as string;
-      if (text.length === 0 || text.length > STRING_LIMIT || text.trim().length === 0) return false;
+      if (!isPlainText(text)) return false;
       if (slot.isArray && text.length > MAX_REPEATED_STRING_LENGTH) return false;
       if (slot.doorCheck !== undefined && !passesDoorCheck(text, slot.doorCheck)) return false;
       if (primitive.regex !== undefined && primitive.regex.exec(text) === null) return false;
@@ -317,25 +340,36 @@ function valueIsValid(value: unknown, slot: Slot, scope: ConstraintScope, depth:
     }
     return slot.constraints.length === 0 || constraintsHold(value, slot, scope);
   }
-  if (!isJsonObject(value)) return false;
-  let type: CompiledType | undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const node = value as JsonObject;
+  let type = slot.target;
   let inner = scope;
   if (slot.complex === 'Resource') {
-    const resourceType = value.resourceType;
-    type = typeof resourceType === 'string' ? compiledTypes().get(resourceType) : undefined;
+    const resourceType = node.resourceType;
+    type = typeof resourceType === 'string' ? compiled?.get(resourceType) : undefined;
     if (type === undefined || !type.isResource) return false;
-    inner = { resource: value, root: scope.root };
-  } else {
-    type = slot.complex === undefined ? undefined : compiledTypes().get(slot.complex);
-    if (type === undefined || type.isResource) return false;
+    inner = { resource: node, root: scope.root };
+  } else if (type === undefined || type.isResource) {
+    return false;
   }
-  if (slot.constraints.length > 0 && !constraintsHold(value, slot, scope)) return false;
-  return objectIsValid(value, type, inner, depth + 1);
+  if (slot.constraints.length > 0 && !constraintsHold(node, slot, scope)) return false;
+  return objectIsValid(node, type, inner, depth + 1);
+}
+
+/**
+ * Not empty, not only whitespace (JavaScript's trim, as the validator uses), within FHIR's 1 MB. The
+ * usual first character, printable ASCII, settles the whitespace question without trimming.
+ */
+function isPlainText(text: string): boolean {
+  const length = text.length;
+  if (length === 0 || length > STRING_LIMIT) return false;
+  const first = text.charCodeAt(0);
+  return (first > 0x20 && first < 0x7f) || text.trim().length > 0;
 }
 
 function passesDoorCheck(text: string, check: 'reference' | 'narrative'): boolean {
   if (check === 'narrative') return !isActiveContent(text);
-  return !text.startsWith(URN_UUID_PREFIX) || UUID.test(text.slice(URN_UUID_PREFIX.length));
+  return !text.startsWith(URN_UUID_PREFIX) || URN_UUID.test(text);
 }
 
 function constraintsHold(value: unknown, slot: Slot, scope: ConstraintScope): boolean {

@@ -1,15 +1,23 @@
 import { checkBundleRules } from './bundle-rules.js';
-import { isSurelyValid } from './compiled-structure.js';
+import { isSurelyValid, warmCompiledStructure } from './compiled-structure.js';
 import { checkInternalReferences } from './internal-references.js';
 import { checkNarratives } from './narrative.js';
 import { checkRepeatedStrings } from './repeated-strings.js';
 import { checkRequiredBindings } from './required-bindings.js';
-import { validateR4Structure } from './structure-validator.js';
+import { validateR4Structure, warmFhirValidator as warmR4Definitions } from './structure-validator.js';
 
 export { MAX_BUNDLE_ENTRIES } from './bundle-rules.js';
 export { warmCompiledStructure } from './compiled-structure.js';
 export { MAX_REPEATED_STRING_LENGTH } from './repeated-strings.js';
-export { warmFhirValidator } from './structure-validator.js';
+
+/**
+ * Reads the R4 definitions and compiles the judge ahead of the first request (a Lambda's init phase,
+ * the embedded host's start); memoized.
+ */
+export function warmFhirValidator(): void {
+  warmR4Definitions();
+  warmCompiledStructure();
+}
 
 export interface BundleSummary {
   readonly type: string;
