@@ -135,6 +135,22 @@ const ENTRIES: readonly (readonly [string, ConstraintCheck])[] = [
   ],
   ['cmp-2|emptyReason.empty() or entry.empty()', onObject((n) => !has(n, 'emptyReason') || !has(n, 'entry'))],
   [
+    'msq-5|(chromosome.empty() and genomeBuild.empty()) or (chromosome.exists() and genomeBuild.exists())',
+    onObject((n) => has(n, 'chromosome') === has(n, 'genomeBuild')),
+  ],
+  [
+    'msq-6|(genomeBuild.count()+referenceSeqId.count()+ referenceSeqPointer.count()+ referenceSeqString.count()) = 1',
+    // Four single-valued elements: each counts 0 or 1.
+    onObject(
+      (n) =>
+        Number(has(n, 'genomeBuild')) +
+          Number(has(n, 'referenceSeqId')) +
+          Number(has(n, 'referenceSeqPointer')) +
+          Number(has(n, 'referenceSeqString')) ===
+        1,
+    ),
+  ],
+  [
     'obs-3|low.exists() or high.exists() or text.exists()',
     onObject((n) => has(n, 'low') || has(n, 'high') || has(n, 'text')),
   ],

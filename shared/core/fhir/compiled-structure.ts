@@ -235,11 +235,17 @@ function primitiveCheck(code: string): PrimitiveCheck | undefined {
   if (jsType === undefined) return undefined;
   return {
     jsType,
-    regex: Object.hasOwn(validationRegexes, code) ? validationRegexes[code] : undefined,
+    regex: Object.hasOwn(validationRegexes, code) ? statelessRegex(validationRegexes[code]) : undefined,
     integer: INTEGER_TYPES.has(code),
     positive: code === 'positiveInt',
     unsigned: code === 'unsignedInt',
   };
+}
+
+/** The same pattern without `g` or `y`, whose `lastIndex` would make test() depend on earlier calls. */
+function statelessRegex(regex: RegExp | undefined): RegExp | undefined {
+  if (regex === undefined || (!regex.global && !regex.sticky)) return regex;
+  return new RegExp(regex.source, regex.flags.replace(/[gy]/g, ''));
 }
 
 // ---- Judging ---------------------------------------------------------------------------------------
@@ -326,7 +332,8 @@ function valueIsValid(value: unknown, slot: Slot, scope: ConstraintScope, depth:
       if (!isPlainText(text)) return false;
       if (slot.isArray && text.length > MAX_REPEATED_STRING_LENGTH) return false;
       if (slot.doorCheck !== undefined && !passesDoorCheck(text, slot.doorCheck)) return false;
-      if (primitive.regex !== undefined && primitive.regex.exec(text) === null) return false;
+      // test() answers as exec() does, without building the match.
+      if (primitive.regex !== undefined && !primitive.regex.test(text)) return false;
       if (slot.codes !== undefined) {
         const codes = slot.codes();
         if (codes !== undefined && !codes.has(text)) return false;
