@@ -10,6 +10,8 @@ import { packageRoot } from '../local/package-root.js';
  * - `name`: the command line, e.g. `phi --help`, `phi dlq list`.
  * - `ms`: median wall time of `node dist/bin/phi.js ARGS`, spawn to exit, over `runs` fresh processes.
  * - `p90Ms`: the 90th percentile of the same runs.
+ * - `cpuMs`: CPU time (user + system) of one such process: what the start costs whatever else the
+ *   machine is doing (wall time on a shared machine is mostly waiting for a core).
  * - `bytes`: peak resident set size of one such process (maxRSS, bytes), a proxy for what it loaded.
  * - `runs`: how many processes were timed.
  */
@@ -17,6 +19,7 @@ export interface StartupRow {
   readonly name: string;
   readonly ms: number;
   readonly p90Ms: number;
+  readonly cpuMs: number;
   readonly bytes: number;
   readonly runs: number;
 }
@@ -28,8 +31,9 @@ export interface StartupOptions {
   readonly bin?: string;
 }
 
-/** `--help` and the light verbs (issue 11: each under 150 ms). */
-const VERBS: readonly { name: string; args: (run: number) => string[] }[] = [
+/** `--help` and the light verbs (issue 11: each under 150 ms); first, Node itself as the floor. */
+const VERBS: readonly { name: string; args: (run: number) => string[]; bare?: true }[] = [
+  { name: 'node -e 0 (floor)', args: () => ['-e', '0'], bare: true },
   { name: 'phi --help', args: () => ['--help'] },
   { name: 'phi status --help', args: () => ['status', '--help'] },
   { name: 'phi submit --help', args: () => ['submit', '--help'] },
@@ -39,18 +43,19 @@ const VERBS: readonly { name: string; args: (run: number) => string[] }[] = [
   { name: 'phi partner add', args: (run) => ['partner', 'add', `bench-${run}`] },
 ];
 
-/** Prints maxRSS (KiB) on fd 3 at exit, so RSS is read without timing that process. */
-const RSS_PROBE = `data:text/javascript,${encodeURIComponent(
-  "import{writeSync}from'node:fs';process.on('exit',()=>{try{writeSync(3,String(process.resourceUsage().maxRSS))}catch{}});",
+/** Prints CPU ms and maxRSS (KiB) on fd 3 at exit, from a process that is not timed. */
+const PROBE = `data:text/javascript,${encodeURIComponent(
+  "import{writeSync}from'node:fs';process.on('exit',()=>{const u=process.resourceUsage();try{writeSync(3,JSON.stringify([(u.userCPUTime+u.systemCPUTime)/1000,u.maxRSS]))}catch{}});",
 )}`;
 
 function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
 }
 
-function runPhi(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, probe: boolean) {
+function runPhi(bin: string | undefined, args: readonly string[], env: NodeJS.ProcessEnv, probe: boolean) {
   const started = performance.now();
-  const result = spawnSync(process.execPath, [...(probe ? ['--import', RSS_PROBE] : []), bin, ...args], {
+  const script = bin === undefined ? [] : [bin];
+  const result = spawnSync(process.execPath, [...(probe ? ['--import', PROBE] : []), ...script, ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     maxBuffer: 16 * 1024 * 1024,
@@ -59,8 +64,10 @@ function runPhi(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, pr
   if (result.status !== 0) {
     throw new Error(`phi ${args.join(' ')} exited ${result.status}: ${String(result.stderr).split('\n')[0]}`);
   }
-  const rssKiB = probe ? Number(String(result.output[3] ?? '')) : Number.NaN;
-  return { ms, bytes: rssKiB * 1024 };
+  const [cpuMs, rssKiB] = probe
+    ? (JSON.parse(String(result.output[3])) as [number, number])
+    : [Number.NaN, Number.NaN];
+  return { ms, cpuMs, bytes: rssKiB * 1024 };
 }
 
 /**
@@ -76,11 +83,19 @@ export async function measureStartup(options: StartupOptions = {}): Promise<Star
     runPhi(bin, ['audit', 'verify'], env, false); // the first verb makes PHI_HOME (TLS, keys, demo partner)
     const rows: StartupRow[] = [];
     for (const verb of VERBS) {
-      const { bytes } = runPhi(bin, verb.args(-1), env, true);
+      const script = verb.bare ? undefined : bin;
+      const { cpuMs, bytes } = runPhi(script, verb.args(-1), env, true);
       const times: number[] = [];
-      for (let run = 0; run < runs; run++) times.push(runPhi(bin, verb.args(run), env, false).ms);
+      for (let run = 0; run < runs; run++) times.push(runPhi(script, verb.args(run), env, false).ms);
       times.sort((a, b) => a - b);
-      rows.push({ name: verb.name, ms: quantile(times, 0.5), p90Ms: quantile(times, 0.9), bytes, runs });
+      rows.push({
+        name: verb.name,
+        ms: quantile(times, 0.5),
+        p90Ms: quantile(times, 0.9),
+        cpuMs,
+        bytes,
+        runs,
+      });
     }
     return rows;
   } finally {
@@ -91,19 +106,21 @@ export async function measureStartup(options: StartupOptions = {}): Promise<Star
 /** The rows as a Markdown table. */
 export function startupTable(rows: readonly StartupRow[]): string[] {
   return [
-    '| command | median ms | p90 ms | peak RSS MiB | runs |',
-    '| --- | ---: | ---: | ---: | ---: |',
+    '| command | median ms | p90 ms | CPU ms | peak RSS MiB | runs |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| \`${r.name}\` | ${r.ms.toFixed(0)} | ${r.p90Ms.toFixed(0)} | ${(r.bytes / 1048576).toFixed(1)} | ${r.runs} |`,
+        `| \`${r.name}\` | ${r.ms.toFixed(0)} | ${r.p90Ms.toFixed(0)} | ${r.cpuMs.toFixed(0)} | ${(r.bytes / 1048576).toFixed(1)} | ${r.runs} |`,
     ),
   ];
 }
 
-// `node dist/bench/startup.js [RUNS]` prints the table by itself.
+// `node dist/bench/startup.js [RUNS] [--bin dist/bin/phi.js]` prints the table by itself.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const runs = Number(process.argv[2] ?? 10);
-  measureStartup({ runs }).then(
+  const args = process.argv.slice(2);
+  const runs = Number(args.find((a) => /^\d+$/.test(a)) ?? 10);
+  const bin = args.includes('--bin') ? args[args.indexOf('--bin') + 1] : undefined;
+  measureStartup({ runs, ...(bin === undefined ? {} : { bin }) }).then(
     (rows) => process.stdout.write(`${startupTable(rows).join('\n')}\n`),
     (error: unknown) => {
       process.stderr.write(
