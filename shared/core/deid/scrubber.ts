@@ -407,7 +407,7 @@ export function carriesPhi(value: string, context: PhiContext, patterns: boolean
  * over NDJSON had this regex at the top of its self time. Bounded: dropped whole when full.
  */
 const SHAPED = new Map<string, boolean>();
-const SHAPED_MAX_LENGTH = 256;
+const SHAPED_MAX_LENGTH = 128;
 const SHAPED_LIMIT = 50_000;
 
 function shapedPhi(text: string): boolean {
