@@ -110,7 +110,7 @@ export class Submission {
   }
 }
 
-const MAX_CACHED_REWRITES = 100_000;
+const MAX_CACHED_REWRITES = 50_000;
 
 export class ReferenceMap {
   readonly entries: readonly EntryInfo[];

@@ -210,6 +210,8 @@ export class Collector {
   }
 
   date(value: string): void {
+    // Every string of the input comes here: one with no `-` where a full date has its first is none.
+    if (value.charCodeAt(4) !== 0x2d) return;
     const day = FULL_DATE.exec(value)?.[1];
     if (day !== undefined) this.dates.add(day);
   }

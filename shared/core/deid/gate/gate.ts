@@ -159,9 +159,9 @@ interface StringVerdict {
 }
 
 /** Strings longer than this (free text, attachments) are rarely repeated: judged each time, not kept. */
-const MEMO_MAX_LENGTH = 256;
-/** A memo is dropped whole when full: bounded memory whatever the job's size. */
-const MEMO_LIMIT = 200_000;
+const MEMO_MAX_LENGTH = 128;
+/** A memo is dropped whole when full: a few MB at most, whatever the size of the job or stream. */
+const MEMO_LIMIT = 50_000;
 const memos = new WeakMap<IdentifyingValues, Map<string, StringVerdict>>();
 
 function memoOf(values: IdentifyingValues): Map<string, StringVerdict> {
