@@ -20,11 +20,27 @@ export interface HttpRoute {
   readonly handler: (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
 }
 
+/**
+ * A route served from the request stream itself, never buffered: the bulk upload PUT (a file of
+ * gigabytes must not be held). The handler reads `req` as it likes; `closeAfter` tells the host the
+ * body was left unread, so the connection is closed after the answer.
+ */
+export interface StreamRoute {
+  readonly method: 'PUT';
+  readonly path: string;
+  readonly functionName: string;
+  readonly stream: (
+    req: IncomingMessage,
+    url: URL,
+    requestId: string,
+  ) => Promise<HttpResult & { closeAfter?: boolean }>;
+}
+
 export interface HttpHostOptions {
   readonly host: string;
   readonly port: number;
   readonly tls: { readonly key: string; readonly cert: string };
-  readonly routes: readonly HttpRoute[];
+  readonly routes: readonly (HttpRoute | StreamRoute)[];
   /** Handles any request no route matches ($default). */
   readonly fallback: HttpRoute;
   /** Bodies are buffered up to this many bytes plus one, so the handler itself sees and refuses an oversize body. */
@@ -37,12 +53,12 @@ export interface RunningHost {
 }
 
 interface CompiledRoute {
-  readonly route: HttpRoute;
+  readonly route: HttpRoute | StreamRoute;
   readonly pattern: RegExp;
   readonly params: readonly string[];
 }
 
-function compile(route: HttpRoute): CompiledRoute {
+function compile(route: HttpRoute | StreamRoute): CompiledRoute {
   const params: string[] = [];
   const source = route.path
     .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
@@ -139,7 +155,7 @@ async function serve(
   const requestId = randomUUID();
   const url = new URL(req.url ?? '/', 'https://local');
   const method = (req.method ?? 'GET').toUpperCase();
-  let match: { route: HttpRoute; pathParameters: Record<string, string> } | undefined;
+  let match: { route: HttpRoute | StreamRoute; pathParameters: Record<string, string> } | undefined;
   for (const c of routes) {
     const m = c.route.method === method ? c.pattern.exec(url.pathname) : null;
     if (m) {
@@ -151,7 +167,13 @@ async function serve(
       break;
     }
   }
-  const route = match?.route ?? opts.fallback;
+  const matched = match?.route;
+  if (matched !== undefined && 'stream' in matched) {
+    const { closeAfter, ...result } = await matched.stream(req, url, requestId);
+    writeResult(res, withHeaders(result, requestId), closeAfter === true || !req.complete);
+    return;
+  }
+  const route = matched ?? opts.fallback;
   const { body, truncated } = await readBody(req, opts.maxBodyBytes + 1);
   const routeKey = match ? `${route.method} ${route.path}` : '$default';
   const event = toEvent(req, url, method, requestId, routeKey, match?.pathParameters, body);
