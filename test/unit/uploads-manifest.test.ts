@@ -16,6 +16,7 @@ const file = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+const bytes_ = bytes;
 
 function refusal(value: unknown): PipelineError {
   try {
@@ -78,6 +79,22 @@ describe('Function: parseManifest', () => {
       expect(error.details?.expression, JSON.stringify(value)).toBe(expression);
       expect(JSON.stringify({ m: error.message, d: error.details })).not.toContain(secret);
     }
+  });
+
+  it('holds a fhir-bundle file to what /v1/bundles can parse whole', () => {
+    const big = { maxFileBytes: 1024 ** 3, maxTotalBytes: 1024 ** 3 };
+    const bundle = (bytes: number) =>
+      bytes_({ files: [file({ kind: 'fhir-bundle', resourceType: undefined, bytes })] });
+    expect(parseManifest(bundle(64 * 1024 * 1024), big).files).toHaveLength(1);
+    expect(() => parseManifest(bundle(64 * 1024 * 1024 + 1), big)).toThrow(
+      expect.objectContaining({
+        code: 'invalid-manifest',
+        details: expect.objectContaining({ expression: 'files[0].bytes' }),
+      }),
+    );
+    expect(parseManifest(bytes_({ files: [file({ bytes: 64 * 1024 * 1024 + 1 })] }), big).files).toHaveLength(
+      1,
+    );
   });
 
   it('refuses what does not parse as invalid-json', () => {

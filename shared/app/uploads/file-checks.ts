@@ -1,11 +1,12 @@
 import { PipelineError } from '../../core/errors.js';
-import { isJsonObject } from '../../core/fhir/bundle-rules.js';
 import { validateBundle } from '../../core/fhir/validate-bundle.js';
+import { validateResource } from '../../core/fhir/validate-resource.js';
 import { parseSafeJson } from '../../core/json/safe-json.js';
 import { guideFor } from '../../core/x12/guide/index.js';
 import { X12Reader } from '../../core/x12/reader.js';
 import type { BulkFile } from '../submission.js';
 import type { LineErrorLog } from './line-errors.js';
+import { MAX_BULK_BUNDLE_BYTES } from './manifest.js';
 import { NdjsonLineSplitter } from './ndjson-lines.js';
 
 /**
@@ -23,8 +24,6 @@ export interface FileCheck {
 
 /** One NDJSON line at most (a resource as large as a direct submission may be). */
 export const MAX_NDJSON_LINE_BYTES = 16 * 1024 * 1024;
-/** A declared fhir-bundle file is parsed whole, as /v1/bundles does: it must fit this (manifest rule). */
-export const MAX_BULK_BUNDLE_BYTES = 64 * 1024 * 1024;
 
 export function fileCheckFor(file: BulkFile, log: LineErrorLog): FileCheck {
   switch (file.kind) {
@@ -39,19 +38,8 @@ export function fileCheckFor(file: BulkFile, log: LineErrorLog): FileCheck {
 
 const isBlank = (line: Uint8Array): boolean => line.every((b) => b === 0x20 || b === 0x09 || b === 0x0d);
 
-/** The validator speaks of the one-entry Bundle a line is wrapped in; the partner knows the resource. */
-const resourceExpression = (expression: unknown, resourceType: string): string =>
-  typeof expression === 'string' && expression.startsWith('Bundle.entry[0].resource')
-    ? `${resourceType}${expression.slice('Bundle.entry[0].resource'.length)}`
-    : resourceType;
-
-/**
- * Structural R4 validation of one resource: the Bundle validator over a one-entry collection, until
- * shared/core/fhir offers `validateResource(resource, resourceType)` (the switch is here only).
- */
-function validateOneResource(resource: Record<string, unknown>): void {
-  validateBundle({ resourceType: 'Bundle', type: 'collection', entry: [{ resource }] });
-}
+const expressionOf = (expression: unknown, resourceType: string): string =>
+  typeof expression === 'string' ? expression : resourceType;
 
 function ndjsonCheck(file: BulkFile, log: LineErrorLog): FileCheck {
   const type = file.resourceType ?? '';
@@ -69,24 +57,12 @@ function ndjsonCheck(file: BulkFile, log: LineErrorLog): FileCheck {
         add(line, 'invalid-json', type, error.message);
         return;
       }
-      if (!isJsonObject(value)) {
-        add(line, 'invalid-fhir', type, 'The line is not a JSON object.');
-        return;
-      }
-      if (value.resourceType !== type) {
-        add(
-          line,
-          'invalid-fhir',
-          `${type}.resourceType`,
-          'The resource is not of the declared resourceType.',
-        );
-        return;
-      }
       try {
-        validateOneResource(value);
+        // The same rules as a resource inside a submitted Bundle, located from the resource itself.
+        validateResource(value, type);
       } catch (error) {
         if (!(error instanceof PipelineError) || error.code !== 'invalid-fhir') throw error;
-        add(line, 'invalid-fhir', resourceExpression(error.details?.expression, type), error.message);
+        add(line, 'invalid-fhir', expressionOf(error.details?.expression, type), error.message);
         return;
       }
       counts[type] = (counts[type] ?? 0) + 1;

@@ -16,6 +16,9 @@ export const MAX_MANIFEST_FILES = 1000;
 /** S3's largest single PUT (5 GiB): each file is one presigned PUT. */
 export const S3_SINGLE_PUT_MAX_BYTES = 5 * 1024 ** 3;
 
+/** A declared fhir-bundle file is parsed whole, as /v1/bundles does: at most this large. */
+export const MAX_BULK_BUNDLE_BYTES = 64 * 1024 * 1024;
+
 export interface ManifestLimits {
   /** Largest declared file (≤ 5 GiB, S3's single PUT). */
   readonly maxFileBytes: number;
@@ -74,6 +77,9 @@ const fileSchema = (limits: ManifestLimits) =>
             ? type === undefined || type === 'Bundle'
             : type === undefined;
       if (!fits) ctx.addIssue({ code: 'custom', path: ['resourceType'], message: '' });
+      if (file.kind === 'fhir-bundle' && file.bytes > MAX_BULK_BUNDLE_BYTES) {
+        ctx.addIssue({ code: 'custom', path: ['bytes'], message: 'bundle' });
+      }
     });
 
 const manifestSchema = (limits: ManifestLimits) =>
@@ -119,6 +125,9 @@ function messageOf(issue: z.core.$ZodIssue, limits: ManifestLimits): string {
     return issue.path.length === 0 ? (MESSAGES.manifest ?? '') : (MESSAGES.file ?? '');
   if (typeof last === 'number')
     return issue.path.length === 2 ? (MESSAGES.file ?? '') : (MESSAGES.files ?? '');
+  if (last === 'bytes' && issue.code === 'custom') {
+    return `A fhir-bundle file is at most ${MAX_BULK_BUNDLE_BYTES} bytes; send larger exports as fhir-ndjson.`;
+  }
   if (last === 'bytes') return `bytes must be a whole number from 1 to ${limits.maxFileBytes}.`;
   if (last === 'files' && issue.code === 'custom') {
     return `The declared files together exceed ${limits.maxTotalBytes} bytes.`;
