@@ -79,7 +79,9 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<RunningHost>
     key: opts.tls.key,
     cert: opts.tls.cert,
     minVersion: 'TLSv1.2',
-    requestTimeout: 60_000,
+    // Whole-request deadlines are per route below: a buffered body must arrive within
+    // BODY_DEADLINE_MS, while a streamed upload of gigabytes may take as long as it keeps moving.
+    requestTimeout: 0,
     headersTimeout: 20_000,
     maxHeaderSize: 16_384,
   });
@@ -169,12 +171,31 @@ async function serve(
   }
   const matched = match?.route;
   if (matched !== undefined && 'stream' in matched) {
+    // A stalled upload is dropped; one that keeps sending is never cut off.
+    req.socket.setTimeout(STREAM_IDLE_MS, () => req.socket.destroy());
     const { closeAfter, ...result } = await matched.stream(req, url, requestId);
+    req.socket.setTimeout(0);
     writeResult(res, withHeaders(result, requestId), closeAfter === true || !req.complete);
     return;
   }
   const route = matched ?? opts.fallback;
-  const { body, truncated } = await readBody(req, opts.maxBodyBytes + 1);
+  const { body, truncated, late } = await readBody(req, opts.maxBodyBytes + 1);
+  if (late) {
+    const outcome = operationOutcome('bad-request', 'the request body did not arrive in time');
+    writeResult(
+      res,
+      withHeaders(
+        {
+          statusCode: 408,
+          headers: { 'Content-Type': 'application/fhir+json' },
+          body: JSON.stringify(outcome),
+        },
+        requestId,
+      ),
+      true,
+    );
+    return;
+  }
   const routeKey = match ? `${route.method} ${route.path}` : '$default';
   const event = toEvent(req, url, method, requestId, routeKey, match?.pathParameters, body);
   const result = await route.handler(event, localLambdaContext(route.functionName, requestId));
@@ -226,12 +247,30 @@ function toEvent(
   };
 }
 
-/** Buffers at most `cap` bytes; the rest is discarded and the connection closed after answering. */
-function readBody(req: IncomingMessage, cap: number): Promise<{ body: Buffer; truncated: boolean }> {
+/** A buffered body (at most PHI_MAX_BODY_BYTES) must arrive within this, as Node's requestTimeout did. */
+const BODY_DEADLINE_MS = 60_000;
+/** A streamed upload that sends nothing for this long is dropped. */
+const STREAM_IDLE_MS = 60_000;
+
+/**
+ * Buffers at most `cap` bytes; the rest is discarded and the connection closed after answering.
+ * `late` when the body did not arrive within BODY_DEADLINE_MS.
+ */
+function readBody(
+  req: IncomingMessage,
+  cap: number,
+): Promise<{ body: Buffer; truncated: boolean; late: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let truncated = false;
+    const deadline = setTimeout(() => {
+      truncated = true;
+      chunks.length = 0;
+      resolve({ body: Buffer.alloc(0), truncated: true, late: true });
+    }, BODY_DEADLINE_MS);
+    deadline.unref();
+    req.once('close', () => clearTimeout(deadline));
     req.on('data', (chunk: Buffer) => {
       if (truncated) return;
       const room = cap - size;
@@ -239,13 +278,17 @@ function readBody(req: IncomingMessage, cap: number): Promise<{ body: Buffer; tr
         chunks.push(chunk.subarray(0, room));
         size = cap;
         truncated = true;
-        resolve({ body: Buffer.concat(chunks), truncated });
+        clearTimeout(deadline);
+        resolve({ body: Buffer.concat(chunks), truncated, late: false });
         return;
       }
       chunks.push(chunk);
       size += chunk.length;
     });
-    req.on('end', () => resolve({ body: Buffer.concat(chunks), truncated }));
+    req.on('end', () => {
+      clearTimeout(deadline);
+      resolve({ body: Buffer.concat(chunks), truncated, late: false });
+    });
     req.on('error', reject);
   });
 }
