@@ -314,6 +314,34 @@ describe('Bulk uploads: manifest, signed PUTs, arrival, verification (docs/uploa
     expect(await auditActions(id)).toEqual(['submission.accepted', 'upload.failed']);
   });
 
+  it('refuses an ISA13 this partner already sent, in an earlier submission or twice in one', async () => {
+    const claim = await sampleFile('samples/x12/demo.example1.837');
+    const withControl = (control: string) =>
+      Buffer.from(
+        claim
+          .toString('latin1')
+          .replace(/^(ISA(?:\*[^*]*){12}\*)\d{9}/, `$1${control}`)
+          .replace(/IEA\*1\*\d{9}/, `IEA*1*${control}`),
+        'latin1',
+      );
+    const fresh = withControl('000000909');
+    const twice = withControl('000000919');
+    const first = await upload([{ name: 'c.837', kind: 'x12-837', body: fresh }]);
+    expect(await settled(first)).toMatchObject({ status: 'processing' });
+    for (const files of [
+      [{ name: 'again.837', kind: 'x12-837' as const, body: fresh }],
+      [
+        { name: 'x.837', kind: 'x12-837' as const, body: twice },
+        { name: 'y.837', kind: 'x12-837' as const, body: Buffer.concat([twice, Buffer.from('\n')]) },
+      ],
+    ]) {
+      const id = await upload(files);
+      expect(await settled(id)).toMatchObject({ status: 'failed', failure: { code: 'invalid-content' } });
+      const errors = (await getWithToken(t, `/v1/submissions/${id}/errors`)).text;
+      expect(errors).toContain('"expression":["ISA13"]');
+    }
+  });
+
   it('answers another partner 404 exactly as an unknown id, for the status and the errors', async () => {
     const body = (await sampleNdjson()).get('Patient') ?? Buffer.alloc(0);
     const id = await upload([{ name: 'p.ndjson', kind: 'fhir-ndjson', resourceType: 'Patient', body }]);

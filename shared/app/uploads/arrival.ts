@@ -4,6 +4,7 @@ import type { IngestMessage } from '../queue-messages.js';
 import { storageKeys } from '../storage-keys.js';
 import type { SubmissionFailure, SubmissionRecord } from '../submission.js';
 import { submissionRecords } from '../submission-records.js';
+import { recordBulkInterchanges } from './bulk-interchanges.js';
 import { type LineErrorLog, lineErrorsNdjson } from './line-errors.js';
 import {
   parseLandingKey,
@@ -48,8 +49,10 @@ export async function uploadArrived(deps: PipelineDeps, object: LandedObject): P
 /** Verifies a bulk submission whose files have all landed, then moves it on or fails it. */
 export async function verifyAndSettle(deps: PipelineDeps, record: SubmissionRecord): Promise<void> {
   const verification = await verifyBulkFiles(deps, record);
-  if (verification.ok) await moveOn(deps, record, verification.counts);
-  else await failBulkSubmission(deps, record, verification.failure, verification.errors);
+  if (verification.ok) {
+    await recordBulkInterchanges(deps.objects, record.partner, record.id, verification.interchanges);
+    await moveOn(deps, record, verification.counts);
+  } else await failBulkSubmission(deps, record, verification.failure, verification.errors);
 }
 
 /** Verified: status `processing`, then the ingest message the process worker takes, as for any submission. */

@@ -20,6 +20,8 @@ export interface FileCheck {
   end(): void;
   /** Resources (FHIR) or claims (X12) per type, for the submission record. */
   readonly counts: Record<string, number>;
+  /** An 837's interchange control numbers (ISA13), once read: checked against the partner's earlier ones. */
+  readonly interchanges?: string[];
 }
 
 /** One NDJSON line at most (a resource as large as a direct submission may be). */
@@ -113,6 +115,7 @@ function bundleCheck(file: BulkFile, log: LineErrorLog): FileCheck {
 function x12Check(file: BulkFile, log: LineErrorLog): FileCheck {
   const reader = new X12Reader(undefined);
   const counts: Record<string, number> = {};
+  const interchanges: string[] = [];
   let unreadable = false;
   const refuse = (error: unknown): void => {
     if (!(error instanceof PipelineError) || error.code !== 'invalid-x12') throw error;
@@ -122,6 +125,7 @@ function x12Check(file: BulkFile, log: LineErrorLog): FileCheck {
   };
   return {
     counts,
+    interchanges,
     push(chunk) {
       if (unreadable) return;
       try {
@@ -157,6 +161,7 @@ function x12Check(file: BulkFile, log: LineErrorLog): FileCheck {
         });
       }
       for (const interchange of result.interchanges) {
+        interchanges.push(interchange.control);
         for (const group of interchange.groups) {
           const kind = guideFor(group.version)?.name ?? group.version;
           for (const set of group.sets) counts[kind] = (counts[kind] ?? 0) + set.claims;

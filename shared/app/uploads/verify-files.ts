@@ -7,18 +7,28 @@ import {
   type SubmissionFailure,
   type SubmissionRecord,
 } from '../submission.js';
+import { type BulkInterchange, checkRepeatedInterchanges } from './bulk-interchanges.js';
 import { fileCheckFor } from './file-checks.js';
 import { LineErrorLog } from './line-errors.js';
 import { declaredSha256 } from './manifest.js';
 import { writeRawFile } from './raw-file-writer.js';
 
 export type Verification =
-  | { readonly ok: true; readonly counts: Record<string, number> }
+  | {
+      readonly ok: true;
+      readonly counts: Record<string, number>;
+      /** The 837 interchanges, to mark as used once the submission moves on. */
+      readonly interchanges: readonly BulkInterchange[];
+    }
   | { readonly ok: false; readonly failure: SubmissionFailure; readonly errors: LineErrorLog };
 
 type FileOutcome =
   | { readonly mismatch: 'size' | 'digest' | 'missing' }
-  | { readonly mismatch?: undefined; readonly counts: Record<string, number> };
+  | {
+      readonly mismatch?: undefined;
+      readonly counts: Record<string, number>;
+      readonly interchanges: string[];
+    };
 
 /**
  * Verifies every landed file of a bulk submission against its manifest, each in one streamed pass:
@@ -30,6 +40,7 @@ type FileOutcome =
 export async function verifyBulkFiles(deps: PipelineDeps, record: SubmissionRecord): Promise<Verification> {
   const errors = new LineErrorLog();
   const counts: Record<string, number> = {};
+  const interchanges: BulkInterchange[] = [];
   for (const file of record.files ?? []) {
     const outcome = await verifyOneFile(deps, record, file, errors);
     if (outcome.mismatch !== undefined) {
@@ -40,7 +51,9 @@ export async function verifyBulkFiles(deps: PipelineDeps, record: SubmissionReco
       };
     }
     for (const [type, n] of Object.entries(outcome.counts)) counts[type] = (counts[type] ?? 0) + n;
+    for (const control of outcome.interchanges) interchanges.push({ file: file.index, control });
   }
+  await checkRepeatedInterchanges(deps.objects, record.partner, record.id, interchanges, errors);
   const first = errors.kept[0];
   if (first !== undefined || errors.count > 0) {
     return {
@@ -53,7 +66,7 @@ export async function verifyBulkFiles(deps: PipelineDeps, record: SubmissionReco
       errors,
     };
   }
-  return { ok: true, counts };
+  return { ok: true, counts, interchanges };
 }
 
 function mismatchFailure(index: number, mismatch: 'size' | 'digest' | 'missing'): SubmissionFailure {
@@ -107,5 +120,5 @@ async function verifyOneFile(
   check.end();
   for (const error of fileErrors.kept) errors.add(error);
   errors.more += fileErrors.more;
-  return { counts: check.counts };
+  return { counts: check.counts, interchanges: check.interchanges ?? [] };
 }
