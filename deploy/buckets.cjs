@@ -112,9 +112,66 @@ const bucketPolicy = (bucketLogicalId, statements) => ({
   },
 });
 
+const UPLOAD_ARRIVED = names.fn.lambda('uploadArrived');
+const UPLOAD_RULE = 'UploadArrivedRule';
+
+/**
+ * Objects created under `uploads/` go to uploadArrived. The data bucket notifies EventBridge rather
+ * than the function itself: every function's environment names the bucket (PHI_DATA_BUCKET), so a
+ * notification naming the function would close a dependency cycle. The rule hands the function the
+ * S3 notification record shape it also gets locally (eventName, bucket, URL-safe key, size).
+ */
+const uploadArrivedRule = () => ({
+  Type: 'AWS::Events::Rule',
+  Properties: {
+    Description: 'Bulk files landing under uploads/ of the data bucket, to uploadArrived',
+    State: 'ENABLED',
+    EventPattern: {
+      source: ['aws.s3'],
+      'detail-type': ['Object Created'],
+      detail: {
+        bucket: { name: [ref(names.bucket.data)] },
+        object: { key: [{ prefix: 'uploads/' }] },
+      },
+    },
+    Targets: [
+      {
+        Id: 'uploadArrived',
+        Arn: arnOf(UPLOAD_ARRIVED),
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+        InputTransformer: {
+          InputPathsMap: {
+            time: '$.time',
+            region: '$.region',
+            bucket: '$.detail.bucket.name',
+            key: '$.detail.object.key',
+            size: '$.detail.object.size',
+          },
+          InputTemplate:
+            '{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"<region>","eventTime":"<time>",' +
+            '"eventName":"ObjectCreated:Put","s3":{"s3SchemaVersion":"1.0","bucket":{"name":"<bucket>"},' +
+            '"object":{"key":"<key>","size":<size>}}}]}',
+        },
+      },
+    ],
+  },
+});
+
+const uploadArrivedPermission = () => ({
+  Type: 'AWS::Lambda::Permission',
+  Properties: {
+    Action: 'lambda:InvokeFunction',
+    FunctionName: arnOf(UPLOAD_ARRIVED),
+    Principal: 'events.amazonaws.com',
+    SourceArn: arnOf(UPLOAD_RULE),
+  },
+});
+
 function bucketResources(settings) {
   const { data, audit, accessLogs } = names.bucket;
   return {
+    [UPLOAD_RULE]: uploadArrivedRule(),
+    UploadArrivedEventsInvokePermission: uploadArrivedPermission(),
     [accessLogs]: privateBucket({
       BucketEncryption: sse(names.key.logs),
       LifecycleConfiguration: {
@@ -146,6 +203,7 @@ function bucketResources(settings) {
     [data]: privateBucket({
       BucketEncryption: sse(names.key.storage),
       LoggingConfiguration: { DestinationBucketName: ref(accessLogs), LogFilePrefix: 'data/' },
+      NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
       LifecycleConfiguration: {
         Rules: [
           abortUploads,
@@ -156,6 +214,14 @@ function bucketResources(settings) {
             NoncurrentVersionExpiration: { NoncurrentDays: settings.noncurrentVersionDays },
           },
           { Id: 'remove-expired-delete-markers', Status: 'Enabled', ExpiredObjectDeleteMarker: true },
+          // Bulk files land here for minutes (URLs live 15); whatever is left after a day goes.
+          {
+            Id: 'expire-upload-landing',
+            Status: 'Enabled',
+            Prefix: 'uploads/',
+            ExpirationInDays: 1,
+            NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+          },
           // A client assertion lives at most five minutes; its jti record only has to outlive it.
           { Id: 'expire-assertion-jti', Status: 'Enabled', Prefix: 'replay/jti/', ExpirationInDays: 1 },
           // Failure records explain dead letters; the DLQs keep messages 14 days.

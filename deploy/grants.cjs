@@ -58,6 +58,20 @@ const grants = {
       ['s3:PutObject'],
       patterns.map((p) => objectsOf(data, p)),
     ),
+  /** Only the upload arrival deletes: landed files once settled, raw files of a failed bulk submission. */
+  deleteData: (patterns) =>
+    allow(
+      'DeleteDataObjects',
+      ['s3:DeleteObject'],
+      patterns.map((p) => objectsOf(data, p)),
+    ),
+  /** A streamed (multipart) write that fails is aborted rather than left for the lifecycle rule. */
+  abortMultipart: (patterns) =>
+    allow(
+      'AbortMultipartWrites',
+      ['s3:AbortMultipartUpload'],
+      patterns.map((p) => objectsOf(data, p)),
+    ),
   issuerPublicKey: () => allow('ReadIssuerPublicKey', ['kms:GetPublicKey'], [arnOf(names.key.issuer)]),
   issuerSign: () =>
     allow('SignAccessTokens', ['kms:Sign'], [arnOf(names.key.issuer)], {

@@ -24,10 +24,15 @@ const STATIC_FUNCTIONS = [
   'notFound',
   'process',
   'replay',
+  'uploads',
+  'errors',
+  'uploadArrived',
 ];
 
 const queue = {
   ingest: 'IngestQueue',
+  /** Delayed expiry checks of bulk uploads (shared/app/uploads/expiry.ts), taken by uploadArrived. */
+  uploadExpiry: 'UploadExpiryQueue',
   deliver: (consumer) => `Deliver${consumer.logical}Queue`,
   notify: (consumer) => `Notify${consumer.logical}Queue`,
   deadLetter: (logicalId) => logicalId.replace(/Queue$/, 'DeadLetterQueue'),
@@ -36,6 +41,7 @@ const queue = {
 /** Physical queue names: PHI_QUEUE_PREFIX + the Queue port's names (shared/app/queue-names.ts). */
 const queueName = {
   ingest: (s) => `${s.queuePrefix}ingest`,
+  uploadExpiry: (s) => `${s.queuePrefix}upload-expiry`,
   deliver: (s, consumer) => `${s.queuePrefix}deliver-${consumer.id}`,
   notify: (s, consumer) => `${s.queuePrefix}notify-${consumer.id}`,
   deadLetter: (name) => `${name}-dlq`,

@@ -78,6 +78,12 @@ function queueResources(settings, workers) {
       names.queueName.ingest(settings),
       visibilityFor(workers.process),
     ),
+    ...queuePair(
+      settings,
+      names.queue.uploadExpiry,
+      names.queueName.uploadExpiry(settings),
+      visibilityFor(workers.uploadArrived),
+    ),
   };
   for (const consumer of settings.consumers) {
     Object.assign(
@@ -96,7 +102,10 @@ function queueResources(settings, workers) {
       ),
     );
   }
-  const groups = [['Ingest', [names.queue.ingest]]];
+  const groups = [
+    ['Ingest', [names.queue.ingest]],
+    ['UploadExpiry', [names.queue.uploadExpiry]],
+  ];
   for (const consumer of settings.consumers) {
     groups.push([
       `Consumer${consumer.logical}`,
@@ -114,6 +123,7 @@ function queueResources(settings, workers) {
 function queueCatalogue(settings) {
   const sources = [
     names.queue.ingest,
+    names.queue.uploadExpiry,
     ...settings.consumers.flatMap((c) => [names.queue.deliver(c), names.queue.notify(c)]),
   ];
   return { sources, deadLetters: sources.map(names.queue.deadLetter) };

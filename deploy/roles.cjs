@@ -6,6 +6,7 @@ const names = require('./names.cjs');
 const { queueCatalogue } = require('./queues.cjs');
 
 const RAW_PURPOSE = 'raw-submission';
+const UPLOAD_ERRORS_PURPOSE = 'upload-errors';
 const ACK_PURPOSE = 'acknowledgement';
 const CONSUMER_PURPOSES = ['consumer-copy', 'deid-secret'];
 
@@ -67,6 +68,43 @@ function statementsFor(settings, fnName) {
         grants.sendTo('FanOutAndDeadLetter', [
           q.deadLetter(q.ingest),
           ...settings.consumers.map((c) => q.deliver(c)),
+        ]),
+      ];
+    case 'uploads':
+      return [
+        ...common,
+        grants.readData(['registry/partners/*', 'idempotency/*', 'submissions/*']),
+        // A presigned PUT acts with the signer's permissions: the partner may put uploads/ and nothing else.
+        grants.writeData(['idempotency/*', 'submissions/*', 'uploads/*']),
+        grants.issuerPublicKey(),
+        grants.sendTo('QueueUploadExpiryChecks', [q.uploadExpiry]),
+      ];
+    case 'errors':
+      return [
+        ...common,
+        grants.readData(['registry/partners/*', 'submissions/*', 'errors/*']),
+        grants.issuerPublicKey(),
+        grants.envelope('DecryptUploadErrors', names.key.data, ['kms:Decrypt'], 'data', [
+          UPLOAD_ERRORS_PURPOSE,
+        ]),
+      ];
+    case 'uploadArrived':
+      return [
+        ...common,
+        grants.readData(['uploads/*', 'submissions/*', 'raw/*', 'failures/upload-expiry/*']),
+        grants.writeData(['submissions/*', 'raw/*', 'errors/*', 'failures/upload-expiry/*']),
+        // Landed files once settled, and the raw files of a failed bulk submission: nothing else.
+        grants.deleteData(['uploads/*', 'raw/*']),
+        grants.abortMultipart(['raw/*']),
+        grants.envelope('EncryptRawFilesAndErrors', names.key.data, ['kms:GenerateDataKey'], 'data', [
+          RAW_PURPOSE,
+          UPLOAD_ERRORS_PURPOSE,
+        ]),
+        grants.consumeFrom('ConsumeUploadExpiryQueue', [q.uploadExpiry]),
+        grants.sendTo('QueueIngestExpiryAndDeadLetter', [
+          q.ingest,
+          q.uploadExpiry,
+          q.deadLetter(q.uploadExpiry),
         ]),
       ];
     case 'replay': {

@@ -107,6 +107,11 @@ function parseSettings(raw, consumersRaw) {
     noncurrentVersionDays: integer('noncurrentVersionDays', stack.noncurrentVersionDays, 1, 3650),
     process: worker('process', stack.process),
     deliver: worker('deliver', stack.deliver),
+    // Bulk verification streams files of up to 5 GiB: one vCPU, Lambda's longest timeout.
+    uploadArrived: worker(
+      'uploadArrived',
+      stack.uploadArrived ?? { memorySize: 1769, timeout: 900, reservedConcurrency: 10 },
+    ),
     api: Object.freeze({
       rateLimit: integer('api.rateLimit', stack.api?.rateLimit, 1, 100000),
       burstLimit: integer('api.burstLimit', stack.api?.burstLimit, 1, 100000),

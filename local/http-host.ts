@@ -20,11 +20,27 @@ export interface HttpRoute {
   readonly handler: (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
 }
 
+/**
+ * A route served from the request stream itself, never buffered: the bulk upload PUT (a file of
+ * gigabytes must not be held). The handler reads `req` as it likes; `closeAfter` tells the host the
+ * body was left unread, so the connection is closed after the answer.
+ */
+export interface StreamRoute {
+  readonly method: 'PUT';
+  readonly path: string;
+  readonly functionName: string;
+  readonly stream: (
+    req: IncomingMessage,
+    url: URL,
+    requestId: string,
+  ) => Promise<HttpResult & { closeAfter?: boolean }>;
+}
+
 export interface HttpHostOptions {
   readonly host: string;
   readonly port: number;
   readonly tls: { readonly key: string; readonly cert: string };
-  readonly routes: readonly HttpRoute[];
+  readonly routes: readonly (HttpRoute | StreamRoute)[];
   /** Handles any request no route matches ($default). */
   readonly fallback: HttpRoute;
   /** Bodies are buffered up to this many bytes plus one, so the handler itself sees and refuses an oversize body. */
@@ -37,12 +53,12 @@ export interface RunningHost {
 }
 
 interface CompiledRoute {
-  readonly route: HttpRoute;
+  readonly route: HttpRoute | StreamRoute;
   readonly pattern: RegExp;
   readonly params: readonly string[];
 }
 
-function compile(route: HttpRoute): CompiledRoute {
+function compile(route: HttpRoute | StreamRoute): CompiledRoute {
   const params: string[] = [];
   const source = route.path
     .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
@@ -63,7 +79,9 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<RunningHost>
     key: opts.tls.key,
     cert: opts.tls.cert,
     minVersion: 'TLSv1.2',
-    requestTimeout: 60_000,
+    // Whole-request deadlines are per route below: a buffered body must arrive within
+    // BODY_DEADLINE_MS, while a streamed upload of gigabytes may take as long as it keeps moving.
+    requestTimeout: 0,
     headersTimeout: 20_000,
     maxHeaderSize: 16_384,
   });
@@ -139,7 +157,7 @@ async function serve(
   const requestId = randomUUID();
   const url = new URL(req.url ?? '/', 'https://local');
   const method = (req.method ?? 'GET').toUpperCase();
-  let match: { route: HttpRoute; pathParameters: Record<string, string> } | undefined;
+  let match: { route: HttpRoute | StreamRoute; pathParameters: Record<string, string> } | undefined;
   for (const c of routes) {
     const m = c.route.method === method ? c.pattern.exec(url.pathname) : null;
     if (m) {
@@ -151,8 +169,33 @@ async function serve(
       break;
     }
   }
-  const route = match?.route ?? opts.fallback;
-  const { body, truncated } = await readBody(req, opts.maxBodyBytes + 1);
+  const matched = match?.route;
+  if (matched !== undefined && 'stream' in matched) {
+    // A stalled upload is dropped; one that keeps sending is never cut off.
+    req.socket.setTimeout(STREAM_IDLE_MS, () => req.socket.destroy());
+    const { closeAfter, ...result } = await matched.stream(req, url, requestId);
+    req.socket.setTimeout(0);
+    writeResult(res, withHeaders(result, requestId), closeAfter === true || !req.complete);
+    return;
+  }
+  const route = matched ?? opts.fallback;
+  const { body, truncated, late } = await readBody(req, opts.maxBodyBytes + 1);
+  if (late) {
+    const outcome = operationOutcome('bad-request', 'the request body did not arrive in time');
+    writeResult(
+      res,
+      withHeaders(
+        {
+          statusCode: 408,
+          headers: { 'Content-Type': 'application/fhir+json' },
+          body: JSON.stringify(outcome),
+        },
+        requestId,
+      ),
+      true,
+    );
+    return;
+  }
   const routeKey = match ? `${route.method} ${route.path}` : '$default';
   const event = toEvent(req, url, method, requestId, routeKey, match?.pathParameters, body);
   const result = await route.handler(event, localLambdaContext(route.functionName, requestId));
@@ -204,12 +247,30 @@ function toEvent(
   };
 }
 
-/** Buffers at most `cap` bytes; the rest is discarded and the connection closed after answering. */
-function readBody(req: IncomingMessage, cap: number): Promise<{ body: Buffer; truncated: boolean }> {
+/** A buffered body (at most PHI_MAX_BODY_BYTES) must arrive within this, as Node's requestTimeout did. */
+const BODY_DEADLINE_MS = 60_000;
+/** A streamed upload that sends nothing for this long is dropped. */
+const STREAM_IDLE_MS = 60_000;
+
+/**
+ * Buffers at most `cap` bytes; the rest is discarded and the connection closed after answering.
+ * `late` when the body did not arrive within BODY_DEADLINE_MS.
+ */
+function readBody(
+  req: IncomingMessage,
+  cap: number,
+): Promise<{ body: Buffer; truncated: boolean; late: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let truncated = false;
+    const deadline = setTimeout(() => {
+      truncated = true;
+      chunks.length = 0;
+      resolve({ body: Buffer.alloc(0), truncated: true, late: true });
+    }, BODY_DEADLINE_MS);
+    deadline.unref();
+    req.once('close', () => clearTimeout(deadline));
     req.on('data', (chunk: Buffer) => {
       if (truncated) return;
       const room = cap - size;
@@ -217,13 +278,17 @@ function readBody(req: IncomingMessage, cap: number): Promise<{ body: Buffer; tr
         chunks.push(chunk.subarray(0, room));
         size = cap;
         truncated = true;
-        resolve({ body: Buffer.concat(chunks), truncated });
+        clearTimeout(deadline);
+        resolve({ body: Buffer.concat(chunks), truncated, late: false });
         return;
       }
       chunks.push(chunk);
       size += chunk.length;
     });
-    req.on('end', () => resolve({ body: Buffer.concat(chunks), truncated }));
+    req.on('end', () => {
+      clearTimeout(deadline);
+      resolve({ body: Buffer.concat(chunks), truncated, late: false });
+    });
     req.on('error', reject);
   });
 }

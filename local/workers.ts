@@ -1,3 +1,4 @@
+import { createExpiryHandler as uploadExpiry } from '../functions/s3-upload-arrived.js';
 import { createHandler as deliver } from '../functions/sqs-deliver.js';
 import { createHandler as process } from '../functions/sqs-process.js';
 import type { PipelineDeps } from '../shared/app/pipeline-deps.js';
@@ -31,6 +32,17 @@ export function startLocalWorkers(deps: PipelineDeps, opts: LocalWorkersOptions 
       queue: deps.queue,
       handler: processHandler,
       functionName: 'process',
+      visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds ?? 30,
+    }),
+  );
+  // The delayed expiry checks of bulk uploads (docs/uploads.md), taken by the arrival function.
+  pollers.set(
+    deps.settings.uploads.expiryQueue,
+    startQueuePoller({
+      queueName: deps.settings.uploads.expiryQueue,
+      queue: deps.queue,
+      handler: uploadExpiry(getDeps),
+      functionName: 'upload-arrived',
       visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds ?? 30,
     }),
   );

@@ -16,6 +16,11 @@ export interface SubmissionStatus {
   readonly consumers: readonly { id: string; status: string; at: string }[];
   /** `no-consumer`: processed, and no consumer contract takes this kind, so nothing was delivered. */
   readonly reason?: 'no-consumer';
+  /** Bulk submissions: how many files the manifest declared, and until when they may arrive. */
+  readonly files?: number;
+  readonly expiresAt?: string;
+  /** Bulk submissions with status `failed`: the code, the file (manifest index) and a fixed sentence. */
+  readonly failure?: { readonly code: string; readonly file?: number; readonly message: string };
 }
 
 /** Reads a submission by id within one partner's records; any other partner's id reads as unknown. */
@@ -36,6 +41,9 @@ export async function readSubmissionStatus(
     contentDigest: record.contentDigest,
     consumers: consumers.map(({ id, status, at }) => ({ id, status, at })),
     ...(record.expectedConsumers?.length === 0 ? { reason: 'no-consumer' as const } : {}),
+    ...(record.files === undefined ? {} : { files: record.files.length }),
+    ...(record.expiresAt === undefined ? {} : { expiresAt: record.expiresAt }),
+    ...(record.failure === undefined ? {} : { failure: record.failure }),
   };
 }
 
@@ -49,7 +57,9 @@ function overallStatus(record: SubmissionRecord, consumers: readonly ConsumerSta
   const expected = record.expectedConsumers;
   if (expected !== undefined && expected.length > 0 && expected.every((c) => delivered.has(c)))
     return 'delivered';
-  if (consumers.length === 0 || record.status === 'dead-lettered') return record.status;
+  if (consumers.length === 0 || record.status === 'dead-lettered' || record.status === 'failed') {
+    return record.status;
+  }
   const states = new Set(consumers.map((c) => c.status));
   if (states.has('dead-lettered')) return 'dead-lettered';
   if (states.has('failed')) return 'failed';

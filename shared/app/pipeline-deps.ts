@@ -12,7 +12,20 @@ import type {
   Queue,
   RateLimiter,
   TokenSigner,
+  UploadLanding,
 } from '../ports/index.js';
+
+/** Bulk uploads (POST /v1/uploads, docs/uploads.md). */
+export interface UploadSettings {
+  /** Life of the upload URLs; the submission's `expiresAt` is this far after its manifest. */
+  readonly urlSeconds: number;
+  /** Extra time after `expiresAt` for uploads still in flight before the submission fails. */
+  readonly graceSeconds: number;
+  readonly maxFileBytes: number;
+  readonly maxTotalBytes: number;
+  /** The queue of delayed expiry checks (one message per bulk submission). */
+  readonly expiryQueue: string;
+}
 
 /** Settings the use cases need; derived from Config at the composition root. */
 export interface PipelineSettings {
@@ -28,6 +41,7 @@ export interface PipelineSettings {
   readonly maxReceiveCount: number;
   /** First retry delay of a transiently failed message; doubles per try. */
   readonly retryBaseSeconds: number;
+  readonly uploads: UploadSettings;
 }
 
 /** Secrets already loaded (shared/app/secrets.ts): `${bucket}:${keyName}:${secretName}` → the secret. */
@@ -37,6 +51,8 @@ export type SecretCache = Map<string, Promise<Uint8Array>>;
 export interface PipelineDeps {
   readonly settings: PipelineSettings;
   readonly objects: ObjectStore;
+  /** Where bulk files land before they are verified (presigned S3 PUTs, or the local host's upload URLs). */
+  readonly uploads: UploadLanding;
   readonly queue: Queue;
   /** The dead-letter queues behind `queue`: operators list and replay them. */
   readonly deadLetters: DeadLetters;

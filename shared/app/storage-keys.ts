@@ -12,6 +12,14 @@ export const storageKeys = {
   /** Per-line OperationOutcomes of a failed bulk submission (GET /v1/submissions/{id}/errors), encrypted. */
   uploadErrors: (partner: string, submissionId: string) => `errors/${partner}/${submissionId}.ndjson`,
   submission: (partner: string, submissionId: string) => `submissions/${partner}/${submissionId}.json`,
+  /** That a bulk file landed (PHI-free: index, size, time); one per declared file. */
+  uploadArrivalPrefix: (partner: string, submissionId: string) =>
+    `submissions/${partner}/${submissionId}/arrivals/`,
+  uploadArrival: (partner: string, submissionId: string, index: number) =>
+    `submissions/${partner}/${submissionId}/arrivals/${index}.json`,
+  /** Who verifies a complete bulk submission, and whether its ingest message went out. */
+  uploadVerification: (partner: string, submissionId: string) =>
+    `submissions/${partner}/${submissionId}/verification.json`,
   consumerStatusPrefix: (partner: string, submissionId: string) =>
     `submissions/${partner}/${submissionId}/consumers/`,
   consumerStatus: (partner: string, submissionId: string, consumer: string) =>

@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   'invalid-x12': { status: 400, issue: 'structure' },
   'invalid-fhir': { status: 422, issue: 'invalid' },
   'invalid-claim': { status: 422, issue: 'invalid' },
+  /** Not in SPEC §3's table: a `POST /v1/uploads` manifest that parses but breaks its schema (docs/uploads.md). */
+  'invalid-manifest': { status: 422, issue: 'invalid' },
   'idempotency-key-reused': { status: 422, issue: 'conflict' },
   /** Not in SPEC §3's table: a malformed Idempotency-Key header needs its own specific answer. */
   'idempotency-key-invalid': { status: 400, issue: 'value' },

@@ -8,3 +8,4 @@ export type * from './object-store.js';
 export type * from './partner-registry.js';
 export type * from './queue.js';
 export type * from './rate-limiter.js';
+export type * from './upload-landing.js';

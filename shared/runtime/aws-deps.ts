@@ -6,6 +6,7 @@ import { S3AuditSink } from '../adapters/aws/s3-audit-sink.js';
 import { S3ContractStore } from '../adapters/aws/s3-contract-store.js';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
 import { S3PartnerRegistry } from '../adapters/aws/s3-partner-registry.js';
+import { S3UploadLanding } from '../adapters/aws/s3-upload-landing.js';
 import { SqsDeadLetters } from '../adapters/aws/sqs-dead-letters.js';
 import { SqsQueue } from '../adapters/aws/sqs-queue.js';
 import { FhirKitDelivery } from '../adapters/fhir/fhir-kit-delivery.js';
@@ -60,6 +61,7 @@ export function createAwsDeps(
   return {
     settings: pipelineSettings(config, aws.queuePrefix),
     objects: new S3ObjectStore(s3, { bucket: aws.dataBucket, ...sse }),
+    uploads: new S3UploadLanding(s3, { bucket: aws.dataBucket, sseKmsKeyId: aws.sseKmsKeyId, clock }),
     queue,
     deadLetters: new SqsDeadLetters(queue),
     keys,

@@ -86,6 +86,24 @@ const ConfigSchema = z
     PHI_RETRY_BASE_SECONDS: z.coerce.number().min(0).max(900).default(5),
     /** Visibility timeout of the local queue pollers (on AWS the queues' own setting applies). */
     PHI_VISIBILITY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(43_200).default(30),
+    /** Bulk uploads (docs/uploads.md): how long upload URLs live, at most 15 minutes (SQS's longest delay). */
+    PHI_UPLOAD_URL_SECONDS: z.coerce.number().int().min(1).max(900).default(900),
+    /** Extra time after the URLs expire for uploads still in flight before `upload-incomplete`. */
+    PHI_UPLOAD_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+    /** Largest declared file: at most 5 GiB, S3's largest single PUT. */
+    PHI_UPLOAD_MAX_FILE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(5 * 1024 * MiB)
+      .default(5 * 1024 * MiB),
+    /** Largest sum of one manifest's declared sizes. */
+    PHI_UPLOAD_MAX_TOTAL_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1024 * 1024 * MiB)
+      .default(50 * 1024 * MiB),
     /** `false` runs the HTTP API without queue workers (e.g. to watch messages pile up). */
     PHI_WORKERS: z
       .enum(['true', 'false'])

@@ -5,6 +5,7 @@ import { FileObjectStore } from '../adapters/embedded/file-object-store.js';
 import { FilePartnerRegistry } from '../adapters/embedded/file-partner-registry.js';
 import { LocalKeyProvider } from '../adapters/embedded/local-key-provider.js';
 import { LocalTokenSigner } from '../adapters/embedded/local-token-signer.js';
+import { LocalUploadLanding } from '../adapters/embedded/local-upload-landing.js';
 import { SqliteDeadLetters } from '../adapters/embedded/sqlite-dead-letters.js';
 import { SqliteQueue } from '../adapters/embedded/sqlite-queue.js';
 import { FhirKitDelivery } from '../adapters/fhir/fhir-kit-delivery.js';
@@ -24,6 +25,7 @@ export function createEmbeddedDeps(config: Config): PipelineDeps {
   return {
     settings: pipelineSettings(config, ''),
     objects: new FileObjectStore(config.home),
+    uploads: new LocalUploadLanding(config.home, { publicUrl: config.publicUrl, clock }),
     queue,
     deadLetters: new SqliteDeadLetters(queue),
     keys,

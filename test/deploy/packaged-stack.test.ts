@@ -220,11 +220,12 @@ describe('policy rules over the packaged template', () => {
   it('has the resources the checks are about (none of them passes vacuously)', () => {
     const count = (type: string) => resources(template, type).length;
     expect(count('AWS::S3::Bucket')).toBe(4);
-    expect(count('AWS::SQS::Queue')).toBe(2 + 4 * CONSUMERS.length);
+    // Ingest and upload-expiry with their DLQs, and per consumer deliver and notify with theirs.
+    expect(count('AWS::SQS::Queue')).toBe(4 + 4 * CONSUMERS.length);
     // Data, storage, audit, logs, issuer, and one per consumer.
     expect(count('AWS::KMS::Key')).toBe(5 + CONSUMERS.length);
-    expect(count('AWS::Lambda::Function')).toBe(8 + CONSUMERS.length);
-    expect(count('AWS::Lambda::EventSourceMapping')).toBe(1 + CONSUMERS.length);
+    expect(count('AWS::Lambda::Function')).toBe(11 + CONSUMERS.length);
+    expect(count('AWS::Lambda::EventSourceMapping')).toBe(2 + CONSUMERS.length);
     expect(auditBucketId()).toBe('AuditBucket');
     expect(referencedBy('PHI_AUDIT_SSE_KMS_KEY_ID')).toBe('AuditKey');
     expect(referencedBy('PHI_SSE_KMS_KEY_ID')).toBe('StorageKey');
@@ -528,10 +529,11 @@ describe('function environments', () => {
 
   it('names queues as prefix + the Queue port names, and a variable config.ts does not know fails', () => {
     const names = resources(template, 'AWS::SQS::Queue').map((q) => String(q.properties.QueueName));
-    const expected = ['ingest', ...CONSUMERS.flatMap((c) => [`deliver-${c}`, `notify-${c}`])].flatMap((n) => [
-      `phi-pipeline-dev-${n}`,
-      `phi-pipeline-dev-${n}-dlq`,
-    ]);
+    const expected = [
+      'ingest',
+      'upload-expiry',
+      ...CONSUMERS.flatMap((c) => [`deliver-${c}`, `notify-${c}`]),
+    ].flatMap((n) => [`phi-pipeline-dev-${n}`, `phi-pipeline-dev-${n}-dlq`]);
     expect(names.sort()).toEqual(expected.sort());
     const env = environmentOf(resource(template, 'TokenLambdaFunction').properties);
     const { PHI_QUEUE_PREFIX: prefix, ...rest } = env;
@@ -571,8 +573,9 @@ describe('HTTP routes', () => {
     const unused = () => Promise.reject(new Error('not called'));
     const { routes, fallback } = httpRoutes(unused);
     const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    // The upload PUT is not an API route: on AWS the upload URLs are S3's presigned PUTs.
     const local = [
-      ...routes.map((r) => `${r.method} ${r.path} -> ${camel(r.functionName)}`),
+      ...routes.filter((r) => 'handler' in r).map((r) => `${r.method} ${r.path} -> ${camel(r.functionName)}`),
       `${fallback.path} -> ${camel(fallback.functionName)}`,
     ];
     const deployed = resources(template, 'AWS::ApiGatewayV2::Route').map((route) => {
@@ -603,7 +606,7 @@ describe('function packages', () => {
   it('bundle the AWS adapters and leave out the embedded ones and better-sqlite3', () => {
     const embeddedOnly =
       /^\/\/ shared\/(?:runtime\/embedded-deps\.ts|runtime\/local\/|adapters\/embedded\/(?:sqlite|file-|local-|durable-fs|key-files|audit-files))/m;
-    expect(bundles.size).toBe(8 + CONSUMERS.length);
+    expect(bundles.size).toBe(11 + CONSUMERS.length);
     for (const [alias, { text }] of bundles) {
       expect(text, alias).toMatch(/^\/\/ shared\/runtime\/aws-deps\.ts$/m);
       expect(text, alias).not.toMatch(embeddedOnly);

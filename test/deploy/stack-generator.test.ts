@@ -123,7 +123,7 @@ describe('deploy/stack.cjs: least privilege', () => {
     });
   });
 
-  it('lets ingest only generate raw-submission and acknowledgement data keys, and nothing delete objects', () => {
+  it('lets ingest only generate raw-submission and acknowledgement data keys, and only the upload arrival delete objects', () => {
     const dataKey = policyOf(stack, 'IngestRole').filter((s) =>
       JSON.stringify(s.Resource).includes('"DataKey"'),
     );
@@ -131,8 +131,20 @@ describe('deploy/stack.cjs: least privilege', () => {
     expect(asObject(dataKey[0]?.Condition).StringEquals).toMatchObject({
       'kms:EncryptionContext:purpose': ['raw-submission', 'acknowledgement'],
     });
-    const everything = JSON.stringify(stack.resources.Resources);
+    const { UploadArrivedRole, ...others } = stack.resources.Resources;
+    const everything = JSON.stringify(others);
     expect(everything).not.toContain('s3:DeleteObject');
+    expect(UploadArrivedRole).toBeDefined();
+    // Landed uploads once settled, and the raw files of a failed bulk submission: nothing else.
+    const deletes = policyOf(stack, 'UploadArrivedRole').filter((s) =>
+      JSON.stringify(asObject(s).Action).includes('s3:DeleteObject'),
+    );
+    expect(deletes.map((s) => JSON.stringify(asObject(s).Resource))).toEqual([
+      JSON.stringify([
+        { 'Fn::Sub': `\${DataBucket.Arn}/uploads/*` },
+        { 'Fn::Sub': `\${DataBucket.Arn}/raw/*` },
+      ]),
+    ]);
     expect(everything).not.toContain('kms:ScheduleKeyDeletion');
   });
 

@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { type Interaction, scopeAllows } from '../../core/auth/scopes.js';
+import { reject } from '../../core/errors.js';
+import { verifyContentDigest } from '../../core/integrity/content-digest.js';
+import { verifyDetachedJws } from '../../core/jws/detached-jws.js';
+import { auditRefusal, recordAudit } from '../audit-events.js';
+import { authenticate } from '../authenticate.js';
+import type { PipelineDeps } from '../pipeline-deps.js';
+import { storageKeys } from '../storage-keys.js';
+import type { BulkFile, BulkFileKind, IdempotencyRecord, SubmissionRecord } from '../submission.js';
+import { idempotencyClaims, submissionRecords } from '../submission-records.js';
+import { type ExpiryMessage, expiryDeduplicationId } from './expiry-message.js';
+import { type DeclaredFile, declaredSha256, type Manifest, parseManifest } from './manifest.js';
+
+export interface UploadRequest {
+  readonly authorization: string | undefined;
+  readonly contentType: string | undefined;
+  readonly contentEncoding: string | undefined;
+  readonly contentDigest: string | undefined;
+  readonly signature: string | undefined;
+  readonly idempotencyKey: string | undefined;
+  readonly body: Uint8Array;
+  readonly requestId: string;
+  readonly sourceIp: string;
+}
+
+export interface UploadUrl {
+  readonly name: string;
+  readonly url: string;
+  readonly method: 'PUT';
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface UploadCreated {
+  /** 201 for a new bulk submission, 200 when the same manifest was already accepted (fresh URLs, same expiry). */
+  readonly httpStatus: 200 | 201;
+  readonly submissionId: string;
+  readonly expiresAt: string;
+  readonly files: readonly UploadUrl[];
+}
+
+/** The scope a file kind needs: what /v1/bundles needs for FHIR files, what /v1/claims needs for 837s. */
+const SCOPES: Record<BulkFileKind, { resource: string; interaction: Interaction }> = {
+  'fhir-ndjson': { resource: 'Bundle', interaction: 'c' },
+  'fhir-bundle': { resource: 'Bundle', interaction: 'c' },
+  'x12-837': { resource: 'Claim', interaction: 'c' },
+};
+
+/**
+ * POST /v1/uploads (SPEC §5): checks the manifest as any submission is checked (token, rate limit,
+ * scope, media type, size, Content-Digest, detached JWS, schema, idempotency), then records a bulk
+ * submission `accepted` until `expiresAt`, queues its delayed expiry check, and answers one signed
+ * PUT per declared file. A refusal writes one audit record and nothing else.
+ */
+export async function createUpload(deps: PipelineDeps, req: UploadRequest): Promise<UploadCreated> {
+  const refusal = {
+    action: 'submission.rejected',
+    requestId: req.requestId,
+    sourceIp: req.sourceIp,
+    details: { kind: 'bulk', bytes: req.body.byteLength },
+  };
+  return auditRefusal(deps.audit, deps.clock, refusal, async (identify) => {
+    const { partner, scopes } = await authenticate(deps, req.authorization);
+    identify(partner.id);
+    const limit = await deps.rateLimiter.take(partner.id);
+    if (!limit.allowed) {
+      throw reject('rate-limited', 'too many requests from this partner', {
+        headers: { 'Retry-After': String(limit.retryAfterSeconds) },
+      });
+    }
+    // Which scopes apply depends on the kinds listed; a token with neither cannot submit any kind.
+    const allowed = (kind: BulkFileKind) =>
+      scopeAllows(scopes, SCOPES[kind].resource, SCOPES[kind].interaction);
+    if (!allowed('fhir-ndjson') && !allowed('x12-837')) {
+      throw reject('insufficient-scope', 'the token lacks a scope allowing Bundle or Claim creation');
+    }
+    checkMediaType(req.contentType, req.contentEncoding);
+    if (req.body.byteLength > deps.settings.maxBodyBytes) {
+      throw reject('payload-too-large', `the body exceeds ${deps.settings.maxBodyBytes} bytes`);
+    }
+    const contentDigest = verifyContentDigest(req.contentDigest, req.body);
+    await verifyDetachedJws(req.signature, req.body, { partnerKeys: partner.keys, now: deps.clock.now() });
+    const manifest = parseManifest(req.body, deps.settings.uploads);
+    const refused = manifest.files.findIndex((f) => !allowed(f.kind));
+    if (refused >= 0) {
+      const kind = manifest.files[refused]?.kind ?? 'x12-837';
+      throw reject(
+        'insufficient-scope',
+        `the token lacks a scope allowing ${SCOPES[kind].resource} creation`,
+        {
+          expression: `files[${refused}].kind`,
+        },
+      );
+    }
+    const idempotencyKey = checkIdempotencyKey(req.idempotencyKey) ?? `digest:${contentDigest}`;
+    const created = await persist(deps, partner.id, manifest, contentDigest, idempotencyKey, req.requestId);
+    await recordAudit(deps.audit, deps.clock, {
+      actor: { type: 'partner', id: partner.id },
+      action: created.httpStatus === 201 ? 'submission.accepted' : 'submission.duplicate',
+      outcome: 'success',
+      requestId: req.requestId,
+      submissionId: created.submissionId,
+      sourceIp: req.sourceIp,
+      details: {
+        kind: 'bulk',
+        files: manifest.files.length,
+        bytes: totalBytes(manifest.files),
+        contentDigest,
+      },
+    });
+    return created;
+  });
+}
+
+const totalBytes = (files: readonly DeclaredFile[]): number => files.reduce((sum, f) => sum + f.bytes, 0);
+
+function checkMediaType(contentType: string | undefined, contentEncoding: string | undefined): void {
+  if (contentEncoding !== undefined && contentEncoding.trim().toLowerCase() !== 'identity') {
+    throw reject(
+      'unsupported-media-type',
+      'content codings (Content-Encoding) are not accepted; send the body as is',
+    );
+  }
+  const [type, ...params] = (contentType ?? '').split(';').map((p) => p.trim().toLowerCase());
+  const ok =
+    type === 'application/json' && params.every((p) => p === 'charset=utf-8' || p === 'charset="utf-8"');
+  if (!ok) throw reject('unsupported-media-type', 'this route accepts only application/json');
+}
+
+function checkIdempotencyKey(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[\x20-\x7e]{1,255}$/.test(value)) {
+    throw reject('idempotency-key-invalid', 'Idempotency-Key must be 1 to 255 printable ASCII characters');
+  }
+  return value;
+}
+
+/** The declared files as the record keeps them: positions, kinds, sizes and digests; never names. */
+const bulkFiles = (manifest: Manifest): BulkFile[] =>
+  manifest.files.map((f, index) => ({
+    index,
+    kind: f.kind,
+    ...(f.resourceType === undefined ? {} : { resourceType: f.resourceType }),
+    bytes: f.bytes,
+    contentDigest: f.contentDigest,
+  }));
+
+/**
+ * As `ingestSubmission`'s persist: claim the idempotency key first, then record, queue the expiry
+ * check and mark complete; a retry finishes the same submission. A repeat gets the same id and expiry.
+ */
+async function persist(
+  deps: PipelineDeps,
+  partnerId: string,
+  manifest: Manifest,
+  contentDigest: string,
+  idempotencyKey: string,
+  requestId: string,
+): Promise<UploadCreated> {
+  const now = deps.clock.now();
+  const fresh: IdempotencyRecord = {
+    submissionId: randomUUID(),
+    contentDigest,
+    receivedAt: now.toISOString(),
+    state: 'pending',
+  };
+  const claimed = await idempotencyClaims.claim(deps.objects, partnerId, idempotencyKey, fresh);
+  let claim = fresh;
+  if (!claimed.created) {
+    claim = await idempotencyClaims.require(deps.objects, partnerId, idempotencyKey);
+    if (claim.contentDigest !== contentDigest) {
+      throw reject('idempotency-key-reused', 'this Idempotency-Key was used with different content');
+    }
+  }
+  const { submissionId, receivedAt } = claim;
+  const expiresAt = new Date(Date.parse(receivedAt) + deps.settings.uploads.urlSeconds * 1000);
+  if (claim.state !== 'complete') {
+    const record: SubmissionRecord = {
+      id: submissionId,
+      partner: partnerId,
+      kind: 'bulk',
+      status: 'accepted',
+      receivedAt,
+      contentDigest,
+      bytes: totalBytes(manifest.files),
+      resourceCounts: {},
+      requestId,
+      files: bulkFiles(manifest),
+      expiresAt: expiresAt.toISOString(),
+    };
+    await submissionRecords.create(deps.objects, partnerId, submissionId, record);
+    const expiry: ExpiryMessage = { version: 1, type: 'upload.expiry', submissionId, partner: partnerId };
+    await deps.queue.send(deps.settings.uploads.expiryQueue, JSON.stringify(expiry), {
+      delaySeconds: Math.min(900, Math.max(0, Math.ceil((expiresAt.getTime() - now.getTime()) / 1000))),
+      deduplicationId: expiryDeduplicationId(submissionId, 0),
+    });
+    await idempotencyClaims.complete(deps.objects, partnerId, idempotencyKey, claim);
+  }
+  const files = await Promise.all(
+    manifest.files.map(async (file, index): Promise<UploadUrl> => {
+      const signed = await deps.uploads.presignPut(storageKeys.upload(partnerId, submissionId, index), {
+        checksumSha256: declaredSha256(file.contentDigest),
+        bytes: file.bytes,
+        expiresAt,
+      });
+      return { name: file.name, url: signed.url, method: 'PUT', headers: signed.headers };
+    }),
+  );
+  return {
+    httpStatus: claimed.created ? 201 : 200,
+    submissionId,
+    expiresAt: expiresAt.toISOString(),
+    files,
+  };
+}
