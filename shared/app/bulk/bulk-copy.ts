@@ -9,6 +9,7 @@ import { mergeReports, type TransformReport } from '../../core/deid/report.js';
 import { contractAccepts } from '../load-contract.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
 import type { BulkFile } from '../submission.js';
+import { CompactSubmission } from './compact-submission.js';
 import type { BulkMessage } from './raw-files.js';
 import { bulkValues } from './resources.js';
 
@@ -48,7 +49,7 @@ export async function indexBulkShare(
 ): Promise<BulkShareIndex> {
   const context = engine.contextCollector();
   const identifying = identifyingValuesCollector(gate.policy);
-  const submission = engine.collectSubmission([]);
+  const submission = new CompactSubmission();
   for (const file of files) {
     for await (const { value } of bulkValues(deps, msg, file)) {
       context.add(value);

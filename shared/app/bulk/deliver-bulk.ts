@@ -9,7 +9,7 @@ import type { ConsumerNotification, DeliverMessage } from '../queue-messages.js'
 import { queueNames } from '../queue-names.js';
 import { loadOrCreateSecret } from '../secrets.js';
 import { storageKeys } from '../storage-keys.js';
-import { consumerEncryptionContext, consumerKeyName } from '../submission.js';
+import { type BulkFile, consumerEncryptionContext, consumerKeyName } from '../submission.js';
 import { type BulkCopyTally, indexBulkShare, renderBulkCopy, takenFiles } from './bulk-copy.js';
 import { bulkFiles } from './raw-files.js';
 
@@ -48,22 +48,10 @@ export async function deliverBulk(
   }
   const files = takenFiles(contract, bulkFiles(msg));
   const key = storageKeys.consumerCopy(consumer, submissionId, 'ndjson');
-  const keyName = consumerKeyName(consumer);
 
   let notification = marker?.notification;
   if (notification === undefined || !(await deps.objects.exists(key))) {
-    const keyId = `deid-${consumer}`;
-    const secret = await loadOrCreateSecret(deps, keyName, keyId);
-    const engine = createDeidEngine({ contract, secret, keyId, referenceDate: msg.receivedAt.slice(0, 10) });
-    const gate = createReleaseGate(engine.contract);
-    const index = await indexBulkShare(deps, msg, files, engine, gate);
-    const tally: BulkCopyTally = { sha256: '', bytes: 0, lines: 0, resourceCounts: {} };
-    const plaintext = renderBulkCopy(deps, msg, files, engine, gate, index, tally);
-    await deps.objects.putStream(
-      key,
-      deps.envelope.encryptStream(keyName, plaintext, consumerEncryptionContext(consumer, submissionId)),
-      { ifAbsent: true, contentType: 'application/octet-stream' },
-    );
+    const produced = await oneAtATime(() => storeBulkCopy(deps, msg, contract, files, key));
     notification ??= {
       version: 1,
       type: 'submission.delivered',
@@ -72,9 +60,9 @@ export async function deliverBulk(
       bucket: deps.objects.bucket,
       key,
       contentType: 'application/fhir+ndjson',
-      sha256: tally.sha256,
-      bytes: tally.bytes,
-      resourceCounts: tally.resourceCounts,
+      sha256: produced.sha256,
+      bytes: produced.bytes,
+      resourceCounts: produced.resourceCounts,
       profile: contract.profile ?? 'safe-harbor',
       createdAt: deps.clock.now().toISOString(),
     };
@@ -109,4 +97,49 @@ export async function deliverBulk(
     notification.createdAt,
   );
   return { outcome: 'delivered', key };
+}
+
+/** Both passes and the streamed, encrypted, create-if-absent write of one consumer's copy. */
+async function storeBulkCopy(
+  deps: PipelineDeps,
+  msg: DeliverMessage,
+  contract: ConsumerContract,
+  files: readonly BulkFile[],
+  key: string,
+): Promise<BulkCopyTally> {
+  const { consumer, submissionId } = msg;
+  const keyName = consumerKeyName(consumer);
+  const keyId = `deid-${consumer}`;
+  const secret = await loadOrCreateSecret(deps, keyName, keyId);
+  const engine = createDeidEngine({ contract, secret, keyId, referenceDate: msg.receivedAt.slice(0, 10) });
+  const gate = createReleaseGate(engine.contract);
+  const index = await indexBulkShare(deps, msg, files, engine, gate);
+  const tally: BulkCopyTally = { sha256: '', bytes: 0, lines: 0, resourceCounts: {} };
+  const plaintext = renderBulkCopy(deps, msg, files, engine, gate, index, tally);
+  await deps.objects.putStream(
+    key,
+    deps.envelope.encryptStream(keyName, plaintext, consumerEncryptionContext(consumer, submissionId)),
+    { ifAbsent: true, contentType: 'application/octet-stream' },
+  );
+  return tally;
+}
+
+/**
+ * One bulk copy at a time in a process. The work is CPU-bound on one event loop, so running several
+ * consumers' copies at once gains no speed and multiplies the memory each holds (its identifier
+ * index); on Lambda a container runs one message anyway. Others wait their turn here.
+ */
+let turn: Promise<void> = Promise.resolve();
+async function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const previous = turn;
+  let release = (): void => {};
+  turn = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await previous;
+  try {
+    return await work();
+  } finally {
+    release();
+  }
 }
