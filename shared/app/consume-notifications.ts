@@ -5,7 +5,7 @@ import { recordAudit } from './audit-events.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { type ConsumerNotification, ConsumerNotificationSchema } from './queue-messages.js';
 import { queueNames } from './queue-names.js';
-import { parseConsumerCopyKey, sha256Hex } from './storage-keys.js';
+import { parseConsumerCopyKey } from './storage-keys.js';
 import { consumerEncryptionContext, consumerKeyName } from './submission.js';
 
 /** Where decrypted copies land: a local directory for `phi consume`. */
@@ -14,6 +14,16 @@ export interface PlaintextOutput {
   existing(name: string): Promise<{ sha256: string; path: string } | undefined>;
   /** Creates `name` durably unless it exists (then `created` is false); `path` says where it is. */
   createDurably(name: string, bytes: Uint8Array): Promise<{ created: boolean; path: string }>;
+  /**
+   * `createDurably` for content of any size, written as it arrives and never held: into a temp file,
+   * synced, then `accept` (given its SHA-256 and size) decides; if it throws, the temp file is removed
+   * and that error rejects. Only then is the file put in place, unless `name` exists.
+   */
+  createStreamed(
+    name: string,
+    chunks: AsyncIterable<Uint8Array>,
+    accept: (written: { sha256: string; bytes: number }) => Promise<void>,
+  ): Promise<{ created: boolean; path: string }>;
 }
 
 /** Why a notification was not taken; it stays on the queue and reaches its DLQ after maxReceiveCount. */
@@ -73,37 +83,36 @@ function fileNameOf(deps: ConsumeDeps, consumer: string, note: ConsumerNotificat
   return `${note.submissionId}.${copy.ext}`;
 }
 
-async function decryptCopy(
+/**
+ * The copy's plaintext as it is decrypted, with only this consumer's key and this submission's
+ * context (another consumer's copy cannot open). A refusal of the envelope, or more bytes than the
+ * notification announced, stops it with the refusal's code.
+ */
+async function* decryptedCopy(
   deps: ConsumeDeps,
   consumer: string,
   note: ConsumerNotification,
-): Promise<Uint8Array> {
-  const stored = await deps.objects.get(note.key);
-  if (!stored) throw new Refusal('object-missing');
-  let plaintext: Uint8Array;
+  ciphertext: AsyncIterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  let bytes = 0;
   try {
-    // Only this consumer's key and this submission's context: another consumer's copy cannot open.
-    plaintext = await deps.envelope.decrypt(
+    for await (const chunk of deps.envelope.decryptStream(
       consumerKeyName(consumer),
-      stored.body,
+      ciphertext,
       consumerEncryptionContext(consumer, note.submissionId),
-    );
+    )) {
+      bytes += chunk.byteLength;
+      if (bytes > note.bytes) throw new Refusal('size-mismatch');
+      yield chunk;
+    }
   } catch (error) {
+    if (error instanceof Refusal) throw error;
     throw new Refusal(
       error instanceof PipelineError && error.code === 'crypto-context-mismatch'
         ? 'crypto-context-mismatch'
         : 'crypto-failed',
     );
   }
-  if (plaintext.byteLength !== note.bytes) {
-    plaintext.fill(0);
-    throw new Refusal('size-mismatch');
-  }
-  if (sha256Hex(plaintext) !== note.sha256) {
-    plaintext.fill(0);
-    throw new Refusal('sha256-mismatch');
-  }
-  return plaintext;
 }
 
 /**
@@ -130,7 +139,7 @@ export async function consumeNotification(
       details: { queue, messageId },
     });
 
-  let plaintext: Uint8Array | undefined;
+  let decrypted = false;
   try {
     const note = parseNotification(message.body);
     const name = fileNameOf(deps, consumer, note);
@@ -144,12 +153,23 @@ export async function consumeNotification(
       return { status: 'duplicate', messageId, submissionId, path: existing.path };
     }
 
-    plaintext = await decryptCopy(deps, consumer, note);
-    await audit('success');
+    const ciphertext = await deps.objects.getStream(note.key);
+    if (!ciphertext) throw new Refusal('object-missing');
     let written: { created: boolean; path: string };
     try {
-      written = await output.createDurably(name, plaintext);
-    } catch {
+      // Streamed to a temp file and checked there: a copy of any size is never held in memory.
+      written = await output.createStreamed(
+        name,
+        decryptedCopy(deps, consumer, note, ciphertext),
+        async ({ sha256, bytes }) => {
+          if (bytes !== note.bytes) throw new Refusal('size-mismatch');
+          if (sha256 !== note.sha256) throw new Refusal('sha256-mismatch');
+          decrypted = true;
+          await audit('success');
+        },
+      );
+    } catch (error) {
+      if (error instanceof Refusal) throw error;
       throw new Refusal('write-failed');
     }
     if (!written.created && (await output.existing(name))?.sha256 !== note.sha256)
@@ -159,12 +179,10 @@ export async function consumeNotification(
   } catch (error) {
     const code = error instanceof Refusal ? error.code : 'internal';
     // A decrypt that succeeded is already on record; a later local failure is reported, not re-audited.
-    if (plaintext === undefined) await audit('failure', code);
+    if (!decrypted) await audit('failure', code);
     return submissionId === undefined
       ? { status: 'refused', messageId, code }
       : { status: 'refused', messageId, code, submissionId };
-  } finally {
-    plaintext?.fill(0);
   }
 }
 

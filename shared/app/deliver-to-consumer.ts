@@ -4,6 +4,7 @@ import { lineOutputs } from '../core/deid/gate/gate.js';
 import { bundleResourcesForNdjson } from '../core/deid/ndjson.js';
 import { countsWithProvenance, withProvenanceEntry, withProvenanceLine } from '../core/deid/provenance.js';
 import { recordDelivery } from './audit-events.js';
+import { deliverBulk } from './bulk/deliver-bulk.js';
 import { claimsAsBundle, renderX12Copy } from './claim-copy.js';
 import { compiledContracts } from './compiled-contracts.js';
 import { deliverToFhir } from './deliver-to-fhir.js';
@@ -112,6 +113,7 @@ export async function deliverToConsumer(
 
   const { contract } = await loadContract(deps.contracts, consumer);
   if (!contractTakes(contract, msg.kind, msg.files)) return { outcome: 'not-subscribed' };
+  if (msg.kind === 'bulk') return deliverBulk(deps, msg, { contract, marker, messageId: attempt.messageId });
   const raw = await decryptRaw(deps, msg);
   // Claims go out as the 837 itself or as FHIR: mapped first, then treated exactly as a Bundle is.
   const asX12 = msg.kind === 'claim' && contract.claims?.output === 'x12';

@@ -1,4 +1,5 @@
 import { recordAudit } from './audit-events.js';
+import { verifyBulkFiles } from './bulk/raw-files.js';
 import { acknowledgeProcessedClaims } from './claim-acknowledgement.js';
 import { compiledContracts } from './compiled-contracts.js';
 import { writeConsumerStatus } from './consumer-status.js';
@@ -18,8 +19,13 @@ export async function processSubmission(
   deps: PipelineDeps,
   msg: IngestMessage,
 ): Promise<{ consumers: string[] }> {
-  const plaintext = await decryptRaw(deps, msg);
-  if (msg.kind === 'claim') await acknowledgeProcessedClaims(deps, msg, plaintext);
+  if (msg.kind === 'bulk') {
+    // Streamed: every file decrypts under its own context and matches its manifest entry.
+    await verifyBulkFiles(deps, msg);
+  } else {
+    const plaintext = await decryptRaw(deps, msg);
+    if (msg.kind === 'claim') await acknowledgeProcessedClaims(deps, msg, plaintext);
+  }
   const consumers: string[] = [];
   for (const stored of await deps.contracts.list()) {
     let accepts = true;
@@ -51,6 +57,7 @@ export async function processSubmission(
       key: msg.key,
       contentDigest: msg.contentDigest,
       receivedAt: msg.receivedAt,
+      ...(msg.files === undefined ? {} : { files: msg.files }),
     };
     await deps.queue.send(queueNames.deliver(consumer), JSON.stringify(deliver));
   }

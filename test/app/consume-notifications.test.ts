@@ -238,6 +238,52 @@ describe('Function: consumeNotifications', () => {
     ]);
   });
 
+  describe('a large copy, streamed from the store to the file', () => {
+    /** A copy of several MiB written the way the bulk deliver worker writes it: encryptStream → putStream. */
+    async function storeLargeCopy(consumer: string, size: number) {
+      const plaintext = Buffer.alloc(size);
+      for (let i = 0; i + 4 <= size; i += 4) plaintext.writeUInt32BE((i * 2654435761) >>> 0, i);
+      const note = await storeCopy(h, consumer, new Uint8Array());
+      async function* chunks() {
+        for (let at = 0; at < size; at += 1 << 20) yield plaintext.subarray(at, at + (1 << 20));
+      }
+      await h.deps.objects.putStream(
+        note.key,
+        h.deps.envelope.encryptStream(
+          consumerKeyName(consumer),
+          chunks(),
+          consumerEncryptionContext(consumer, note.submissionId),
+        ),
+      );
+      return { note: { ...note, sha256: sha256(plaintext), bytes: size }, plaintext };
+    }
+
+    it('writes it whole and exact, and leaves no temp file', async () => {
+      const { note, plaintext } = await storeLargeCopy('lake', 12 * 1024 * 1024 + 5);
+      await notify(h, 'lake', note);
+      const { outcomes } = await consumeOnce(h, 'lake');
+      expect(outcomes).toEqual([expect.objectContaining({ status: 'written' })]);
+      expect(Buffer.compare(await readFile(join(h.out, `${note.submissionId}.ndjson`)), plaintext)).toBe(0);
+      expect(await outFiles(h)).toEqual([`${note.submissionId}.ndjson`]);
+    });
+
+    it.each([
+      [
+        'a digest that differs',
+        (n: ConsumerNotification) => ({ ...n, sha256: '0'.repeat(64) }),
+        'sha256-mismatch',
+      ],
+      ['a size one byte short', (n: ConsumerNotification) => ({ ...n, bytes: n.bytes - 1 }), 'size-mismatch'],
+      ['a size one byte long', (n: ConsumerNotification) => ({ ...n, bytes: n.bytes + 1 }), 'size-mismatch'],
+    ])('refuses %s, writing nothing, and keeps the notification', async (_label, change, code) => {
+      const { note } = await storeLargeCopy('lake', 3 * 1024 * 1024);
+      await notify(h, 'lake', change(note));
+      const { outcomes } = await consumeOnce(h, 'lake');
+      expect(outcomes).toEqual([expect.objectContaining({ status: 'refused', code })]);
+      expect(await outFiles(h)).toEqual([]);
+    });
+  });
+
   it('refuses to replace a different file of the same name', async () => {
     const note = await storeCopy(h, 'lake');
     await directoryOutput(h.out).createDurably(
@@ -258,6 +304,10 @@ describe('Function: consumeNotifications', () => {
     const failing: PlaintextOutput = {
       existing: async () => undefined,
       createDurably: async () => {
+        throw new Error('disk full');
+      },
+      createStreamed: async (_name, chunks) => {
+        for await (const _chunk of chunks);
         throw new Error('disk full');
       },
     };

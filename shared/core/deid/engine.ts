@@ -65,6 +65,8 @@ export interface DeidEngine {
   collectSubmission(resources: Iterable<unknown>): Submission;
   /** The identifiers in the structured fields of these resources (names, addresses, ids, telecom). */
   collectContext(resources: Iterable<unknown>): PhiContext;
+  /** `collectContext` fed one resource at a time (the lines of a stream); `context()` once all are in. */
+  contextCollector(): { add(resource: unknown): void; context(): PhiContext };
   /** A report of nothing done, e.g. for an empty NDJSON file. */
   emptyReport(): TransformReport;
 }
@@ -174,6 +176,10 @@ export function createDeidEngine(opts: DeidOptions): DeidEngine {
     collectSubmission: (resources) => new Submission(resources),
     emptyReport() {
       return new ReportBuilder().build(head);
+    },
+    contextCollector() {
+      const walker = walk(new ReportBuilder());
+      return { add: (resource) => walker.collect(resource), context: () => walker.identifiers() };
     },
     collectContext(resources) {
       const walker = walk(new ReportBuilder());

@@ -232,6 +232,26 @@ export function collectIdentifyingValues(input: unknown, policy: GatePolicy): Id
   return identifyingValuesOf(c);
 }
 
+/**
+ * `collectIdentifyingValues` fed one input at a time (the lines of a stream), for inputs too large to
+ * hold: `values()` once every input was added. Memory is the identifying values, not the inputs.
+ */
+export function identifyingValuesCollector(policy: GatePolicy): {
+  add(input: unknown): void;
+  values(): IdentifyingValues;
+} {
+  const c = new Collector(policy);
+  return {
+    add: (input) => visit(c, input, 0),
+    values() {
+      // Ties may come before or after the organisation they name (Organization.ndjson, Patient.ndjson).
+      for (const key of c.tied)
+        for (const name of c.organizations.get(key) ?? []) c.term(name, 'employer', MIN_ORGANIZATION);
+      return identifyingValuesOf(c);
+    },
+  };
+}
+
 /** What a collector gathered, for scanning. */
 export const identifyingValuesOf = (c: Collector): IdentifyingValues => ({
   terms: c.terms,
