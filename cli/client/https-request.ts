@@ -1,3 +1,4 @@
+import http from 'node:http';
 import https from 'node:https';
 import { CliError } from '../cli-error.js';
 
@@ -44,3 +45,55 @@ export function httpsRequest(url: string, req: HttpsRequest): Promise<HttpsRespo
     r.end(req.body);
   });
 }
+
+export interface StreamedRequest {
+  readonly method: 'PUT' | 'POST';
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body, read as the socket drains: backpressure keeps memory flat whatever its size. */
+  readonly body: NodeJS.ReadableStream;
+  readonly ca?: string;
+  readonly agent?: https.Agent | http.Agent;
+  /** Idle time without any socket activity before the request is abandoned. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * One request whose body is streamed, never held. HTTPS with verification always on; plain HTTP only
+ * to a loopback host (an S3 emulator in tests), since an upload carries PHI.
+ */
+export function streamRequest(url: string, req: StreamedRequest): Promise<HttpsResponse> {
+  const target = new URL(url);
+  const plain = target.protocol === 'http:';
+  if (plain && !LOOPBACK_HOSTS.has(target.hostname)) {
+    return Promise.reject(new CliError('an upload URL must be HTTPS'));
+  }
+  return new Promise((resolve, reject) => {
+    const onResponse = (res: http.IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+      res.on('error', reject);
+    };
+    const options = {
+      method: req.method,
+      headers: req.headers,
+      timeout: req.timeoutMs ?? 120_000,
+      ...(req.agent ? { agent: req.agent } : {}),
+    };
+    const r = plain
+      ? http.request(url, options as http.RequestOptions, onResponse)
+      : https.request(
+          url,
+          { ...(options as https.RequestOptions), ...(req.ca ? { ca: req.ca } : {}), minVersion: 'TLSv1.2' },
+          onResponse,
+        );
+    r.on('timeout', () => r.destroy(new CliError('upload timed out')));
+    r.on('error', reject);
+    req.body.on('error', (e) => r.destroy(e instanceof Error ? e : new CliError(String(e))));
+    req.body.pipe(r);
+  });
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
