@@ -44,13 +44,13 @@ export function createProgress(opts: ProgressOptions): Progress {
   let lastStep = -1;
   let finished = false;
 
-  const line = (at: number): string => {
+  const line = (at: number, withBar = tty): string => {
     const share = total === 0 ? 1 : Math.min(1, done / total);
     const bytesPerSecond = rate.perSecond(at);
     const left = bytesPerSecond > 0 ? (total - done) / bytesPerSecond : Number.NaN;
     return [
       opts.label,
-      tty ? bar(share) : '',
+      withBar ? bar(share) : '',
       `${Math.floor(share * 100)
         .toString()
         .padStart(3)}%`,
@@ -65,9 +65,11 @@ export function createProgress(opts: ProgressOptions): Progress {
   const draw = (at: number) => {
     lastDraw = at;
     if (tty) {
-      const text = line(at);
+      // A narrow terminal loses the bar first, then the end of the line: a wrapped line would not redraw.
       const width = opts.stream.columns ?? 0;
-      opts.stream.write(`\r${width > 1 ? text.slice(0, width - 1) : text}\x1b[K`);
+      let text = line(at);
+      if (width > 1 && text.length >= width) text = line(at, false).slice(0, width - 1);
+      opts.stream.write(`\r${text}\x1b[K`);
     } else {
       opts.stream.write(`${line(at)}\n`);
     }

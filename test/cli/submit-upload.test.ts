@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { appendFileSync, closeSync, openSync, truncateSync, writeSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -215,6 +216,47 @@ describe('phi submit: the upload path (SPEC §5) against a stand-in server', () 
         failure: { code: 'upload-mismatch', file: 'B.ndjson' },
       });
       expect(line.submissionId).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a file changed after its declaration: shrunk fails at once, altered is refused by its checksum, grown sends the declared bytes', async () => {
+    const server = await startFakeUploadServer();
+    try {
+      const original = ndjson('Patient', 500, 50);
+      const names = ['shrinks', 'altered', 'grows'].map((n) => path.join(dir, `${n}.ndjson`));
+      const [shrinks, altered, grows] = names as [string, string, string];
+      for (const f of names) await writeFile(f, original);
+      const change = (label: string) => {
+        if (label === `upload ${shrinks}`) truncateSync(shrinks, 1000);
+        if (label === `upload ${altered}`) {
+          const fd = openSync(altered, 'r+');
+          writeSync(fd, 'Q', 20_000);
+          closeSync(fd);
+        }
+        if (label === `upload ${grows}`) appendFileSync(grows, ndjson('Patient', 1));
+      };
+      const results = await submitFiles(server.client(), names, () => {}, {
+        directLimit: 0,
+        upload: {
+          ...instant,
+          attempts: 3,
+          progress: (label) => {
+            change(label);
+            return { advance: () => {}, finish: () => {} };
+          },
+        },
+      });
+      expect(results[0]?.error).toMatch(/changed since it was declared/);
+      // Same size, other bytes: the checksum (as S3's would) refuses the PUT, and it is not retried.
+      expect(results[1]?.error).toMatch(/refused \(HTTP 400\)/);
+      expect(results[2]?.status).toBe('processing');
+      const [, second, third] = [...server.uploads.values()];
+      expect(second?.puts.map((p) => p.status)).toEqual([400]);
+      expect(third?.puts).toEqual([
+        { index: 0, status: 200, bytes: Buffer.byteLength(original), sha256: sha256b64(original) },
+      ]);
     } finally {
       await server.close();
     }
