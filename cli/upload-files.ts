@@ -41,8 +41,31 @@ export async function filesOfFolder(dir: string): Promise<Candidate[]> {
   const listed = await exportManifestOutput(dir, names);
   if (listed) return listed;
   const ndjson = names.filter((n) => NDJSON_NAME.test(n)).sort();
-  if (ndjson.length === 0) throw new CliError(`${dir}: no .ndjson files in the folder`);
-  return ndjson.map((name) => ({ path: path.join(dir, name), name, kind: 'fhir-ndjson' }));
+  // An export lists an empty file for a type it had nothing of; there is nothing to send for it.
+  const files = await nonEmpty(
+    ndjson.map((name) => ({
+      path: path.join(dir, name),
+      name: manifestName(name),
+      kind: 'fhir-ndjson' as const,
+    })),
+  );
+  if (files.length === 0) throw new CliError(`${dir}: no non-empty .ndjson files in the folder`);
+  return files;
+}
+
+async function nonEmpty(files: Candidate[]): Promise<Candidate[]> {
+  const kept: Candidate[] = [];
+  for (const f of files) if ((await stat(f.path)).size > 0) kept.push(f);
+  return kept;
+}
+
+/**
+ * The name the manifest declares: the server takes plain names (letters, digits, `.`, `_`, `-`, not
+ * starting with `.`), so anything else becomes `_`. Results still name the file as given.
+ */
+export function manifestName(base: string): string {
+  const plain = base.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 255);
+  return plain.startsWith('.') ? `_${plain.slice(1)}` : plain;
 }
 
 /** A Bulk Data export manifest (`{transactionTime, request, output: [{type, url}]}`) among the folder's JSON files. */
@@ -56,8 +79,9 @@ async function exportManifestOutput(dir: string, names: readonly string[]): Prom
     } catch {
       continue;
     }
-    const output = (doc as { output?: unknown }).output;
-    if (!Array.isArray(output) || !('transactionTime' in (doc as object))) continue;
+    const output = (doc as { output?: unknown } | null)?.output;
+    if (!Array.isArray(output) || typeof (doc as { transactionTime?: unknown }).transactionTime !== 'string')
+      continue;
     const files = output.map((entry: { type?: unknown; url?: unknown }, i): Candidate => {
       const url = typeof entry?.url === 'string' ? entry.url : '';
       const base = path.posix.basename(url.replace(/[?#].*$/, ''));
@@ -67,19 +91,23 @@ async function exportManifestOutput(dir: string, names: readonly string[]): Prom
       const type = typeof entry.type === 'string' && RESOURCE_TYPE.test(entry.type) ? entry.type : undefined;
       return {
         path: path.join(dir, base),
-        name: base,
+        name: manifestName(base),
         kind: 'fhir-ndjson',
         ...(type ? { resourceType: type } : {}),
       };
     });
-    if (files.length === 0) throw new CliError(`${file}: the export manifest lists no output files`);
-    return files;
+    const kept = await nonEmpty(files);
+    if (kept.length === 0) throw new CliError(`${file}: the export manifest lists no non-empty output files`);
+    return kept;
   }
   return undefined;
 }
 
 /** A single file given on the command line. */
-export const candidateOf = (file: string): Candidate => ({ path: file, name: path.basename(file) });
+export const candidateOf = (file: string): Candidate => ({
+  path: file,
+  name: manifestName(path.basename(file)),
+});
 
 /**
  * Reads the file once, streamed: size and SHA-256 as the server will check them, and from the first
@@ -104,6 +132,7 @@ export async function describeFile(
     }
     onBytes(chunk.byteLength);
   }
+  if (bytes === 0) throw new CliError(`${candidate.path}: the file is empty`);
   const kind = candidate.kind ?? kindOf(candidate.name, head);
   if (!kind) throw new CliError(`${candidate.path}: neither FHIR NDJSON, a FHIR Bundle nor X12`);
   const resourceType =

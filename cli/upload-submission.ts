@@ -5,7 +5,7 @@ import { CliError } from './cli-error.js';
 import type { PartnerClient } from './client/partner-client.js';
 import type { Progress } from './progress.js';
 import type { SubmitResult } from './submit-files.js';
-import { describeFile, filesOfFolder, manifestBytes, type UploadFile } from './upload-files.js';
+import { candidateOf, describeFile, filesOfFolder, manifestBytes, type UploadFile } from './upload-files.js';
 
 /** What the bulk path needs besides the client; injected so tests can use a fake clock. */
 export interface UploadOptions {
@@ -48,9 +48,7 @@ export async function submitBulk(
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   try {
-    const candidates = target.folder
-      ? await filesOfFolder(target.label)
-      : [{ path: target.label, name: baseName(target.label) }];
+    const candidates = target.folder ? await filesOfFolder(target.label) : [candidateOf(target.label)];
     const files = await describeAll(candidates, target.label, opts);
     const res = await client.createUpload(manifestBytes(files));
     const json = (res.json ?? {}) as {
@@ -66,8 +64,9 @@ export async function submitBulk(
     }
     const submissionId = json.submissionId ?? '';
     const summary = { files: files.length, bytes: files.reduce((n, f) => n + f.bytes, 0) };
-    // A replayed manifest (200) names the first submission; its files are already on their way.
-    if (res.status === 201) {
+    // The same manifest again (200) names the first submission with fresh URLs: while it still waits
+    // for its files (an earlier run was interrupted), they are sent again; once it moved on, never.
+    if (res.status === 201 || (await stillWaiting(client, submissionId))) {
       const tickets = ticketsFor(files, json.files);
       const expiresAt = Date.parse(json.expiresAt ?? '') || now() + 15 * 60_000;
       await putAll(client, files, tickets, target.label, expiresAt, opts, now, sleep);
@@ -94,8 +93,6 @@ export async function submitBulk(
     return { file: target.label, error: e instanceof Error ? e.message : String(e) };
   }
 }
-
-const baseName = (p: string): string => p.split(/[\\/]/).filter(Boolean).pop() ?? p;
 
 async function describeAll(
   candidates: Parameters<typeof describeFile>[0][],
@@ -238,6 +235,11 @@ function fileBody(file: UploadFile, onBytes: (n: number) => void): NodeJS.Readab
   source.on('error', (e: Error) => counter.destroy(e));
   counter.on('close', () => source.destroy());
   return source.pipe(counter);
+}
+
+async function stillWaiting(client: PartnerClient, submissionId: string): Promise<boolean> {
+  const res = await client.status(submissionId);
+  return res.status === 200 && (res.json as StatusDoc | undefined)?.status === 'accepted';
 }
 
 interface StatusDoc {

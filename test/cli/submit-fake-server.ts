@@ -13,6 +13,7 @@ import { verifyDetachedJws } from '../../shared/core/jws/detached-jws.js';
 /** One manifest the fake server accepted, and what arrived for each of its files. */
 export interface FakeUpload {
   readonly id: string;
+  readonly digest: string;
   readonly manifest: {
     files: { name: string; kind: string; resourceType?: string; bytes: number; contentDigest: string }[];
   };
@@ -77,15 +78,18 @@ export async function startFakeUploadServer(behaviour: FakeServerBehaviour = {})
           partnerKeys: [publicJwk],
           now: new Date(),
         });
-        const id = randomUUID();
-        const upload: FakeUpload = {
+        // The same manifest again is the same submission (idempotency key = partner + digest): 200, fresh URLs.
+        const known = [...uploads.values()].find((u) => u.digest === digest);
+        const id = known?.id ?? randomUUID();
+        const upload: FakeUpload = known ?? {
           id,
+          digest,
           manifest: JSON.parse(body.toString('utf8')),
           puts: [],
           statusCalls: 0,
         };
         uploads.set(id, upload);
-        return json(res, 201, {
+        return json(res, known ? 200 : 201, {
           submissionId: id,
           expiresAt: new Date(Date.now() + 900_000).toISOString(),
           files: upload.manifest.files.map((f, i) => ({

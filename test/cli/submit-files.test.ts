@@ -53,12 +53,19 @@ describe('upload files: what the manifest declares', () => {
       contentDigest: `sha-256=:${createHash('sha256').update(text).digest('base64')}:`,
     });
     expect(seen).toBe(Buffer.byteLength(text));
-    // Nothing says what an empty file holds but its name.
-    await writeFile(path.join(dir, 'Encounter.002.ndjson'), '');
+    // Nothing but its name says what a file with a huge first line holds.
+    await writeFile(
+      path.join(dir, 'Encounter.002.ndjson'),
+      `{"resourceType":"Encounter","x":"${'y'.repeat(1100 * 1024)}"}\n`,
+    );
     expect(
       (await describeFile({ path: path.join(dir, 'Encounter.002.ndjson'), name: 'Encounter.002.ndjson' }))
         .resourceType,
     ).toBe('Encounter');
+    await writeFile(path.join(dir, 'empty.ndjson'), '');
+    await expect(
+      describeFile({ path: path.join(dir, 'empty.ndjson'), name: 'empty.ndjson' }),
+    ).rejects.toThrow(/empty/);
     await writeFile(path.join(dir, 'blob.bin'), 'not a health record');
     await expect(describeFile({ path: path.join(dir, 'blob.bin'), name: 'blob.bin' })).rejects.toThrow(
       /neither/,
@@ -69,7 +76,7 @@ describe('upload files: what the manifest declares', () => {
     const empty = path.join(dir, 'empty');
     await mkdir(empty);
     await writeFile(path.join(empty, 'notes.txt'), 'x');
-    await expect(filesOfFolder(empty)).rejects.toThrow(/no \.ndjson files/);
+    await expect(filesOfFolder(empty)).rejects.toThrow(/no non-empty \.ndjson files/);
     const broken = path.join(dir, 'broken');
     await mkdir(broken);
     await writeFile(path.join(broken, 'Patient.ndjson'), '{"resourceType":"Patient"}\n');

@@ -16,7 +16,7 @@ async function writeBigNdjson(file: string): Promise<number> {
   const out = createWriteStream(file);
   let written = 0;
   while (written < SIZE) {
-    if (!out.write(block)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(block)) await new Promise<void>((r) => out.once('drain', () => r()));
     written += block.byteLength;
   }
   await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));

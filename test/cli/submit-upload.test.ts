@@ -57,14 +57,14 @@ describe('phi submit: the upload path (SPEC §5) against a stand-in server', () 
       const results = await submitFiles(server.client(), [folder], () => {}, { upload: instant });
       expect(results).toHaveLength(1);
       const r = results[0] as SubmitResult;
-      expect(r).toMatchObject({ file: folder, httpStatus: 201, status: 'processing', files: 4 });
+      // The empty file is not declared: the server takes no empty files, and there is nothing to send.
+      expect(r).toMatchObject({ file: folder, httpStatus: 201, status: 'processing', files: 3 });
       expect(r.bytes).toBe(Object.values(contents).reduce((n, t) => n + Buffer.byteLength(t), 0));
       expect(server.uploads.size).toBe(1);
       const upload = [...server.uploads.values()][0];
       const declared = upload?.manifest.files ?? [];
       expect(declared.map((f) => [f.name, f.kind, f.resourceType])).toEqual([
         ['7.ndjson', 'fhir-ndjson', 'Encounter'],
-        ['Condition.ndjson', 'fhir-ndjson', 'Condition'],
         ['Observation.000.ndjson', 'fhir-ndjson', 'Observation'],
         ['Patient.ndjson', 'fhir-ndjson', 'Patient'],
       ]);
@@ -180,6 +180,43 @@ describe('phi submit: the upload path (SPEC §5) against a stand-in server', () 
       expect(err.text()).toMatch(
         new RegExp(`upload ${folder.replace(/[/\\.]/g, '\\$&')}  sent ${formatted(total)} in`),
       );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('an interrupted run is resumed by running it again: the same manifest, fresh URLs, the files sent again', async () => {
+    let broken = true;
+    const server = await startFakeUploadServer({
+      put: (index) => (broken && index === 1 ? 'drop' : undefined),
+    });
+    try {
+      const folder = path.join(dir, 'export-e');
+      await mkdir(folder);
+      await writeFile(path.join(folder, 'A.ndjson'), ndjson('Patient', 20));
+      await writeFile(path.join(folder, 'B.ndjson'), ndjson('Observation', 20));
+      const run = () =>
+        submitFiles(server.client(), [folder], () => {}, { upload: { ...instant, attempts: 2 } });
+      const [first] = await run();
+      expect(first?.error).toMatch(/file 1: upload failed after 2 attempt/);
+      broken = false;
+      const [second] = await run();
+      expect(second).toMatchObject({ httpStatus: 200, status: 'processing' });
+      expect(server.uploads.size).toBe(1);
+      const puts = [...server.uploads.values()][0]?.puts ?? [];
+      expect(puts.map((p) => [p.index, p.status])).toEqual([
+        [0, 200],
+        [0, 200],
+        [1, 200],
+      ]);
+      // Once the submission moved on, a third run sends nothing.
+      const [third] = await run();
+      expect(third).toMatchObject({
+        httpStatus: 200,
+        status: 'processing',
+        submissionId: second?.submissionId,
+      });
+      expect(puts).toHaveLength(3);
     } finally {
       await server.close();
     }
