@@ -216,7 +216,7 @@ async function putWithRetries(
  * The file's declared bytes, read from disk as the socket drains. It stops at the declared size and
  * fails when the file has shrunk, so a changed file never leaves a request waiting for bytes.
  */
-function fileBody(file: UploadFile, onBytes: (n: number) => void): NodeJS.ReadableStream {
+function fileBody(file: UploadFile, onBytes: (n: number) => void): Readable {
   const source =
     file.bytes === 0
       ? Readable.from([])

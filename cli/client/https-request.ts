@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 import { CliError } from '../cli-error.js';
 
 export interface HttpsResponse {
@@ -50,25 +51,39 @@ export interface StreamedRequest {
   readonly method: 'PUT' | 'POST';
   readonly headers: Readonly<Record<string, string>>;
   /** The body, read as the socket drains: backpressure keeps memory flat whatever its size. */
-  readonly body: NodeJS.ReadableStream;
+  readonly body: Readable;
   readonly ca?: string;
-  readonly agent?: https.Agent | http.Agent;
+  readonly agent?: https.Agent;
   /** Idle time without any socket activity before the request is abandoned. */
   readonly timeoutMs?: number;
+  /** How long to wait for `100 Continue` before sending the body anyway (as curl does). */
+  readonly continueWaitMs?: number;
 }
 
 /**
  * One request whose body is streamed, never held. HTTPS with verification always on; plain HTTP only
- * to a loopback host (an S3 emulator in tests), since an upload carries PHI.
+ * to a loopback host (an S3 emulator in tests), since an upload carries PHI. It asks `Expect:
+ * 100-continue`, so a refusal (an expired URL, a wrong size) comes before a gigabyte is sent, not after.
  */
 export function streamRequest(url: string, req: StreamedRequest): Promise<HttpsResponse> {
   const target = new URL(url);
   const plain = target.protocol === 'http:';
   if (plain && !LOOPBACK_HOSTS.has(target.hostname)) {
+    req.body.destroy();
     return Promise.reject(new CliError('an upload URL must be HTTPS'));
   }
   return new Promise((resolve, reject) => {
+    let sending = false;
+    const send = () => {
+      if (sending) return;
+      sending = true;
+      clearTimeout(fallback);
+      req.body.pipe(r);
+    };
     const onResponse = (res: http.IncomingMessage) => {
+      clearTimeout(fallback);
+      // An answer before the whole body went (a refusal): stop reading the file.
+      if (!req.body.readableEnded) req.body.unpipe(r).destroy();
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
@@ -76,23 +91,34 @@ export function streamRequest(url: string, req: StreamedRequest): Promise<HttpsR
       );
       res.on('error', reject);
     };
-    const options = {
-      method: req.method,
-      headers: req.headers,
-      timeout: req.timeoutMs ?? 120_000,
-      ...(req.agent ? { agent: req.agent } : {}),
-    };
+    const headers = { ...req.headers, expect: '100-continue' };
+    const timeout = req.timeoutMs ?? 120_000;
     const r = plain
-      ? http.request(url, options as http.RequestOptions, onResponse)
+      ? http.request(url, { method: req.method, headers, timeout }, onResponse)
       : https.request(
           url,
-          { ...(options as https.RequestOptions), ...(req.ca ? { ca: req.ca } : {}), minVersion: 'TLSv1.2' },
+          {
+            method: req.method,
+            headers,
+            timeout,
+            ...(req.agent ? { agent: req.agent } : {}),
+            ...(req.ca ? { ca: req.ca } : {}),
+            minVersion: 'TLSv1.2',
+          },
           onResponse,
         );
+    const fallback = setTimeout(send, req.continueWaitMs ?? 1_000);
+    r.on('continue', send);
     r.on('timeout', () => r.destroy(new CliError('upload timed out')));
-    r.on('error', reject);
-    req.body.on('error', (e) => r.destroy(e instanceof Error ? e : new CliError(String(e))));
-    req.body.pipe(r);
+    r.on('error', (e) => {
+      clearTimeout(fallback);
+      req.body.destroy();
+      reject(e);
+    });
+    r.on('close', () => clearTimeout(fallback));
+    req.body.on('error', (e: Error) => r.destroy(e));
+    // The request headers go now; the body waits for 100 Continue.
+    r.flushHeaders();
   });
 }
 

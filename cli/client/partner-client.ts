@@ -1,4 +1,5 @@
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 import type { JWK } from 'jose';
 import { CliError } from '../cli-error.js';
 import { type HttpsResponse, httpsRequest, streamRequest } from './https-request.js';
@@ -121,7 +122,7 @@ export class PartnerClient {
   async putUpload(
     url: string,
     headers: Readonly<Record<string, string>>,
-    body: NodeJS.ReadableStream,
+    body: Readable,
   ): Promise<HttpsResponse> {
     const ownOrigin = sameOrigin(url, this.opts.baseUrl);
     return streamRequest(url, {

@@ -25,6 +25,8 @@ export interface FakeUpload {
 export interface FakeServerBehaviour {
   /** Answer for PUT attempt `attempt` (1-based) of file `index`: a status, or 'drop' to cut the socket mid-body. */
   put?: (index: number, attempt: number) => number | 'drop' | undefined;
+  /** A status answered to `Expect: 100-continue` instead of `100 Continue`, for file `index`. */
+  refuseBeforeBody?: (index: number) => number | undefined;
   /** The status document after all files arrived; default `processing`. */
   settled?: (upload: FakeUpload) => Record<string, unknown>;
   /** Status polls that still answer `accepted`; default 1. */
@@ -47,6 +49,7 @@ export async function startFakeUploadServer(behaviour: FakeServerBehaviour = {})
   const uploads = new Map<string, FakeUpload>();
   const attempts = new Map<string, number>();
   const direct: { bytes: number }[] = [];
+  const continueRefusals: number[] = [];
   let base = '';
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -153,12 +156,26 @@ export async function startFakeUploadServer(behaviour: FakeServerBehaviour = {})
       else res.destroy();
     });
   });
+  // `Expect: 100-continue`: a refusal planned before the body (an expired URL) answers without reading it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const put = /^\/put\/([^/]+)\/(\d+)/.exec(req.url ?? '');
+    const early = put ? behaviour.refuseBeforeBody?.(Number(put[2])) : undefined;
+    if (early !== undefined) {
+      continueRefusals.push(Number(put?.[2]));
+      res.writeHead(early, { connection: 'close' });
+      res.end();
+      return;
+    }
+    res.writeContinue();
+    server.emit('request', req, res);
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const clients: PartnerClient[] = [];
   return {
     uploads,
     direct,
+    continueRefusals,
     url: base,
     client(): PartnerClient {
       const c = new PartnerClient({ baseUrl: base, partnerId: 'acme', privateJwk, ca });

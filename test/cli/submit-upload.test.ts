@@ -185,6 +185,36 @@ describe('phi submit: the upload path (SPEC §5) against a stand-in server', () 
     }
   });
 
+  it('a PUT refused before its body (an expired URL: 403 to Expect: 100-continue) sends nothing and is not retried', async () => {
+    const server = await startFakeUploadServer({
+      refuseBeforeBody: (index) => (index === 0 ? 403 : undefined),
+    });
+    try {
+      const file = path.join(dir, 'expired.ndjson');
+      await writeFile(file, ndjson('Patient', 80_000, 100));
+      let sent = 0;
+      const [r] = await submitFiles(server.client(), [file], () => {}, {
+        directLimit: 0,
+        upload: {
+          ...instant,
+          progress: (label) => ({
+            advance: (n) => {
+              if (label.startsWith('upload')) sent += n;
+            },
+            finish: () => {},
+          }),
+        },
+      });
+      expect(r?.error).toMatch(/file 0: the upload was refused \(HTTP 403\)/);
+      expect(server.continueRefusals).toEqual([0]);
+      expect([...server.uploads.values()][0]?.puts).toEqual([]);
+      // At most what the read stream buffered before the answer (a chunk or two), never the file (~10 MB).
+      expect(sent).toBeLessThan(3 * 1024 * 1024);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('an interrupted run is resumed by running it again: the same manifest, fresh URLs, the files sent again', async () => {
     let broken = true;
     const server = await startFakeUploadServer({
