@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -38,14 +38,21 @@ export interface FakeServerBehaviour {
  * POST /v1/uploads (checks Content-Digest and the detached JWS over the manifest), PUT with the
  * `x-amz-checksum-sha256` and size checks S3 makes, GET /v1/submissions/{id}, POST /v1/bundles.
  */
-export async function startFakeUploadServer(behaviour: FakeServerBehaviour = {}) {
-  const home = await mkdtemp(path.join(os.tmpdir(), 'phi-submit-fake-'));
+export async function startFakeUploadServer(behaviour: FakeServerBehaviour = {}, phiHome?: string) {
+  // With a PHI_HOME, the server uses its TLS files and writes the partner `acme` key there, as `phi submit` reads them.
+  const home = phiHome ?? (await mkdtemp(path.join(os.tmpdir(), 'phi-submit-fake-')));
   const tls = await ensureTlsFiles(home);
   const { readFile } = await import('node:fs/promises');
   const ca = await readFile(tls.caPath, 'utf8');
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const privateJwk: JWK = { ...(await exportJWK(privateKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
   const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+  if (phiHome) {
+    await mkdir(path.join(phiHome, 'partners', 'acme'), { recursive: true });
+    await writeFile(path.join(phiHome, 'partners', 'acme', 'private.jwk'), JSON.stringify(privateJwk), {
+      mode: 0o600,
+    });
+  }
   const uploads = new Map<string, FakeUpload>();
   const attempts = new Map<string, number>();
   const direct: { bytes: number }[] = [];
@@ -186,7 +193,7 @@ export async function startFakeUploadServer(behaviour: FakeServerBehaviour = {})
       for (const c of clients) c.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
-      await rm(home, { recursive: true, force: true });
+      if (!phiHome) await rm(home, { recursive: true, force: true });
     },
   };
 }
