@@ -85,7 +85,8 @@ describe('Command: phi submit, the upload path', () => {
     expect(server.uploads.size).toBe(2);
     // Not a terminal: plain progress lines on stderr, no carriage returns or escapes.
     expect(run.stderr).toContain(`upload ${folder}  sent`);
-    expect(run.stderr).not.toMatch(/\r|\x1b/);
+    expect(run.stderr).not.toContain('\r');
+    expect(run.stderr).not.toContain('\u001b');
   });
 
   it('prints one line per submission, and a failed bulk submission exits 1 naming the file and code', async () => {
