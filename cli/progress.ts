@@ -14,6 +14,8 @@ export interface ProgressOptions {
   readonly now?: () => number;
   /** Bar redraw interval on a terminal: at most ~10 redraws a second. */
   readonly redrawMs?: number;
+  /** The summary's verb: `sent` for an upload, `read` for the digest pass. */
+  readonly doneWord?: string;
   /** Without a terminal: a line at every 10% step, or after this long without one. */
   readonly plainEveryMs?: number;
 }
@@ -95,7 +97,7 @@ export function createProgress(opts: ProgressOptions): Progress {
       if (finished) return;
       finished = true;
       const seconds = Math.max(0.001, (now() - started) / 1000);
-      const summary = `${opts.label}  ${outcome === 'done' ? 'sent' : 'stopped at'} ${formatBytes(done)} in ${formatDuration(seconds)} (${formatBytes(done / seconds)}/s)`;
+      const summary = `${opts.label}  ${outcome === 'done' ? (opts.doneWord ?? 'sent') : 'stopped at'} ${formatBytes(done)} in ${formatDuration(seconds)} (${formatBytes(done / seconds)}/s)`;
       opts.stream.write(tty ? `\r${summary}\x1b[K\n` : `${summary}\n`);
     },
   };

@@ -64,11 +64,13 @@ export async function submitFiles(
   let next = 0;
   let done = 0;
   let bulkTurn: Promise<unknown> = Promise.resolve();
+  // Sizes first, so bulk submissions queue up in the order of the arguments.
+  const infos = await Promise.all(files.map((f) => stat(f).catch(() => undefined)));
   const worker = async () => {
     while (next < files.length) {
       const i = next++;
       const file = files[i] as string;
-      const info = await stat(file).catch(() => undefined);
+      const info = infos[i];
       if (info && (info.isDirectory() || info.size > directLimit)) {
         const turn = bulkTurn.then(() =>
           submitBulk(client, { label: file, folder: info.isDirectory() }, upload),
@@ -98,7 +100,12 @@ export function resultLine(r: SubmitResult): string {
   }
   if (r.submissionId) {
     const ack = r.acknowledgement ? ` (999: ${r.acknowledgement})` : '';
-    return `${r.file}: ${r.submissionId} ${r.status}${ack}${size}`;
+    // A bulk submission still `accepted` after the wait: the files arrived, the server is verifying them.
+    const pending =
+      r.files !== undefined && r.status === 'accepted'
+        ? `; still verifying, see phi status ${r.submissionId}`
+        : '';
+    return `${r.file}: ${r.submissionId} ${r.status}${ack}${size}${pending}`;
   }
   const at = r.expression ? ` at ${r.expression}` : '';
   return `${r.file}: failed (${r.httpStatus ?? 'no response'}) ${r.error}${at}`;
@@ -108,7 +115,13 @@ export function resultLine(r: SubmitResult): string {
 export const progressOn =
   (stream: ProgressStream, now?: () => number): UploadOptions['progress'] =>
   (label, total) =>
-    createProgress({ label, total, stream, ...(now ? { now } : {}) });
+    createProgress({
+      label,
+      total,
+      stream,
+      doneWord: label.startsWith('digest') ? 'read' : 'sent',
+      ...(now ? { now } : {}),
+    });
 
 async function submitOne(client: PartnerClient, file: string): Promise<SubmitResult> {
   try {

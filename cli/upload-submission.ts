@@ -9,6 +9,7 @@ import { candidateOf, describeFile, filesOfFolder, manifestBytes, type UploadFil
 
 /** What the bulk path needs besides the client; injected so tests can use a fake clock. */
 export interface UploadOptions {
+  /** A display for one pass over the files: `digest …` (read) or `upload …` (sent). */
   readonly progress: (label: string, total: number) => Progress;
   /** How long to wait for the server to verify the files after the last PUT; 0 does not wait. */
   readonly waitMs: number;

@@ -84,6 +84,7 @@ describe('Command: phi submit, the upload path', () => {
     });
     expect(server.uploads.size).toBe(2);
     // Not a terminal: plain progress lines on stderr, no carriage returns or escapes.
+    expect(run.stderr).toContain(`digest ${folder}  read`);
     expect(run.stderr).toContain(`upload ${folder}  sent`);
     expect(run.stderr).not.toContain('\r');
     expect(run.stderr).not.toContain('\u001b');
@@ -114,6 +115,31 @@ describe('Command: phi submit, the upload path', () => {
     } finally {
       await failing.close();
     }
+  });
+
+  it('with --wait 0, prints the submission as accepted and says where to follow it', async () => {
+    const file = path.join(home, 'Device.ndjson');
+    await writeFile(file, ndjson('Device', 5));
+    const run = await phi(
+      'submit',
+      '--partner',
+      'acme',
+      '--url',
+      server.url,
+      '--direct-limit',
+      '0',
+      '--wait',
+      '0',
+      file,
+    );
+    expect(run.code).toBe(0);
+    const id = /([0-9a-f-]{36}) accepted/.exec(run.stdout)?.[1];
+    expect(run.stdout).toBe(
+      `${file}: ${id} accepted (1 file, ${Buffer.byteLength(ndjson('Device', 5))} B); still verifying, see phi status ${id}\n`,
+    );
+    const upload = server.uploads.get(id ?? '');
+    expect(upload?.statusCalls).toBe(0);
+    expect(upload?.puts.map((p) => p.status)).toEqual([200]);
   });
 
   it('refuses a --direct-limit or --wait that is not a whole number as a usage error', async () => {

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -42,16 +42,19 @@ export async function startFakeUploadServer(behaviour: FakeServerBehaviour = {},
   // With a PHI_HOME, the server uses its TLS files and writes the partner `acme` key there, as `phi submit` reads them.
   const home = phiHome ?? (await mkdtemp(path.join(os.tmpdir(), 'phi-submit-fake-')));
   const tls = await ensureTlsFiles(home);
-  const { readFile } = await import('node:fs/promises');
   const ca = await readFile(tls.caPath, 'utf8');
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  const privateJwk: JWK = { ...(await exportJWK(privateKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-  const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-  if (phiHome) {
-    await mkdir(path.join(phiHome, 'partners', 'acme'), { recursive: true });
-    await writeFile(path.join(phiHome, 'partners', 'acme', 'private.jwk'), JSON.stringify(privateJwk), {
-      mode: 0o600,
-    });
+  const keyFile = phiHome ? path.join(phiHome, 'partners', 'acme', 'private.jwk') : undefined;
+  const kept = keyFile ? await readFile(keyFile, 'utf8').catch(() => undefined) : undefined;
+  let privateJwk: JWK;
+  if (kept) privateJwk = JSON.parse(kept) as JWK;
+  else {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    privateJwk = { ...(await exportJWK(privateKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+  }
+  const { d: _d, ...publicJwk } = privateJwk;
+  if (keyFile && !kept) {
+    await mkdir(path.dirname(keyFile), { recursive: true });
+    await writeFile(keyFile, JSON.stringify(privateJwk), { mode: 0o600 });
   }
   const uploads = new Map<string, FakeUpload>();
   const attempts = new Map<string, number>();

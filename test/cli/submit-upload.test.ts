@@ -319,7 +319,8 @@ describe('phi submit: the upload path (SPEC §5) against a stand-in server', () 
       // Same size, other bytes: the checksum (as S3's would) refuses the PUT, and it is not retried.
       expect(results[1]?.error).toMatch(/refused \(HTTP 400\)/);
       expect(results[2]?.status).toBe('processing');
-      const [, second, third] = [...server.uploads.values()];
+      const byName = (n: string) => [...server.uploads.values()].find((u) => u.manifest.files[0]?.name === n);
+      const [second, third] = [byName('altered.ndjson'), byName('grows.ndjson')];
       expect(second?.puts.map((p) => p.status)).toEqual([400]);
       expect(third?.puts).toEqual([
         { index: 0, status: 200, bytes: Buffer.byteLength(original), sha256: sha256b64(original) },
