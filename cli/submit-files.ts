@@ -98,6 +98,9 @@ export function resultLine(r: SubmitResult): string {
     const where = r.failure.file ? ` in ${r.failure.file}` : '';
     return `${r.file}: ${r.submissionId} failed ${r.failure.code}${where}: ${r.failure.message}${size}`;
   }
+  if (r.submissionId && r.error) {
+    return `${r.file}: ${r.submissionId} not sent: ${r.error}${size}; running the same command again resumes it`;
+  }
   if (r.submissionId) {
     const ack = r.acknowledgement ? ` (999: ${r.acknowledgement})` : '';
     // A bulk submission still `accepted` after the wait: the files arrived, the server is verifying them.

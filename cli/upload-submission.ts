@@ -48,6 +48,8 @@ export async function submitBulk(
 ): Promise<SubmitResult> {
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  // Once the manifest is accepted, a later failure still names the submission: running again resumes it.
+  let created: { httpStatus: number; submissionId: string; files: number; bytes: number } | undefined;
   try {
     const candidates = target.folder ? await filesOfFolder(target.label) : [candidateOf(target.label)];
     const files = await describeAll(candidates, target.label, opts);
@@ -65,6 +67,7 @@ export async function submitBulk(
     }
     const submissionId = json.submissionId ?? '';
     const summary = { files: files.length, bytes: files.reduce((n, f) => n + f.bytes, 0) };
+    created = { httpStatus: res.status, submissionId, ...summary };
     // The same manifest again (200) names the first submission with fresh URLs: while it still waits
     // for its files (an earlier run was interrupted), they are sent again; once it moved on, never.
     if (res.status === 201 || (await stillWaiting(client, submissionId))) {
@@ -91,7 +94,8 @@ export async function submitBulk(
       ...(failure ? { error: failure.code, failure } : {}),
     };
   } catch (e) {
-    return { file: target.label, error: e instanceof Error ? e.message : String(e) };
+    const error = e instanceof Error ? e.message : String(e);
+    return { file: target.label, ...(created ? { ...created, status: 'accepted' } : {}), error };
   }
 }
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProgress, formatBytes } from '../../cli/progress.js';
-import { runSubmit, type SubmitResult, submitFiles } from '../../cli/submit-files.js';
+import { resultLine, runSubmit, type SubmitResult, submitFiles } from '../../cli/submit-files.js';
 import { startFakeUploadServer } from './submit-fake-server.js';
 
 const sha256b64 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('base64');
@@ -229,9 +229,17 @@ describe('phi submit: the upload path (SPEC §5) against a stand-in server', () 
         submitFiles(server.client(), [folder], () => {}, { upload: { ...instant, attempts: 2 } });
       const [first] = await run();
       expect(first?.error).toMatch(/file 1: upload failed after 2 attempt/);
+      expect(first?.status).toBe('accepted');
+      expect(resultLine(first as SubmitResult)).toBe(
+        `${folder}: ${first?.submissionId} not sent: ${first?.error} (2 files, ${formatBytes(first?.bytes ?? 0)}); running the same command again resumes it`,
+      );
       broken = false;
       const [second] = await run();
-      expect(second).toMatchObject({ httpStatus: 200, status: 'processing' });
+      expect(second).toMatchObject({
+        httpStatus: 200,
+        status: 'processing',
+        submissionId: first?.submissionId,
+      });
       expect(server.uploads.size).toBe(1);
       const puts = [...server.uploads.values()][0]?.puts ?? [];
       expect(puts.map((p) => [p.index, p.status])).toEqual([
