@@ -64,6 +64,11 @@ export async function submitFiles(
   let next = 0;
   let done = 0;
   let bulkTurn: Promise<unknown> = Promise.resolve();
+  const inTurn = (run: () => Promise<SubmitResult>): Promise<SubmitResult> => {
+    const turn = bulkTurn.then(run);
+    bulkTurn = turn.catch(() => undefined);
+    return turn;
+  };
   // Sizes first, so bulk submissions queue up in the order of the arguments.
   const infos = await Promise.all(files.map((f) => stat(f).catch(() => undefined)));
   const worker = async () => {
@@ -72,13 +77,16 @@ export async function submitFiles(
       const file = files[i] as string;
       const info = infos[i];
       if (info && (info.isDirectory() || info.size > directLimit)) {
-        const turn = bulkTurn.then(() =>
+        results[i] = await inTurn(() =>
           submitBulk(client, { label: file, folder: info.isDirectory() }, upload),
         );
-        bulkTurn = turn.catch(() => undefined);
-        results[i] = await turn;
       } else {
-        results[i] = await submitOne(client, file);
+        const direct = await submitOne(client, file);
+        // The server's limit is lower than ours (PHI_MAX_BODY_BYTES): the upload path takes any size.
+        results[i] =
+          direct.httpStatus === 413 && info
+            ? await inTurn(() => submitBulk(client, { label: file, folder: false }, upload))
+            : direct;
       }
       done += 1;
       onResult(results[i] as SubmitResult, done);

@@ -25,6 +25,8 @@ export interface FakeUpload {
 export interface FakeServerBehaviour {
   /** Answer for PUT attempt `attempt` (1-based) of file `index`: a status, or 'drop' to cut the socket mid-body. */
   put?: (index: number, attempt: number) => number | 'drop' | undefined;
+  /** The direct routes' body limit: above it, 413 payload-too-large. */
+  maxBodyBytes?: number;
   /** A status answered to `Expect: 100-continue` instead of `100 Continue`, for file `index`. */
   refuseBeforeBody?: (index: number) => number | undefined;
   /** The status document after all files arrived; default `processing`. */
@@ -80,7 +82,11 @@ export async function startFakeUploadServer(behaviour: FakeServerBehaviour = {},
         return json(res, 200, { access_token: 'fake', token_type: 'bearer', expires_in: 300 });
       }
       if (req.method === 'POST' && url.pathname === '/v1/bundles') {
-        direct.push({ bytes: (await readAll(req)).byteLength });
+        const bytes = (await readAll(req)).byteLength;
+        if (bytes > (behaviour.maxBodyBytes ?? Number.POSITIVE_INFINITY)) {
+          return json(res, 413, { issue: [{ details: { coding: [{ code: 'payload-too-large' }] } }] });
+        }
+        direct.push({ bytes });
         return json(res, 202, { submissionId: randomUUID(), status: 'accepted' });
       }
       if (req.method === 'POST' && url.pathname === '/v1/uploads') {

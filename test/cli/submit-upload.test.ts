@@ -148,6 +148,29 @@ describe('phi submit: the upload path (SPEC §5) against a stand-in server', () 
     }
   });
 
+  it('a file the server finds too large to POST (413: its limit is lower than ours) goes through the upload path', async () => {
+    const server = await startFakeUploadServer({ maxBodyBytes: 2000 });
+    try {
+      const big = path.join(dir, 'over-server-limit.json');
+      const small = path.join(dir, 'under-server-limit.json');
+      const bundle = (n: number) =>
+        JSON.stringify({ resourceType: 'Bundle', type: 'batch', entry: Array(n).fill({}) }, null, 1);
+      await writeFile(big, bundle(1000));
+      await writeFile(small, bundle(10));
+      const results = await submitFiles(server.client(), [big, small], () => {}, { upload: instant });
+      expect(results.map((r) => [r.httpStatus, r.status])).toEqual([
+        [201, 'processing'],
+        [202, 'accepted'],
+      ]);
+      expect(server.direct).toEqual([{ bytes: Buffer.byteLength(bundle(10)) }]);
+      expect([...server.uploads.values()].map((u) => u.manifest.files.map((f) => [f.name, f.kind]))).toEqual([
+        [['over-server-limit.json', 'fhir-bundle']],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('retries a PUT that failed (a 503, a cut connection) from the first byte, and counts each file once', async () => {
     const server = await startFakeUploadServer({
       put: (index, attempt) =>
