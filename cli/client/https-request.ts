@@ -82,13 +82,16 @@ export function streamRequest(url: string, req: StreamedRequest): Promise<HttpsR
     };
     const onResponse = (res: http.IncomingMessage) => {
       clearTimeout(fallback);
-      // An answer before the whole body went (a refusal): stop reading the file.
-      if (!req.body.readableEnded) req.body.unpipe(r).destroy();
+      // An answer before the whole body went (a refusal): stop reading the file, and once the answer is
+      // read, drop the connection, which still expects the rest of a body and cannot be reused.
+      const cut = !req.body.readableEnded;
+      if (cut) req.body.unpipe(r).destroy();
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+        if (cut) r.destroy();
+      });
       res.on('error', reject);
     };
     const headers = { ...req.headers, expect: '100-continue' };
