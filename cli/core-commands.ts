@@ -1,14 +1,14 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { addPartner } from '../local/partner-keys.js';
-import { startLocalStack } from '../local/stack.js';
 import { DEFAULT_PARTNER_SCOPES } from '../shared/core/auth/scopes.js';
 import type { AwsSettings, Config } from '../shared/runtime/config.js';
 import { CliError } from './cli-error.js';
-import { partnerClient } from './partner-session.js';
-import { preparedDeps } from './prepared-deps.js';
-import { runSubmit, wholeNumber } from './submit-files.js';
 
+/**
+ * Every verb imports what it runs inside its action (`await import(...)`): building the program loads
+ * commander and these declarations only, so `phi --help` and a light verb do not pay for the stack,
+ * the SDKs or the FHIR definitions (issue 11, bench/startup.ts).
+ */
 export interface CliContext {
   readonly config: () => Config;
 }
@@ -45,6 +45,7 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
     )
     .action(async () => {
       const config = ctx.config();
+      const { startLocalStack } = await import('../local/stack.js');
       const stack = await startLocalStack(config);
       const rel = (p: string) => path.relative(process.cwd(), p) || p;
       process.stdout.write(
@@ -82,6 +83,10 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
     .option('--scopes <scopes>', 'space-separated scopes', DEFAULT_PARTNER_SCOPES.join(' '))
     .action(async (id: string, opts: { scopes: string }) => {
       const config = ctx.config();
+      const [{ preparedDeps }, { addPartner }] = await Promise.all([
+        import('./prepared-deps.js'),
+        import('../local/partner-keys.js'),
+      ]);
       const deps = await preparedDeps(config);
       const scopes = opts.scopes.split(/\s+/).filter(Boolean);
       if (scopes.length === 0) throw new CliError('--scopes needs at least one scope', 2);
@@ -112,14 +117,17 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
         opts: { partner: string; url?: string; json?: boolean; directLimit?: string; wait: string },
       ) => {
         const config = ctx.config();
+        const [{ preparedDeps }, { partnerClient }, { runSubmit, wholeNumber }] = await Promise.all([
+          import('./prepared-deps.js'),
+          import('./partner-session.js'),
+          import('./submit-files.js'),
+        ]);
+        const directLimit = wholeNumber(opts.directLimit, '--direct-limit') ?? config.PHI_SUBMIT_DIRECT_LIMIT;
+        const waitMs = (wholeNumber(opts.wait, '--wait') ?? 300) * 1000;
         await preparedDeps(config);
         const client = await partnerClient(config, opts.partner, opts.url);
         try {
-          await runSubmit(client, files, {
-            json: opts.json === true,
-            directLimit: wholeNumber(opts.directLimit, '--direct-limit') ?? config.PHI_SUBMIT_DIRECT_LIMIT,
-            waitMs: (wholeNumber(opts.wait, '--wait') ?? 300) * 1000,
-          });
+          await runSubmit(client, files, { json: opts.json === true, directLimit, waitMs });
         } finally {
           client.close();
         }
@@ -134,6 +142,10 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
     .option('--url <url>', 'base URL of the API (default: the local stack)')
     .action(async (id: string, opts: { partner: string; url?: string }) => {
       const config = ctx.config();
+      const [{ preparedDeps }, { partnerClient }] = await Promise.all([
+        import('./prepared-deps.js'),
+        import('./partner-session.js'),
+      ]);
       await preparedDeps(config);
       const client = await partnerClient(config, opts.partner, opts.url);
       try {
