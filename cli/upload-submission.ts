@@ -4,7 +4,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { CliError } from './cli-error.js';
 import type { PartnerClient } from './client/partner-client.js';
 import type { Progress } from './progress.js';
-import type { SubmitResult } from './submit-files.js';
+import type { SubmitResult } from './submit-result.js';
 import { candidateOf, describeFile, filesOfFolder, manifestBytes, type UploadFile } from './upload-files.js';
 
 /** What the bulk path needs besides the client; injected so tests can use a fake clock. */
