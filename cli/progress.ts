@@ -27,7 +27,7 @@ export interface Progress {
   finish(outcome?: 'done' | 'failed'): void;
 }
 
-const BAR_WIDTH = 24;
+const BAR_WIDTH = 20;
 
 /**
  * A byte progress display: on a terminal one redrawn bar (bytes sent, rate, time left); otherwise plain
@@ -46,12 +46,12 @@ export function createProgress(opts: ProgressOptions): Progress {
   let lastStep = -1;
   let finished = false;
 
-  const line = (at: number, withBar = tty): string => {
+  const line = (at: number, withBar = tty, label = opts.label): string => {
     const share = total === 0 ? 1 : Math.min(1, done / total);
     const bytesPerSecond = rate.perSecond(at);
     const left = bytesPerSecond > 0 ? (total - done) / bytesPerSecond : Number.NaN;
     return [
-      opts.label,
+      label,
       withBar ? bar(share) : '',
       `${Math.floor(share * 100)
         .toString()
@@ -67,10 +67,15 @@ export function createProgress(opts: ProgressOptions): Progress {
   const draw = (at: number) => {
     lastDraw = at;
     if (tty) {
-      // A narrow terminal loses the bar first, then the end of the line: a wrapped line would not redraw.
+      // A wrapped line would not redraw: a narrow terminal shortens the label (keeping its end, the
+      // file's name), then loses the bar, then the end of the line.
       const width = opts.stream.columns ?? 0;
       let text = line(at);
-      if (width > 1 && text.length >= width) text = line(at, false).slice(0, width - 1);
+      if (width > 1 && text.length >= width) {
+        const room = opts.label.length - (text.length - (width - 1));
+        text = room >= MIN_LABEL ? line(at, true, ellipsize(opts.label, room)) : line(at, false);
+        if (text.length >= width) text = text.slice(0, width - 1);
+      }
       opts.stream.write(`\r${text}\x1b[K`);
     } else {
       opts.stream.write(`${line(at)}\n`);
@@ -129,6 +134,17 @@ class RateWindow {
     const ms = Math.max(at, last.at) - first.at;
     return ms > 0 ? Math.max(0, ((last.done - first.done) / ms) * 1000) : 0;
   }
+}
+
+/** The shortest label kept beside a bar; below it the bar goes instead. */
+const MIN_LABEL = 16;
+
+/** `upload …/exports/2026-12/Observation.ndjson`: the start of the label, then the end of the path. */
+function ellipsize(label: string, room: number): string {
+  const space = label.indexOf(' ');
+  const verb = space > 0 && space < room / 2 ? label.slice(0, space + 1) : '';
+  const keep = room - verb.length - 1;
+  return `${verb}…${label.slice(label.length - keep)}`;
 }
 
 function bar(share: number): string {

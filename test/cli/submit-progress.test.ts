@@ -48,7 +48,7 @@ describe('progress on a terminal: one bar, redrawn at most ~10 times a second', 
       p.advance(MiB);
     }
     const bar = r.writes.at(-1) ?? '';
-    expect(bar).toContain('[#-----------------------]');
+    expect(bar).toContain('[#-------------------]');
     expect(bar).toContain('  3%');
     expect(bar).toContain('30 MiB / 1000 MiB');
     expect(bar).toContain('10 MiB/s');
@@ -73,7 +73,7 @@ describe('progress on a terminal: one bar, redrawn at most ~10 times a second', 
     });
     r.tick(200);
     p.advance(6 * MiB);
-    expect(r.writes.at(-1)).toContain('[##############');
+    expect(r.writes.at(-1)).toContain('[############--------]');
     r.tick(200);
     p.advance(-6 * MiB);
     r.tick(200);
@@ -91,6 +91,27 @@ describe('progress on a terminal: one bar, redrawn at most ~10 times a second', 
     expect(narrow.writes.at(-1)).toBe('\rupload a-rather-long-folder-name/   60%\x1b[K');
     p.finish('failed');
     expect(r.writes.at(-1)).toContain('stopped at 1.0 MiB');
+  });
+});
+
+describe('progress on a narrow terminal', () => {
+  it('shortens a long label from the left (keeping the verb and the file name) before it drops the bar', () => {
+    const r = rig(true, 110);
+    const label = 'upload /home/someone/exports/2026-12-01/bulk-export-run-7/Observation.ndjson';
+    const p = createProgress({ label, total: 10 * MiB, stream: r.stream, now: r.now });
+    r.tick(500);
+    p.advance(5 * MiB);
+    const text = (r.writes.at(-1) ?? '').replace('\r', '').replace('\u001b[K', '');
+    expect(text.length).toBeLessThan(110);
+    expect(text).toMatch(/^upload …[^ ]*\/Observation\.ndjson {2}\[#{10}-{10}\] +50%/);
+    // Far narrower: the bar goes, then the end of the line.
+    const n = rig(true, 30);
+    const q = createProgress({ label, total: 10 * MiB, stream: n.stream, now: n.now });
+    n.tick(500);
+    q.advance(5 * MiB);
+    const narrow = (n.writes.at(-1) ?? '').replace('\r', '').replace('\u001b[K', '');
+    expect(narrow.length).toBe(29);
+    expect(narrow).not.toContain('[');
   });
 });
 
