@@ -96,40 +96,43 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('submit')
-    .description('submit FHIR bundles and X12 claim files as a partner (token, Content-Digest, detached JWS)')
-    .argument('<files...>', 'FHIR JSON or X12 files')
+    .description(
+      'submit FHIR bundles and X12 claim files as a partner (token, Content-Digest, detached JWS); a folder of NDJSON files, or a file above the direct limit, goes as one bulk submission through POST /v1/uploads',
+    )
+    .argument(
+      '<files...>',
+      'FHIR JSON or X12 files, FHIR NDJSON files, or folders of NDJSON files (a Bulk Data export)',
+    )
     .option('--partner <id>', 'partner id whose key in PHI_HOME signs', 'demo')
     .option('--url <url>', 'base URL of the API (default: the local stack)')
     .option('--json', 'one JSON object per line')
-    .action(async (files: string[], opts: { partner: string; url?: string; json?: boolean }) => {
-      const config = ctx.config();
-      const [{ preparedDeps }, { partnerClient }, { submitFiles }] = await Promise.all([
-        import('./prepared-deps.js'),
-        import('./partner-session.js'),
-        import('./submit-files.js'),
-      ]);
-      await preparedDeps(config);
-      const client = await partnerClient(config, opts.partner, opts.url);
-      const progress = files.length > 1 && process.stderr.isTTY;
-      try {
-        const results = await submitFiles(client, files, (r, done) => {
-          if (progress) process.stderr.write(`\r[${done}/${files.length}] submitted`);
-          if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-          else if (r.submissionId) {
-            const ack = r.acknowledgement ? ` (999: ${r.acknowledgement})` : '';
-            process.stdout.write(`${r.file}: ${r.submissionId} ${r.status}${ack}\n`);
-          } else {
-            const at = r.expression ? ` at ${r.expression}` : '';
-            process.stdout.write(`${r.file}: failed (${r.httpStatus ?? 'no response'}) ${r.error}${at}\n`);
-          }
-        });
-        if (progress) process.stderr.write('\n');
-        const failed = results.filter((r) => !r.submissionId).length;
-        if (failed > 0) throw new CliError(`${failed} of ${files.length} file(s) were not accepted`);
-      } finally {
-        client.close();
-      }
-    });
+    .option(
+      '--direct-limit <bytes>',
+      'files above this size take the upload path (default PHI_SUBMIT_DIRECT_LIMIT, 4 MiB)',
+    )
+    .option('--wait <seconds>', 'how long to wait for the server to verify uploaded files', '300')
+    .action(
+      async (
+        files: string[],
+        opts: { partner: string; url?: string; json?: boolean; directLimit?: string; wait: string },
+      ) => {
+        const config = ctx.config();
+        const [{ preparedDeps }, { partnerClient }, { runSubmit, wholeNumber }] = await Promise.all([
+          import('./prepared-deps.js'),
+          import('./partner-session.js'),
+          import('./submit-files.js'),
+        ]);
+        const directLimit = wholeNumber(opts.directLimit, '--direct-limit') ?? config.PHI_SUBMIT_DIRECT_LIMIT;
+        const waitMs = (wholeNumber(opts.wait, '--wait') ?? 300) * 1000;
+        await preparedDeps(config);
+        const client = await partnerClient(config, opts.partner, opts.url);
+        try {
+          await runSubmit(client, files, { json: opts.json === true, directLimit, waitMs });
+        } finally {
+          client.close();
+        }
+      },
+    );
 
   program
     .command('status')

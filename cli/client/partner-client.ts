@@ -1,7 +1,8 @@
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 import type { JWK } from 'jose';
 import { CliError } from '../cli-error.js';
-import { type HttpsResponse, httpsRequest } from './https-request.js';
+import { type HttpsResponse, httpsRequest, streamRequest } from './https-request.js';
 import { clientAssertion, contentDigestHeader, signDetached } from './sign-submission.js';
 
 export type SubmissionKind = 'bundle' | 'claim';
@@ -92,6 +93,46 @@ export class PartnerClient {
     return { ...res, json: parseJson(res.body), claim: kind === 'claim' };
   }
 
+  /**
+   * POST /v1/uploads (SPEC §5): the manifest is the signed unit, with Content-Digest and a detached
+   * JWS over its exact bytes, as any submission.
+   */
+  async createUpload(
+    manifest: Uint8Array,
+    opts: { idempotencyKey?: string } = {},
+  ): Promise<HttpsResponse & { json: unknown }> {
+    const res = await this.request(`${this.opts.baseUrl}/v1/uploads`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${await this.accessToken()}`,
+        'Content-Type': 'application/json',
+        'Content-Digest': contentDigestHeader(manifest),
+        'X-JWS-Signature': await signDetached(manifest, this.opts.privateJwk),
+        ...(opts.idempotencyKey ? { 'Idempotency-Key': opts.idempotencyKey } : {}),
+      },
+      body: manifest,
+    });
+    return { ...res, json: parseJson(res.body) };
+  }
+
+  /**
+   * One streamed PUT to an upload URL the server handed out. The local CA is trusted only for the
+   * API's own origin (the embedded upload host); a presigned S3 URL is verified against the system CAs.
+   */
+  async putUpload(
+    url: string,
+    headers: Readonly<Record<string, string>>,
+    body: Readable,
+  ): Promise<HttpsResponse> {
+    const ownOrigin = sameOrigin(url, this.opts.baseUrl);
+    return streamRequest(url, {
+      method: 'PUT',
+      headers,
+      body,
+      ...(ownOrigin ? { agent: this.agent, ...(this.opts.ca ? { ca: this.opts.ca } : {}) } : {}),
+    });
+  }
+
   async status(submissionId: string): Promise<HttpsResponse & { json: unknown }> {
     const res = await this.request(
       `${this.opts.baseUrl}/v1/submissions/${encodeURIComponent(submissionId)}`,
@@ -120,6 +161,14 @@ export class PartnerClient {
 
   private request(url: string, req: Parameters<typeof httpsRequest>[1]): Promise<HttpsResponse> {
     return httpsRequest(url, { ...req, agent: this.agent, ...(this.opts.ca ? { ca: this.opts.ca } : {}) });
+  }
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
   }
 }
 

@@ -79,6 +79,12 @@ const ConfigSchema = z
       .min(1024)
       .max(10 * MiB)
       .default(5 * MiB),
+    /** `phi submit`: files above this many bytes take the upload path (4 MiB: the AWS API's limit). */
+    PHI_SUBMIT_DIRECT_LIMIT: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(4 * MiB),
     PHI_RATE_LIMIT_RPS: z.coerce.number().positive().default(50),
     PHI_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
     PHI_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(300).default(300),
