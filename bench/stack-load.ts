@@ -1,0 +1,365 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import type { JWK } from 'jose';
+import { httpsRequest } from '../cli/client/https-request.js';
+import { PartnerClient } from '../cli/client/partner-client.js';
+import { contentDigestHeader, signDetached } from '../cli/client/sign-submission.js';
+import { LocalTokenSigner } from '../shared/adapters/embedded/local-token-signer.js';
+import { SqliteQueue } from '../shared/adapters/embedded/sqlite-queue.js';
+import { ConsumerNotificationSchema } from '../shared/app/queue-messages.js';
+import { queueNames } from '../shared/app/queue-names.js';
+import {
+  aesGcmFloor,
+  es256CompactFloor,
+  es256Floor,
+  jsonFloor,
+  sha256Floor,
+  x12SplitFloor,
+} from './floors.js';
+import { DIRECT_LIMIT_BYTES, type Format, fhirBundle, type SizeClass, x12File } from './inputs.js';
+import type { KeyPortCounts } from './key-port-counter.js';
+import {
+  diffCounts,
+  freePort,
+  keyPortCounts,
+  type RssSampler,
+  sampleRss,
+  startStackProcess,
+  stopStackProcess,
+} from './local-stack-process.js';
+import type { BenchRow } from './report.js';
+import { percentile, runConcurrent } from './stats.js';
+
+export interface StackOptions {
+  readonly sizes: readonly SizeClass[];
+  readonly quick: boolean;
+  readonly concurrency: number;
+  readonly log: (line: string) => void;
+}
+
+interface Prepared {
+  readonly body: Buffer;
+  readonly digest: string;
+  readonly jws: string;
+}
+
+interface Phase {
+  readonly format: Format;
+  readonly size: SizeClass;
+  readonly requests: number;
+}
+
+const ROUTE: Record<Format, { path: string; contentType: string }> = {
+  fhir: { path: '/v1/bundles', contentType: 'application/fhir+json' },
+  x12: { path: '/v1/claims', contentType: 'application/edi-x12' },
+};
+
+/** Accepted → every consumer notified is waited for at most this long per phase. */
+const DRAIN_DEADLINE_MS = 180_000;
+
+/**
+ * The running stack as users run it: `phi start` in its own process with its workers on and the
+ * shipped consumer contracts (analytics, billing, research), loaded from this process at
+ * `concurrency` requests in flight. Per format and size: accepted submissions/s and request latency,
+ * then end to end (the first POST to the last consumer's notification), peak RSS of the stack's
+ * processes, and the key-port calls per 1,000 envelope operations; each beside its CPU floor measured
+ * here on the same bytes.
+ */
+export async function benchStack(opts: StackOptions): Promise<{ rows: BenchRow[]; notes: string[] }> {
+  const home = await mkdtemp(path.join(os.tmpdir(), 'phi-bench-stack-'));
+  const port = await freePort();
+  const stack = await startStackProcess(home, port);
+  const rss = sampleRss(stack.pid);
+  const baseUrl = `https://127.0.0.1:${port}`;
+  const ca = await readFile(path.join(home, 'tls/ca.pem'), 'utf8');
+  const jwk = JSON.parse(await readFile(path.join(home, 'partners/demo/private.jwk'), 'utf8')) as JWK;
+  const { d: _private, ...publicJwk } = jwk;
+  const client = new PartnerClient({ baseUrl, partnerId: 'demo', privateJwk: jwk, ca });
+  const agent = new https.Agent({ keepAlive: true, maxSockets: opts.concurrency });
+  const queue = new SqliteQueue(home);
+  const rows: BenchRow[] = [];
+  const notes: string[] = [];
+  try {
+    const token = await client.accessToken();
+    const tokenFloor = es256CompactFloor(token, (await new LocalTokenSigner(home).publicJwk()) as JWK);
+    const consumers = await waitForConsumers(home);
+    const ctx: PhaseContext = { baseUrl, ca, agent, token, queue, consumers, opts, home, rss };
+    opts.log('stack: warm-up');
+    await runPhase(ctx, await prepare('fhir', 10 * 1024, opts.quick ? 16 : 48, jwk, 'warm'));
+    const phases: Phase[] = opts.sizes
+      .filter((s) => s.bytes <= DIRECT_LIMIT_BYTES)
+      .flatMap((size) =>
+        (['fhir', 'x12'] as const).map((format) => ({
+          format,
+          size,
+          requests: size.bytes <= 64 * 1024 ? (opts.quick ? 200 : 800) : opts.quick ? 8 : 32,
+        })),
+      );
+    for (const phase of phases) {
+      opts.log(`stack: ${phase.format} ${phase.size.label} × ${phase.requests}`);
+      const prepared = await prepare(
+        phase.format,
+        phase.size.bytes,
+        phase.requests,
+        jwk,
+        `${phase.format}-${phase.size.label}`,
+      );
+      const m = await runPhase(ctx, prepared);
+      // The CPU floor of the same requests, one core: two ES256 verifies (token, JWS), SHA-256, parse,
+      // AES-256-GCM of the body; end to end adds per consumer a parse + serialize and AES-GCM of a copy.
+      const sample = prepared.slice(0, Math.min(prepared.length, phase.size.bytes > 100_000 ? 8 : 200));
+      const parse = phase.format === 'fhir' ? jsonFloor : x12SplitFloor;
+      const jwsFloors = sample.map((p) => es256Floor(p.jws, p.body, publicJwk));
+      const ingestMs =
+        bestOf(2, () => {
+          for (const [i, p] of sample.entries()) {
+            tokenFloor();
+            jwsFloors[i]?.();
+            sha256Floor(p.body);
+            parse(p.body);
+            aesGcmFloor(p.body);
+          }
+        }) / sample.length;
+      const copyMs =
+        bestOf(2, () => {
+          for (const p of sample) {
+            parse(p.body);
+            aesGcmFloor(p.body);
+          }
+        }) / sample.length;
+      const ingestFloor = 1000 / ingestMs;
+      const e2eFloor = 1000 / (ingestMs + consumers.length * copyMs);
+      const bytes = prepared.reduce((n, p) => n + p.body.length, 0);
+      const mean = bytes / prepared.length;
+      const small = phase.size.bytes <= 64 * 1024;
+      const kms = kmsPer1000(m.counts);
+      const common = {
+        section: 'stack',
+        format: phase.format,
+        size: phase.size.label,
+        inputBytes: Math.round(mean),
+        items: prepared.length,
+        peakRssMiB: m.peakRssMiB,
+        ...(kms === undefined ? {} : { kmsPer1000: kms }),
+      } as const;
+      const accepted = (prepared.length / m.acceptedMs) * 1000;
+      rows.push({
+        ...common,
+        stage: `accepted (202), concurrency ${opts.concurrency}`,
+        perSec: accepted,
+        mbPerSec: (bytes / 1e6 / m.acceptedMs) * 1000,
+        p50Ms: percentile(m.requestMs, 50),
+        p99Ms: percentile(m.requestMs, 99),
+        floor: { what: 'token + JWS ES256, SHA-256, parse, AES-GCM (1 core)', perSec: ingestFloor },
+        ratio: accepted / ingestFloor,
+        ...(phase.format === 'fhir' && small
+          ? { target: { text: '≥ 0.40 of the floor', met: accepted / ingestFloor >= 0.4 } }
+          : {}),
+        ...(m.failures > 0 ? { note: `${m.failures} requests refused (first HTTP ${m.firstFailure})` } : {}),
+      });
+      if (m.e2eMs === undefined) {
+        rows.push({ ...common, stage: `end to end, ${consumers.length} consumers`, notMeasured: m.missing });
+      } else {
+        const e2e = (prepared.length / m.e2eMs) * 1000;
+        rows.push({
+          ...common,
+          stage: `end to end, ${consumers.length} consumers`,
+          perSec: e2e,
+          mbPerSec: (bytes / 1e6 / m.e2eMs) * 1000,
+          p50Ms: percentile(m.deliveredMs, 50),
+          p99Ms: percentile(m.deliveredMs, 99),
+          floor: {
+            what: `ingest floor + ${consumers.length} × (parse + serialize, AES-GCM)`,
+            perSec: e2eFloor,
+          },
+          ratio: e2e / e2eFloor,
+          target: { text: '≥ 0.35 of the floor', met: e2e / e2eFloor >= 0.35 },
+          ...(kms === undefined ? {} : { note: kmsNote(m.counts) }),
+        });
+      }
+    }
+    for (const size of opts.sizes.filter((s) => s.bytes > DIRECT_LIMIT_BYTES)) {
+      for (const format of ['fhir', 'x12'] as const) {
+        rows.push({
+          section: 'stack',
+          stage: `end to end, ${consumers.length} consumers`,
+          format,
+          size: `${size.label} (${format === 'fhir' ? 'NDJSON' : '837'}, upload path)`,
+          inputBytes: size.bytes,
+          items: 0,
+          notMeasured: 'upload path not on main',
+        });
+      }
+    }
+    rows.push({
+      section: 'stack',
+      stage: 'peak RSS, 1 GB NDJSON to 3 consumers',
+      format: 'fhir',
+      size: '1 GB (NDJSON, upload path)',
+      inputBytes: 1024 ** 3,
+      items: 0,
+      notMeasured: 'upload path not on main (target < 256 MB)',
+    });
+    notes.push(
+      `Consumers: ${consumers.join(', ')} (the shipped contracts). The load generator is this process; the stack is \`phi start\` in its own process with its workers on (PHI_WORKERS default), the rate limiter opened.`,
+      'Latency: `accepted` p50/p99 is the request (POST → 202); `end to end` p50/p99 is POST → the last consumer notification of that submission; per second is submissions over the first POST → last 202 (accepted) or → last notification (end to end).',
+      'KMS / 1,000 objects: data keys generated or unwrapped at the key port (each one KMS call on AWS unless a data-key cache answers) per 1,000 envelope operations (objects encrypted or decrypted), counted by a preloaded wrapper in every thread of the stack. Target: ≤ 1 at steady state.',
+      'Floors are one core in this process; the stack has the whole machine. A ratio above 1 means the stack used more than one core well.',
+    );
+  } finally {
+    rss.stop();
+    client.close();
+    agent.destroy();
+    queue.close();
+    await stopStackProcess(stack);
+    await rm(home, { recursive: true, force: true });
+  }
+  return { rows, notes };
+}
+
+interface PhaseContext {
+  readonly baseUrl: string;
+  readonly ca: string;
+  readonly agent: https.Agent;
+  readonly token: string;
+  readonly queue: SqliteQueue;
+  readonly consumers: readonly string[];
+  readonly opts: StackOptions;
+  readonly home: string;
+  readonly rss: RssSampler;
+}
+
+interface PhaseResult {
+  readonly acceptedMs: number;
+  readonly requestMs: number[];
+  readonly e2eMs?: number;
+  readonly deliveredMs: number[];
+  readonly missing: string;
+  readonly peakRssMiB: number;
+  readonly counts: KeyPortCounts;
+  readonly failures: number;
+  readonly firstFailure?: number;
+}
+
+async function prepare(format: Format, bytes: number, n: number, jwk: JWK, tag: string): Promise<Prepared[]> {
+  const out: Prepared[] = [];
+  for (let i = 0; i < n; i++) {
+    const body =
+      format === 'fhir' ? fhirBundle(bytes, `${tag}-${i}`) : x12File(bytes, 1000 + i + tag.length * 7919);
+    out.push({ body, digest: contentDigestHeader(body), jws: await signDetached(body, jwk) });
+  }
+  return out;
+}
+
+async function runPhase(ctx: PhaseContext, prepared: readonly Prepared[]): Promise<PhaseResult> {
+  await settle();
+  const before = keyPortCounts(ctx.home);
+  ctx.rss.reset();
+  const postedAt = new Map<string, number>();
+  const pending = new Map<string, Set<string>>();
+  const deliveredAt = new Map<string, number>();
+  let failures = 0;
+  let firstFailure: number | undefined;
+  let posting = true;
+  let lastAccepted = 0;
+  const started = Date.now();
+  const drain = (async () => {
+    const deadline = () => !posting && Date.now() > lastAccepted + DRAIN_DEADLINE_MS;
+    while ((posting || [...pending.values()].some((s) => s.size > 0)) && !deadline()) {
+      let got = 0;
+      for (const consumer of ctx.consumers) {
+        const name = queueNames.notify(consumer);
+        for (const m of await ctx.queue.receive(name, { maxMessages: 10, waitTimeSeconds: 0 })) {
+          got++;
+          const n = ConsumerNotificationSchema.parse(JSON.parse(m.body));
+          const waiting = pending.get(n.submissionId);
+          if (waiting?.delete(consumer) && waiting.size === 0) {
+            deliveredAt.set(n.submissionId, Date.parse(n.createdAt));
+          }
+          await ctx.queue.delete(name, m.receiptHandle);
+        }
+      }
+      if (got === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  const { latenciesMs } = await runConcurrent(prepared, ctx.opts.concurrency, async (p) => {
+    const format: Format = p.body[0] === 0x49 ? 'x12' : 'fhir';
+    const t0 = Date.now();
+    const res = await httpsRequest(`${ctx.baseUrl}${ROUTE[format].path}`, {
+      method: 'POST',
+      ca: ctx.ca,
+      agent: ctx.agent,
+      headers: {
+        Authorization: `Bearer ${ctx.token}`,
+        'Content-Type': ROUTE[format].contentType,
+        'Content-Digest': p.digest,
+        'X-JWS-Signature': p.jws,
+      },
+      body: p.body,
+    });
+    const id = (JSON.parse(res.body.toString() || '{}') as { submissionId?: string }).submissionId;
+    if (res.status !== 202 || id === undefined) {
+      failures++;
+      firstFailure ??= res.status;
+      return;
+    }
+    postedAt.set(id, t0);
+    pending.set(id, new Set(ctx.consumers));
+    lastAccepted = Math.max(lastAccepted, Date.now());
+  });
+  posting = false;
+  const acceptedMs = Math.max(1, lastAccepted - started);
+  await drain;
+  const peakRssMiB = ctx.rss.peakMiB();
+  await settle();
+  const counts = diffCounts(keyPortCounts(ctx.home), before);
+  const missing = [...pending.values()].filter((s) => s.size > 0).length;
+  const deliveredMs = [...deliveredAt.entries()]
+    .map(([id, at]) => at - (postedAt.get(id) ?? at))
+    .sort((a, b) => a - b);
+  const last = Math.max(...deliveredAt.values());
+  return {
+    acceptedMs,
+    requestMs: latenciesMs,
+    deliveredMs,
+    ...(missing === 0 && deliveredAt.size > 0 ? { e2eMs: Math.max(1, last - started) } : {}),
+    missing: `${missing} of ${postedAt.size} submissions not notified to every consumer within ${DRAIN_DEADLINE_MS / 1000} s of the last 202`,
+    peakRssMiB,
+    counts,
+    failures,
+    ...(firstFailure === undefined ? {} : { firstFailure }),
+  };
+}
+
+/** The counters are written at most every 100 ms. */
+const settle = () => new Promise((r) => setTimeout(r, 300));
+
+const kmsPer1000 = (c: KeyPortCounts): number | undefined =>
+  c.materials === 0 || c.opaqueMaterials === c.materials
+    ? undefined
+    : ((c.dataKeysGenerated + c.dataKeysUnwrapped) / c.materials) * 1000;
+
+const kmsNote = (c: KeyPortCounts): string =>
+  `key port: ${c.materials} envelope operations, ${c.dataKeysGenerated} data keys generated, ${c.dataKeysUnwrapped} unwrapped${c.opaqueMaterials > 0 ? `, ${c.opaqueMaterials} through a materials manager (not visible)` : ''}`;
+
+function bestOf(rounds: number, run: () => void): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    run();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+/** The consumers the stack's workers deliver to: the contract files of its home (the shipped three). */
+async function waitForConsumers(home: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  const files = await readdir(path.join(home, 'contracts'));
+  return files
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.replace(/\.json$/, ''))
+    .sort();
+}
