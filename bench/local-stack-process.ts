@@ -45,9 +45,10 @@ export async function startStackProcess(
         BENCH_KEY_PORT_DIR: countersDir(home),
         ...env,
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  tallyDeadLetters(child);
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
@@ -58,6 +59,47 @@ export async function startStackProcess(
   });
   child.stdout?.resume();
   return child;
+}
+
+const deadLetterTallies = new WeakMap<ChildProcess, Map<string, number>>();
+
+/**
+ * The stack's log on stderr, read as it comes: each `dead-lettered` record is counted by queue and
+ * error code (the report says what failed, not only that something did); other lines pass through.
+ */
+function tallyDeadLetters(child: ChildProcess): void {
+  const tally = new Map<string, number>();
+  deadLetterTallies.set(child, tally);
+  let carry = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    const lines = (carry + d.toString()).split('\n');
+    carry = lines.pop() ?? '';
+    for (const line of lines) {
+      let record: { message?: unknown; queue?: unknown; errorCode?: unknown } | undefined;
+      try {
+        record = line.startsWith('{') ? (JSON.parse(line) as typeof record) : undefined;
+      } catch {
+        record = undefined;
+      }
+      if (record?.message === 'dead-lettered') {
+        const key = `${String(record.queue)}: ${String(record.errorCode)}`;
+        tally.set(key, (tally.get(key) ?? 0) + 1);
+      } else process.stderr.write(`stack: ${line}\n`);
+    }
+  });
+}
+
+/** Dead-lettered messages so far, by `queue: error code`. */
+export const deadLetters = (child: ChildProcess): Map<string, number> =>
+  new Map(deadLetterTallies.get(child) ?? []);
+
+export function deadLettersSince(child: ChildProcess, before: Map<string, number>): string {
+  const now = deadLetters(child);
+  const parts = [...now]
+    .map(([k, n]) => [k, n - (before.get(k) ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ×${n}`);
+  return parts.join(', ');
 }
 
 export async function stopStackProcess(child: ChildProcess): Promise<void> {

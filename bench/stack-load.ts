@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
@@ -21,6 +22,8 @@ import {
 import { DIRECT_LIMIT_BYTES, type Format, fhirBundle, type SizeClass, x12File } from './inputs.js';
 import type { KeyPortCounts } from './key-port-counter.js';
 import {
+  deadLetters,
+  deadLettersSince,
   diffCounts,
   freePort,
   keyPortCounts,
@@ -56,8 +59,8 @@ const ROUTE: Record<Format, { path: string; contentType: string }> = {
   x12: { path: '/v1/claims', contentType: 'application/edi-x12' },
 };
 
-/** Accepted → every consumer notified is waited for at most this long per phase. */
-const DRAIN_DEADLINE_MS = 180_000;
+/** End to end gives up when no consumer notification arrived for this long (quick: half). */
+const STALL_MS = 60_000;
 
 /**
  * The running stack as users run it: `phi start` in its own process with its workers on and the
@@ -85,7 +88,7 @@ export async function benchStack(opts: StackOptions): Promise<{ rows: BenchRow[]
     const token = await client.accessToken();
     const tokenFloor = es256CompactFloor(token, (await new LocalTokenSigner(home).publicJwk()) as JWK);
     const consumers = await waitForConsumers(home);
-    const ctx: PhaseContext = { baseUrl, ca, agent, token, queue, consumers, opts, home, rss };
+    const ctx: PhaseContext = { baseUrl, ca, agent, token, queue, consumers, opts, home, rss, stack };
     opts.log('stack: warm-up');
     await runPhase(ctx, await prepare('fhir', 10 * 1024, opts.quick ? 16 : 48, jwk, 'warm'));
     const phases: Phase[] = opts.sizes
@@ -97,7 +100,11 @@ export async function benchStack(opts: StackOptions): Promise<{ rows: BenchRow[]
           requests: size.bytes <= 64 * 1024 ? (opts.quick ? 200 : 800) : opts.quick ? 8 : 32,
         })),
       );
-    for (const phase of phases) {
+    const only = process.env.BENCH_STACK_CASES?.split(',');
+    for (const phase of phases.filter(
+      (p) => only === undefined || only.includes(`${p.format}:${p.size.label}`),
+    )) {
+      ctx.token = await client.accessToken();
       opts.log(`stack: ${phase.format} ${phase.size.label} × ${phase.requests}`);
       const prepared = await prepare(
         phase.format,
@@ -223,12 +230,13 @@ interface PhaseContext {
   readonly baseUrl: string;
   readonly ca: string;
   readonly agent: https.Agent;
-  readonly token: string;
+  token: string;
   readonly queue: SqliteQueue;
   readonly consumers: readonly string[];
   readonly opts: StackOptions;
   readonly home: string;
   readonly rss: RssSampler;
+  readonly stack: ChildProcess;
 }
 
 interface PhaseResult {
@@ -256,6 +264,7 @@ async function prepare(format: Format, bytes: number, n: number, jwk: JWK, tag: 
 async function runPhase(ctx: PhaseContext, prepared: readonly Prepared[]): Promise<PhaseResult> {
   await settle();
   const before = keyPortCounts(ctx.home);
+  const deadBefore = deadLetters(ctx.stack);
   ctx.rss.reset();
   const postedAt = new Map<string, number>();
   const pending = new Map<string, Set<string>>();
@@ -264,15 +273,18 @@ async function runPhase(ctx: PhaseContext, prepared: readonly Prepared[]): Promi
   let firstFailure: number | undefined;
   let posting = true;
   let lastAccepted = 0;
+  let lastProgress = Date.now();
+  const stallMs = ctx.opts.quick ? STALL_MS / 2 : STALL_MS;
   const started = Date.now();
   const drain = (async () => {
-    const deadline = () => !posting && Date.now() > lastAccepted + DRAIN_DEADLINE_MS;
-    while ((posting || [...pending.values()].some((s) => s.size > 0)) && !deadline()) {
+    const stalled = () => !posting && Date.now() > Math.max(lastAccepted, lastProgress) + stallMs;
+    while ((posting || [...pending.values()].some((s) => s.size > 0)) && !stalled()) {
       let got = 0;
       for (const consumer of ctx.consumers) {
         const name = queueNames.notify(consumer);
         for (const m of await ctx.queue.receive(name, { maxMessages: 10, waitTimeSeconds: 0 })) {
           got++;
+          lastProgress = Date.now();
           const n = ConsumerNotificationSchema.parse(JSON.parse(m.body));
           const waiting = pending.get(n.submissionId);
           if (waiting?.delete(consumer) && waiting.size === 0) {
@@ -315,7 +327,10 @@ async function runPhase(ctx: PhaseContext, prepared: readonly Prepared[]): Promi
   const peakRssMiB = ctx.rss.peakMiB();
   await settle();
   const counts = diffCounts(keyPortCounts(ctx.home), before);
-  const missing = [...pending.values()].filter((s) => s.size > 0).length;
+  const missingIds = [...pending].filter(([, s]) => s.size > 0).map(([id]) => id);
+  const missing = missingIds.length;
+  const stuck = missingIds[0] === undefined ? '' : await statusOf(ctx, missingIds[0]);
+  const dead = deadLettersSince(ctx.stack, deadBefore);
   const deliveredMs = [...deliveredAt.entries()]
     .map(([id, at]) => at - (postedAt.get(id) ?? at))
     .sort((a, b) => a - b);
@@ -325,12 +340,32 @@ async function runPhase(ctx: PhaseContext, prepared: readonly Prepared[]): Promi
     requestMs: latenciesMs,
     deliveredMs,
     ...(missing === 0 && deliveredAt.size > 0 ? { e2eMs: Math.max(1, last - started) } : {}),
-    missing: `${missing} of ${postedAt.size} submissions not notified to every consumer within ${DRAIN_DEADLINE_MS / 1000} s of the last 202`,
+    missing: `${missing} of ${postedAt.size} submissions not notified to every consumer (nothing arrived for ${stallMs / 1000} s; the first one's status: ${stuck})${dead === '' ? '' : `; dead-lettered: ${dead}`}`,
     peakRssMiB,
     counts,
     failures,
     ...(firstFailure === undefined ? {} : { firstFailure }),
   };
+}
+
+/** The status the stack gives a submission (its `status` and any failure code), for a report that says why. */
+async function statusOf(ctx: PhaseContext, id: string): Promise<string> {
+  try {
+    const res = await httpsRequest(`${ctx.baseUrl}/v1/submissions/${id}`, {
+      method: 'GET',
+      ca: ctx.ca,
+      agent: ctx.agent,
+      headers: { Authorization: `Bearer ${ctx.token}` },
+    });
+    const json = JSON.parse(res.body.toString() || '{}') as Record<string, unknown>;
+    const consumers = Array.isArray(json.consumers)
+      ? (json.consumers as { id?: unknown; status?: unknown }[])
+      : [];
+    const each = consumers.map((c) => `${String(c.id)} ${String(c.status)}`).join(', ');
+    return `${String(json.status ?? `HTTP ${res.status}`)}${each === '' ? '' : ` (${each})`}`;
+  } catch (error) {
+    return `unknown (${error instanceof Error ? error.message : String(error)})`;
+  }
 }
 
 /** The counters are written at most every 100 ms. */
