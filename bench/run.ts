@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       ];
   }
   if (args.only.has('startup')) {
-    const r = await benchStartup(log);
+    const r = await benchStartup(args.quick, log);
     rows.push(...r.rows);
     notes.startup = r.notes;
   }
