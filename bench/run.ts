@@ -17,7 +17,8 @@ import { benchX12 } from './x12.js';
  * deid (`phi deid` beside parse + serialize), startup (CLI start-up and Lambda init), x12 (the 837
  * readers beside other parsers). `--quick` shrinks every section (minutes → about two); `--out DIR`
  * (default bench/results) receives latest.md, latest.json and throughput.svg; `--concurrency N`
- * (default 16) is the load generator's requests in flight.
+ * (default 16) is the load generator's requests in flight; `--with-1gb` adds 1 GB NDJSON to the
+ * stack section (peak RSS target).
  */
 const SECTIONS = ['stack', 'stages', 'deid', 'startup', 'x12'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -35,6 +36,7 @@ interface Args {
   readonly quick: boolean;
   readonly out: string;
   readonly concurrency: number;
+  readonly withGigabyte: boolean;
 }
 
 export function parseArgs(argv: readonly string[]): Args {
@@ -42,6 +44,7 @@ export function parseArgs(argv: readonly string[]): Args {
   let quick = false;
   let out = path.join(packageRoot(), 'bench/results');
   let concurrency = 16;
+  let withGigabyte = false;
   const pick = (name: string) => {
     const section = (SECTIONS as readonly string[]).includes(name) ? (name as Section) : ALIASES[name];
     if (section === undefined)
@@ -55,15 +58,19 @@ export function parseArgs(argv: readonly string[]): Args {
     else if (arg.startsWith('--only=')) for (const s of arg.slice(7).split(',')) pick(s.trim().toLowerCase());
     else if (arg === '--out') out = path.resolve(argv[++i] ?? out);
     else if (arg === '--concurrency') concurrency = Number(argv[++i]);
+    else if (arg === '--with-1gb') withGigabyte = true;
     else if (!arg.startsWith('-')) pick(arg.toLowerCase());
-    else throw new TypeError(`unknown option ${arg}; options: --only a,b --quick --out DIR --concurrency N`);
+    else
+      throw new TypeError(
+        `unknown option ${arg}; options: --only a,b --quick --with-1gb --out DIR --concurrency N`,
+      );
   }
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new TypeError('--concurrency takes a positive integer');
   // The X12 competitor comparison is long and not part of the quick report unless asked for.
   const chosen =
     only.size > 0 ? only : new Set<Section>(quick ? SECTIONS.filter((s) => s !== 'x12') : SECTIONS);
-  return { only: chosen, quick, out, concurrency };
+  return { only: chosen, quick, out, concurrency, withGigabyte };
 }
 
 async function main(): Promise<void> {
@@ -89,7 +96,13 @@ async function main(): Promise<void> {
     floors: 'Node primitives on the same bytes in this process, one core, in the same run',
   };
   if (args.only.has('stack')) {
-    const r = await benchStack({ sizes, quick: args.quick, concurrency: args.concurrency, log });
+    const r = await benchStack({
+      sizes,
+      quick: args.quick,
+      concurrency: args.concurrency,
+      log,
+      withGigabyte: args.withGigabyte,
+    });
     rows.push(...r.rows);
     notes.stack = r.notes;
   }
