@@ -15,7 +15,7 @@ export function sizeClasses(quick: boolean): SizeClass[] {
   const largeMb = Number(process.env.BENCH_LARGE_MB ?? (quick ? 16 : 100));
   return [
     { label: '10 KB', bytes: 10 * 1024, items: quick ? 100 : 300 },
-    { label: '1 MB', bytes: 1024 * 1024, items: quick ? 5 : 20 },
+    { label: '1 MB', bytes: 1024 * 1024, items: quick ? 5 : 12 },
     { label: `${largeMb} MB`, bytes: largeMb * 1024 * 1024, items: 1 },
   ];
 }
