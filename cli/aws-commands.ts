@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { packageRoot } from '../local/package-root.js';
 import { awsErrorName } from '../shared/adapters/aws/aws-errors.js';
-import { loadConfig } from '../shared/runtime/config.js';
 import { exportLine, variablesFromStackOutputs } from './aws/aws-outputs.js';
 import { PROVISION_NAME } from './aws/aws-provision-names.js';
 import { CliError } from './cli-error.js';
@@ -43,8 +42,12 @@ function explainCredentials(error: unknown): never {
   throw error;
 }
 
-function printVariables(variables: ReadonlyArray<readonly [string, string]>, json: boolean): void {
+async function printVariables(
+  variables: ReadonlyArray<readonly [string, string]>,
+  json: boolean,
+): Promise<void> {
   // The same validation every verb applies, so what is printed is known to load.
+  const { loadConfig } = await import('../shared/runtime/config.js');
   loadConfig(Object.fromEntries(variables));
   process.stdout.write(
     json
@@ -107,6 +110,7 @@ export function registerAwsCommands(program: Command): void {
         throw new CliError('--name must be 2-32 of a-z, 0-9 and -, starting with a letter', 2);
       }
       // PHI_TARGET=aws would demand the very variables this verb is about to print.
+      const { loadConfig } = await import('../shared/runtime/config.js');
       const config = loadConfig({ ...process.env, PHI_TARGET: 'local' });
       const region = opts.region ?? config.PHI_AWS_REGION ?? config.AWS_REGION;
       if (region === undefined) throw new CliError('give --region (or set PHI_AWS_REGION or AWS_REGION)', 2);
@@ -135,7 +139,7 @@ export function registerAwsCommands(program: Command): void {
         },
         (line) => process.stderr.write(`${line}\n`),
       ).catch(explainCredentials);
-      printVariables(result.variables, opts.json === true);
+      await printVariables(result.variables, opts.json === true);
     });
 
   aws
@@ -147,6 +151,6 @@ export function registerAwsCommands(program: Command): void {
     .option('--outputs <file>', 'describe-stacks JSON, or its Stacks[0].Outputs list; - for stdin', '-')
     .option('--json', 'print the variables as one JSON object instead of export lines')
     .action(async (opts: { outputs: string; json?: boolean }) => {
-      printVariables(variablesFromStackOutputs(await readOutputs(opts.outputs)), opts.json === true);
+      await printVariables(variablesFromStackOutputs(await readOutputs(opts.outputs)), opts.json === true);
     });
 }

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { ensureFhirClientKey } from '../shared/app/fhir-client-key.js';
 import { CONSUMER_ID, CONSUMER_ID_RULE } from '../shared/core/ids.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './core-commands.js';
-import { preparedDeps } from './prepared-deps.js';
 
 /** `phi consumer …`: per-consumer setup an operator does once. */
 export function registerConsumerCommands(program: Command, ctx: CliContext): void {
@@ -18,6 +16,10 @@ export function registerConsumerCommands(program: Command, ctx: CliContext): voi
     .option('--jwks', 'print a JWK Set ({"keys": [...]}) instead of the bare JWK')
     .action(async (id: string, opts: { jwks?: boolean }) => {
       if (!CONSUMER_ID.test(id)) throw new CliError(`consumer id must match ${CONSUMER_ID_RULE}`, 2);
+      const [{ preparedDeps }, { ensureFhirClientKey }] = await Promise.all([
+        import('./prepared-deps.js'),
+        import('../shared/app/fhir-client-key.js'),
+      ]);
       const deps = await preparedDeps(ctx.config());
       const { publicJwk, created } = await ensureFhirClientKey(deps, id);
       const shown = opts.jwks === true ? { keys: [publicJwk] } : publicJwk;

@@ -1,14 +1,14 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { addPartner } from '../local/partner-keys.js';
-import { startLocalStack } from '../local/stack.js';
 import { DEFAULT_PARTNER_SCOPES } from '../shared/core/auth/scopes.js';
 import type { AwsSettings, Config } from '../shared/runtime/config.js';
 import { CliError } from './cli-error.js';
-import { partnerClient } from './partner-session.js';
-import { preparedDeps } from './prepared-deps.js';
-import { submitFiles } from './submit-files.js';
 
+/**
+ * Every verb imports what it runs inside its action (`await import(...)`): building the program loads
+ * commander and these declarations only, so `phi --help` and a light verb do not pay for the stack,
+ * the SDKs or the FHIR definitions (issue 11, bench/startup.ts).
+ */
 export interface CliContext {
   readonly config: () => Config;
 }
@@ -45,6 +45,7 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
     )
     .action(async () => {
       const config = ctx.config();
+      const { startLocalStack } = await import('../local/stack.js');
       const stack = await startLocalStack(config);
       const rel = (p: string) => path.relative(process.cwd(), p) || p;
       process.stdout.write(
@@ -82,6 +83,10 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
     .option('--scopes <scopes>', 'space-separated scopes', DEFAULT_PARTNER_SCOPES.join(' '))
     .action(async (id: string, opts: { scopes: string }) => {
       const config = ctx.config();
+      const [{ preparedDeps }, { addPartner }] = await Promise.all([
+        import('./prepared-deps.js'),
+        import('../local/partner-keys.js'),
+      ]);
       const deps = await preparedDeps(config);
       const scopes = opts.scopes.split(/\s+/).filter(Boolean);
       if (scopes.length === 0) throw new CliError('--scopes needs at least one scope', 2);
@@ -98,6 +103,11 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'one JSON object per line')
     .action(async (files: string[], opts: { partner: string; url?: string; json?: boolean }) => {
       const config = ctx.config();
+      const [{ preparedDeps }, { partnerClient }, { submitFiles }] = await Promise.all([
+        import('./prepared-deps.js'),
+        import('./partner-session.js'),
+        import('./submit-files.js'),
+      ]);
       await preparedDeps(config);
       const client = await partnerClient(config, opts.partner, opts.url);
       const progress = files.length > 1 && process.stderr.isTTY;
@@ -129,6 +139,10 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
     .option('--url <url>', 'base URL of the API (default: the local stack)')
     .action(async (id: string, opts: { partner: string; url?: string }) => {
       const config = ctx.config();
+      const [{ preparedDeps }, { partnerClient }] = await Promise.all([
+        import('./prepared-deps.js'),
+        import('./partner-session.js'),
+      ]);
       await preparedDeps(config);
       const client = await partnerClient(config, opts.partner, opts.url);
       try {

@@ -2,18 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { keysDirectory, loadOrCreateKeyFile } from '../shared/adapters/embedded/key-files.js';
-import { deidentifyFiles } from '../shared/app/deidentify-files.js';
-import {
-  builtInProfile,
-  type ConsumerContract,
-  isProfileName,
-  PROFILES,
-  parseContract,
-} from '../shared/core/deid/contract.js';
+import type { ConsumerContract } from '../shared/core/deid/contract.js';
+import { PROFILES } from '../shared/core/deid/profile-names.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './core-commands.js';
-import { preparedDeps } from './prepared-deps.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -39,6 +31,7 @@ async function readContractFile(file: string): Promise<ConsumerContract> {
   } catch {
     throw new CliError(`${path.basename(file)}: (file): not valid JSON`);
   }
+  const { parseContract } = await import('../shared/core/deid/contract.js');
   return parseContract(json, path.basename(file));
 }
 
@@ -65,6 +58,18 @@ export function registerDeidCommand(program: Command, ctx: CliContext): void {
           referenceDate?: string;
         },
       ) => {
+        // Loaded by the verb, not by `phi --help` (start-up, issue 11).
+        const [
+          { builtInProfile, isProfileName },
+          { deidentifyFiles },
+          { keysDirectory, loadOrCreateKeyFile },
+          { preparedDeps },
+        ] = await Promise.all([
+          import('../shared/core/deid/contract.js'),
+          import('../shared/app/deidentify-files.js'),
+          import('../shared/adapters/embedded/key-files.js'),
+          import('./prepared-deps.js'),
+        ]);
         if ((opts.profile === undefined) === (opts.contract === undefined)) {
           throw new CliError('give exactly one of --profile NAME or --contract FILE', 2);
         }

@@ -4,17 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { JWK } from 'jose';
-import { packageRoot } from '../local/package-root.js';
-import { startLocalStack } from '../local/stack.js';
-import { consumeNotifications } from '../shared/app/consume-notifications.js';
-import { formatAge, listDeadLetters, replayDeadLetters } from '../shared/app/dead-letter-admin.js';
-import { loadConfig } from '../shared/runtime/config.js';
 import { CliError } from './cli-error.js';
-import { httpsRequest } from './client/https-request.js';
-import { PartnerClient } from './client/partner-client.js';
-import { contentDigestHeader, signDetached } from './client/sign-submission.js';
-import { directoryOutput } from './output-directory.js';
-import { verdictOf999 } from './submit-files.js';
+import type { PartnerClient } from './client/partner-client.js';
 
 interface Status {
   readonly status: string;
@@ -80,6 +71,30 @@ export function registerDemoCommand(program: Command): void {
 }
 
 async function tour(home: string): Promise<void> {
+  // Loaded here, not at the top: `phi --help` and every other verb must not pay for the whole stack.
+  const [
+    { packageRoot },
+    { startLocalStack },
+    { consumeNotifications },
+    { formatAge, listDeadLetters, replayDeadLetters },
+    { loadConfig },
+    { httpsRequest },
+    { PartnerClient },
+    { contentDigestHeader, signDetached },
+    { directoryOutput },
+    { verdictOf999 },
+  ] = await Promise.all([
+    import('../local/package-root.js'),
+    import('../local/stack.js'),
+    import('../shared/app/consume-notifications.js'),
+    import('../shared/app/dead-letter-admin.js'),
+    import('../shared/runtime/config.js'),
+    import('./client/https-request.js'),
+    import('./client/partner-client.js'),
+    import('./client/sign-submission.js'),
+    import('./output-directory.js'),
+    import('./submit-files.js'),
+  ]);
   const config = loadConfig({ PHI_HOME: home, PORT: String(await freePort()), PHI_RETRY_BASE_SECONDS: '0' });
   const fixture = (p: string) => readFile(path.join(packageRoot(), 'samples', p));
   say(`phi demo: a guided tour of the pipeline on a throwaway PHI_HOME (${home})`);

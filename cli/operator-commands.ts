@@ -2,23 +2,12 @@ import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
-import { writeFileDurably } from '../shared/adapters/embedded/durable-fs.js';
-import { AUDIT_EXPORT_FORMATS, type AuditExportFormat, exportAuditLog } from '../shared/app/audit-admin.js';
-import { type ConsumeOutcome, consumeNotifications } from '../shared/app/consume-notifications.js';
-import {
-  type DeadLetterView,
-  formatAge,
-  listDeadLetters,
-  type ReplayResult,
-  type ReplaySelection,
-  replayDeadLetters,
-} from '../shared/app/dead-letter-admin.js';
-import { queueNames } from '../shared/app/queue-names.js';
+import { AUDIT_EXPORT_FORMATS, type AuditExportFormat } from '../shared/app/audit-export-formats.js';
+import type { ConsumeOutcome } from '../shared/app/consume-notifications.js';
+import type { DeadLetterView, ReplayResult, ReplaySelection } from '../shared/app/dead-letter-admin.js';
 import { CONSUMER_ID, CONSUMER_ID_RULE, OPERATOR_ID } from '../shared/core/ids.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './core-commands.js';
-import { directoryOutput } from './output-directory.js';
-import { preparedDeps } from './prepared-deps.js';
 
 /** `user@host` of whoever runs the CLI; `--operator` overrides it (e.g. with a ticketed identity). */
 export function defaultOperatorId(): string {
@@ -42,7 +31,7 @@ const idsSuffix = (view: DeadLetterView): string =>
     view.consumer === undefined ? '' : ` consumer=${view.consumer}`
   }`;
 
-function describeDeadLetter(view: DeadLetterView): string {
+function describeDeadLetter(view: DeadLetterView, formatAge: (seconds: number) => string): string {
   const where = view.path === undefined ? '' : ` path=${view.path} kind=${view.pathKind ?? 'unknown'}`;
   return `${view.messageId} ${view.queue} reason=${view.reason} receives=${view.receiveCount} age=${formatAge(view.ageSeconds)}${idsSuffix(view)}${where}`;
 }
@@ -93,6 +82,13 @@ function registerConsume(program: Command, ctx: CliContext): void {
     )
     .action(async (consumer: string, opts: { out?: string; once?: boolean }) => {
       if (!CONSUMER_ID.test(consumer)) throw new CliError(`consumer id must match ${CONSUMER_ID_RULE}`, 2);
+      const [{ preparedDeps }, { consumeNotifications }, { directoryOutput }, { queueNames }] =
+        await Promise.all([
+          import('./prepared-deps.js'),
+          import('../shared/app/consume-notifications.js'),
+          import('./output-directory.js'),
+          import('../shared/app/queue-names.js'),
+        ]);
       const deps = await preparedDeps(ctx.config());
       const dir = path.resolve(opts.out ?? path.join('out', consumer));
       const controller = new AbortController();
@@ -134,11 +130,15 @@ function registerDlq(program: Command, ctx: CliContext): void {
     .usage('[--queue Q] [--json]')
     .option('--json', 'one JSON object per line')
     .action(async (opts: { queue?: string; json?: boolean }) => {
+      const [{ preparedDeps }, { formatAge, listDeadLetters }] = await Promise.all([
+        import('./prepared-deps.js'),
+        import('../shared/app/dead-letter-admin.js'),
+      ]);
       const deps = await preparedDeps(ctx.config());
       for (const view of await listDeadLetters(deps, opts.queue)) {
         const line = opts.json
           ? JSON.stringify({ ...view, age: formatAge(view.ageSeconds) })
-          : describeDeadLetter(view);
+          : describeDeadLetter(view, formatAge);
         await writeStdout(`${line}\n`);
       }
     });
@@ -168,6 +168,10 @@ function registerDlq(program: Command, ctx: CliContext): void {
         if (opts.operator !== undefined && !OPERATOR_ID.test(opts.operator)) {
           throw new CliError('--operator must be 1-128 of A-Z a-z 0-9 . _ @ : + -', 2);
         }
+        const [{ preparedDeps }, { replayDeadLetters }] = await Promise.all([
+          import('./prepared-deps.js'),
+          import('../shared/app/dead-letter-admin.js'),
+        ]);
         const deps = await preparedDeps(ctx.config());
         const report = await replayDeadLetters(deps, {
           ...(opts.queue === undefined ? {} : { queue: opts.queue }),
@@ -192,6 +196,7 @@ function registerAudit(program: Command, ctx: CliContext): void {
     .command('verify')
     .description("verify the audit log's hash chain end to end")
     .action(async () => {
+      const { preparedDeps } = await import('./prepared-deps.js');
       const deps = await preparedDeps(ctx.config());
       const result = await deps.auditLog.verify();
       if (!result.ok) {
@@ -218,6 +223,11 @@ function registerAudit(program: Command, ctx: CliContext): void {
     .option('--out <file>', 'write to FILE (mode 0600) instead of stdout')
     .action(async (opts: { format: AuditExportFormat; out?: string }) => {
       const config = ctx.config();
+      const [{ preparedDeps }, { exportAuditLog }, { writeFileDurably }] = await Promise.all([
+        import('./prepared-deps.js'),
+        import('../shared/app/audit-admin.js'),
+        import('../shared/adapters/embedded/durable-fs.js'),
+      ]);
       const deps = await preparedDeps(config);
       const chunks: string[] = [];
       const write = opts.out === undefined ? writeStdout : async (text: string) => void chunks.push(text);

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { getConfig } from '../shared/runtime/config.js';
+import type { Config } from '../shared/runtime/config.js';
 import { registerAwsCommands } from './aws-commands.js';
-import { failureExitCode } from './cli-error.js';
+import { CliError, failureExitCode } from './cli-error.js';
 import { registerConsumerCommands } from './consumer-commands.js';
 import { registerCoreCommands } from './core-commands.js';
 import { registerDeidCommand } from './deid-command.js';
@@ -18,12 +18,24 @@ export async function runCli(argv: readonly string[]): Promise<void> {
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
-  registerCoreCommands(program, { config: () => getConfig() });
-  registerOperatorCommands(program, { config: () => getConfig() });
-  registerDeidCommand(program, { config: () => getConfig() });
+  // The configuration (zod schemas) loads before any action runs, not to print help or a usage error:
+  // actions still read it synchronously, where and when they did.
+  let getConfig: (() => Config) | undefined;
+  program.hook('preAction', async () => {
+    getConfig ??= (await import('../shared/runtime/config.js')).getConfig;
+  });
+  const ctx = {
+    config: (): Config => {
+      if (getConfig === undefined) throw new CliError('the configuration is read only inside a verb');
+      return getConfig();
+    },
+  };
+  registerCoreCommands(program, ctx);
+  registerOperatorCommands(program, ctx);
+  registerDeidCommand(program, ctx);
   registerDemoCommand(program);
   registerAwsCommands(program);
-  registerConsumerCommands(program, { config: () => getConfig() });
+  registerConsumerCommands(program, ctx);
   for (const sub of program.commands) inheritOverrides(sub);
   try {
     await program.parseAsync([...argv]);

@@ -61,9 +61,12 @@ export function startQueuePoller(opts: QueuePollerOptions): QueuePoller {
         const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(opts.queueName, m)) };
         const response = await opts.handler(event, localLambdaContext(opts.functionName, randomUUID()));
         const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-        for (const m of messages) {
-          if (!failed.has(m.messageId)) await opts.queue.delete(opts.queueName, m.receiptHandle);
-        }
+        // Together, so a queue that groups writes commits them at once.
+        await Promise.all(
+          messages
+            .filter((m) => !failed.has(m.messageId))
+            .map((m) => opts.queue.delete(opts.queueName, m.receiptHandle)),
+        );
       } catch (error) {
         logFailure('queue poller: batch left for redelivery', error, { queue: opts.queueName });
         await new Promise((r) => setTimeout(r, 500));

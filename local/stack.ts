@@ -6,13 +6,25 @@ import { buildDeps } from '../shared/runtime/deps.js';
 import { type RunningHost, startHttpHost } from './http-host.js';
 import { prepareHome } from './prepare-home.js';
 import { httpRoutes } from './routes.js';
+import { startWorkerThread, workerThreadAvailable } from './worker-thread-host.js';
 import { type LocalWorkers, startLocalWorkers } from './workers.js';
+
+export interface LocalStackOptions {
+  /**
+   * Where the queue workers run: `thread` (the default when running compiled code: a second core, off
+   * the event loop that serves partners) or `in-process` (the default from TypeScript sources, e.g.
+   * under vitest, where a thread cannot load the .ts entry).
+   */
+  readonly workers?: 'thread' | 'in-process';
+}
 
 export interface LocalStack {
   readonly url: string;
   readonly deps: PipelineDeps;
   readonly caPath: string;
   readonly demoKeyPath: string;
+  /** Where the queue workers run; `off` with PHI_WORKERS=false. */
+  readonly workers: 'thread' | 'in-process' | 'off';
   close(): Promise<void>;
 }
 
@@ -20,7 +32,7 @@ export interface LocalStack {
  * `phi start`: the embedded default. The same handler functions Lambda runs, fed API Gateway v2 events
  * by a local HTTPS host.
  */
-export async function startLocalStack(config: Config): Promise<LocalStack> {
+export async function startLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
   const deps = await buildDeps(config);
   const home = await prepareHome(config, deps);
   const getDeps = () => Promise.resolve(deps);
@@ -33,9 +45,16 @@ export async function startLocalStack(config: Config): Promise<LocalStack> {
     fallback,
     maxBodyBytes: config.PHI_MAX_BODY_BYTES,
   });
-  const workers: LocalWorkers | undefined = config.PHI_WORKERS
-    ? startLocalWorkers(deps, { visibilityTimeoutSeconds: config.PHI_VISIBILITY_TIMEOUT_SECONDS })
-    : undefined;
+  const workerOptions = { visibilityTimeoutSeconds: config.PHI_VISIBILITY_TIMEOUT_SECONDS };
+  const mode = !config.PHI_WORKERS
+    ? 'off'
+    : (options.workers ?? (workerThreadAvailable() ? 'thread' : 'in-process'));
+  const workers: LocalWorkers | undefined =
+    mode === 'thread'
+      ? startWorkerThread(config, workerOptions)
+      : mode === 'in-process'
+        ? startLocalWorkers(deps, workerOptions)
+        : undefined;
   // Index the R4 definitions and value sets now (about a second) rather than in the first request.
   setImmediate(() => {
     warmFhirValidator();
@@ -46,6 +65,7 @@ export async function startLocalStack(config: Config): Promise<LocalStack> {
     deps,
     caPath: home.tls.caPath,
     demoKeyPath: home.demoKeyPath,
+    workers: mode,
     close: async () => {
       await host.close();
       await workers?.stop();

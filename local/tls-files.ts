@@ -1,6 +1,5 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { generate } from 'selfsigned';
 
 export interface TlsFiles {
   readonly key: string;
@@ -32,6 +31,8 @@ export async function ensureTlsFiles(
   };
   if (!(await exists(files.key)) || !(await exists(files.cert)) || !(await exists(files.caCert))) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    // Loaded only to make the files (once per PHI_HOME): every CLI verb passes here (start-up, issue 11).
+    const { generate } = await import('selfsigned');
     const now = clock.now();
     const notAfterDate = new Date(now.getTime() + 825 * 86_400_000);
     const ca = await generate([{ name: 'commonName', value: 'phi-pipeline local CA' }], {

@@ -9,15 +9,17 @@ export interface LocalWorkers {
   stop(): Promise<void>;
 }
 
+export interface LocalWorkersOptions {
+  readonly rescanMs?: number;
+  readonly visibilityTimeoutSeconds?: number;
+}
+
 /**
  * The event source mappings of the deployed stack, locally: one poller on `ingest` for the process
  * function and one per consumer deliver queue for the deliver function. Consumers are the contract
  * files, re-read every few seconds so a contract dropped into PHI_HOME/contracts starts receiving.
  */
-export function startLocalWorkers(
-  deps: PipelineDeps,
-  opts: { rescanMs?: number; visibilityTimeoutSeconds?: number } = {},
-): LocalWorkers {
+export function startLocalWorkers(deps: PipelineDeps, opts: LocalWorkersOptions = {}): LocalWorkers {
   const getDeps = () => Promise.resolve(deps);
   const processHandler = process(getDeps);
   const deliverHandler = deliver(getDeps);

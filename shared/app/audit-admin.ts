@@ -6,6 +6,7 @@ import {
 } from '../core/audit/fhir-audit-event.js';
 import { type ChainLine, type ChainVerification, verifyChain } from '../core/audit/hash-chain.js';
 import { PipelineError } from '../core/errors.js';
+import type { AuditExportFormat } from './audit-export-formats.js';
 
 /**
  * The whole audit log in chain order: `() => deps.auditLog.read()`, the AuditLog port of the
@@ -18,8 +19,7 @@ export async function verifyAuditLog(read: AuditLogReader): Promise<ChainVerific
   return verifyChain(await read());
 }
 
-export type AuditExportFormat = 'fhir' | 'fhir-bundle';
-export const AUDIT_EXPORT_FORMATS: readonly AuditExportFormat[] = ['fhir', 'fhir-bundle'];
+export { AUDIT_EXPORT_FORMATS, type AuditExportFormat } from './audit-export-formats.js';
 
 export type AuditExportResult =
   | { readonly ok: true; readonly count: number }

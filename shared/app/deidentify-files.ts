@@ -5,7 +5,7 @@ import { createDeidEngine, type DeidEngine, type PhiContext, type Submission } f
 import type { IdentifyingValues } from '../core/deid/gate/collect.js';
 import { assertReleasable, createReleaseGate, type ReleaseGate } from '../core/deid/gate/gate.js';
 import { withProvenanceEntry, withProvenanceLine } from '../core/deid/provenance.js';
-import { mergeReports, type TransformReport } from '../core/deid/report.js';
+import type { TransformReport } from '../core/deid/report.js';
 import type { X12DeidServices } from '../core/deid/x12/deidentify.js';
 import { deidentifyX12Share, x12DeidServices } from '../core/deid/x12/share.js';
 import { isPipelineError, PipelineError } from '../core/errors.js';
@@ -220,16 +220,16 @@ function deidentifyParsed(
   submission: Submission,
   check: FileGate,
 ): { text: string; report: TransformReport } {
-  const reports: TransformReport[] = [];
+  // One tally for the file: the sum of its lines' reports, without a report built per line.
+  const tally = engine.newTally();
   const outputs: Record<string, unknown>[] = [];
   for (const value of file.values) {
-    const { output, report } = isBundle(value)
-      ? engine.deidentifyBundle(value, { context })
-      : engine.deidentifyResource(value, { context, submission });
-    reports.push(report);
+    const { output } = isBundle(value)
+      ? engine.deidentifyBundle(value, { context, tally })
+      : engine.deidentifyResource(value, { context, submission, tally });
     if (output !== undefined) outputs.push(output);
   }
-  const report = mergeReports(reports) ?? engine.emptyReport();
+  const report = tally.build();
   // Say what was done (provenance.ts): NDJSON gets one more line, a Bundle one more entry, a single
   // resource nothing (its output is that resource alone). Not counted in the report.
   const released =

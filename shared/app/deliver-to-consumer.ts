@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { ConsumerContract } from '../core/deid/contract.js';
-import { createDeidEngine } from '../core/deid/engine.js';
 import { lineOutputs } from '../core/deid/gate/gate.js';
 import { bundleResourcesForNdjson } from '../core/deid/ndjson.js';
 import { countsWithProvenance, withProvenanceEntry, withProvenanceLine } from '../core/deid/provenance.js';
 import { recordDelivery } from './audit-events.js';
 import { claimsAsBundle, renderX12Copy } from './claim-copy.js';
+import { compiledContracts } from './compiled-contracts.js';
 import { deliverToFhir } from './deliver-to-fhir.js';
 import {
   CLAIM_LEASE_MS,
@@ -50,7 +50,8 @@ export function renderConsumerCopy(
   keyId: string,
   referenceDate: string,
 ): ConsumerCopy {
-  const engine = createDeidEngine({ contract, secret, keyId, referenceDate });
+  // Built once per contract version, key and day (compiled-contracts.ts), not per message.
+  const engine = compiledContracts.engineFor({ contract, secret, keyId, referenceDate });
   const share = deidentifyShare(engine, plaintext);
   const { output, report } = share;
   // Say what was done: one more line (one more entry), a Provenance with counts and no values. The

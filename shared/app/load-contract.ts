@@ -1,6 +1,7 @@
-import { type ConsumerContract, parseContract } from '../core/deid/contract.js';
+import type { ConsumerContract } from '../core/deid/contract.js';
 import { PipelineError } from '../core/errors.js';
 import type { ContractStore } from '../ports/index.js';
+import { compiledContracts } from './compiled-contracts.js';
 import type { BulkFile, RecordKind, SubmissionKind } from './submission.js';
 
 export interface LoadedContract {
@@ -8,7 +9,10 @@ export interface LoadedContract {
   readonly contract: ConsumerContract;
 }
 
-/** A consumer's contract, validated; a missing or bad contract is a permanent failure naming the file. */
+/**
+ * A consumer's contract, validated; a missing or bad contract is a permanent failure naming the file.
+ * Parsed once per stored version (compiled-contracts.ts): the same object answers until the file changes.
+ */
 export async function loadContract(store: ContractStore, consumer: string): Promise<LoadedContract> {
   const stored = await store.get(consumer);
   if (!stored) {
@@ -16,7 +20,7 @@ export async function loadContract(store: ContractStore, consumer: string): Prom
       details: { consumer },
     });
   }
-  return { consumer, contract: parseContract(stored.json, stored.source) };
+  return { consumer, contract: compiledContracts.contractOf(stored) };
 }
 
 /** Which kinds of submission a contract takes (`kinds`; bundles only when it says nothing). */

@@ -1,6 +1,6 @@
-import { parseContract } from '../core/deid/contract.js';
 import { recordAudit } from './audit-events.js';
 import { acknowledgeProcessedClaims } from './claim-acknowledgement.js';
+import { compiledContracts } from './compiled-contracts.js';
 import { writeConsumerStatus } from './consumer-status.js';
 import { contractTakes } from './load-contract.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -24,7 +24,7 @@ export async function processSubmission(
   for (const stored of await deps.contracts.list()) {
     let accepts = true;
     try {
-      accepts = contractTakes(parseContract(stored.json, stored.source), msg.kind, msg.files);
+      accepts = contractTakes(compiledContracts.contractOf(stored), msg.kind, msg.files);
     } catch {
       // A broken contract still gets its share: its deliver worker dead-letters it with the reason,
       // and a replay after the fix delivers it.

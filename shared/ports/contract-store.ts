@@ -5,6 +5,12 @@ export interface StoredContract {
   /** File name or object key, for error messages. */
   readonly source: string;
   readonly json: unknown;
+  /**
+   * Identity of the stored bytes (a SHA-256 of the content): equal versions hold equal contracts, so a
+   * parsed and compiled contract can be reused until the file changes. Optional: stores without it are
+   * versioned by their parsed JSON.
+   */
+  readonly version?: string;
 }
 
 /**

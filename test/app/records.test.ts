@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import {
   consumerStatusRecord,
@@ -42,6 +43,18 @@ class MapStore implements ObjectStore {
     this.gets += 1;
     return this.objects.get(key);
   }
+  async putStream(key: string, body: AsyncIterable<Uint8Array>, options?: PutOptions) {
+    const whole = await buffer(body);
+    return { ...(await this.put(key, whole, options)), bytes: whole.byteLength };
+  }
+  async getStream(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+    const object = await this.get(key);
+    if (object === undefined) return undefined;
+    const { body } = object;
+    return (async function* () {
+      yield body;
+    })();
+  }
   async exists(key: string): Promise<boolean> {
     return this.objects.has(key);
   }
@@ -66,6 +79,12 @@ const fakeEnvelope: Envelope = {
       throw new PipelineError('crypto-context-mismatch', 'wrong context');
     }
     return ciphertext.slice(cut + 1);
+  },
+  async *encryptStream(keyName, plaintext, context) {
+    yield await fakeEnvelope.encrypt(keyName, await buffer(plaintext), context);
+  },
+  async *decryptStream(keyName, ciphertext, expected) {
+    yield await fakeEnvelope.decrypt(keyName, await buffer(ciphertext), expected);
   },
 };
 

@@ -36,7 +36,21 @@ export function describeContractStoreContract(name: string, make: () => Promise<
         consumer: 'lake',
         source: 'contracts/lake.json',
         json: contract('Lake'),
+        version: expect.any(String),
       });
+    });
+
+    it('versions a contract by its bytes: the same until it changes, new once it does', async () => {
+      await fixture.write('lake.json', JSON.stringify(contract('Lake')));
+      const first = await store.get('lake');
+      expect((await store.get('lake'))?.version).toBe(first?.version);
+      // Same size, so only the content can tell the two apart.
+      await fixture.write('lake.json', JSON.stringify(contract('Lako')));
+      const changed = await store.get('lake');
+      expect(changed?.json).toEqual(contract('Lako'));
+      expect(changed?.version).not.toBe(first?.version);
+      await fixture.write('lake.json', JSON.stringify(contract('Lake')));
+      expect((await store.get('lake'))?.version).toBe(first?.version);
     });
 
     it('lists contracts by consumer id, skipping names that are not consumer ids or not .json', async () => {

@@ -1,5 +1,6 @@
 import { AlgorithmSuiteIdentifier, buildClient, CommitmentPolicy } from '@aws-crypto/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PipelineError } from '../../shared/core/errors.js';
 import { createEnvelope, type Envelope } from '../../shared/crypto/envelope.js';
 import { encryptionMaterials } from '../../shared/crypto/key-materials.js';
 import type { KeyProvider } from '../../shared/ports/key-provider.js';
@@ -12,6 +13,23 @@ export interface KeyProviderFixture {
 const CONTEXT = { purpose: 'raw', submissionId: 'sub-123', partner: 'demo' } as const;
 const plaintext = (): Uint8Array =>
   new TextEncoder().encode('{"resourceType":"Bundle","type":"transaction"}');
+
+async function* chunksOf(body: Uint8Array, chunk: number): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < body.byteLength; at += chunk) yield body.subarray(at, at + chunk);
+}
+
+async function collect(stream: AsyncIterable<Uint8Array>, into: Uint8Array[] = []): Promise<Buffer> {
+  for await (const part of stream) into.push(Uint8Array.from(part));
+  return Buffer.concat(into);
+}
+
+/** Several 64 KiB frames of text that differ by position, so a dropped or reordered frame shows. */
+const multiFrame = (size = 300_000): Uint8Array =>
+  new TextEncoder().encode(
+    Array.from({ length: Math.ceil(size / 16) }, (_, i) => `line-${String(i).padStart(9, '0')}\n`)
+      .join('')
+      .slice(0, size),
+  );
 
 /** Envelope encryption through any KeyProvider: round trip and every refusal the pipeline relies on. */
 export function describeKeyProviderContract(name: string, make: () => Promise<KeyProviderFixture>): void {
@@ -94,6 +112,151 @@ export function describeKeyProviderContract(name: string, make: () => Promise<Ke
       );
       await expect(envelope.decrypt('data', result, CONTEXT)).rejects.toMatchObject({
         code: 'crypto-context-mismatch',
+      });
+    });
+
+    describe('streams', () => {
+      it('round-trips through encryptStream and decryptStream, in any chunking, as ciphertext', async () => {
+        const body = multiFrame();
+        const ciphertext = await collect(envelope.encryptStream('data', chunksOf(body, 7_001), CONTEXT));
+        expect(ciphertext.includes(Buffer.from(body.subarray(0, 64)))).toBe(false);
+        for (const chunk of [997, 4_096, 65_536 + 13, ciphertext.byteLength]) {
+          const plain = await collect(envelope.decryptStream('data', chunksOf(ciphertext, chunk), CONTEXT));
+          expect(Buffer.compare(plain, Buffer.from(body))).toBe(0);
+        }
+      });
+
+      it('round-trips empty and one-byte bodies', async () => {
+        for (const body of [new Uint8Array(), Uint8Array.of(0x7b)]) {
+          const ciphertext = await collect(envelope.encryptStream('data', chunksOf(body, 1), CONTEXT));
+          expect(
+            Buffer.compare(
+              await collect(envelope.decryptStream('data', [ciphertext].values() as never, CONTEXT)),
+              Buffer.from(body),
+            ),
+          ).toBe(0);
+          expect(
+            Buffer.compare(
+              Buffer.from(await envelope.decrypt('data', ciphertext, CONTEXT)),
+              Buffer.from(body),
+            ),
+          ).toBe(0);
+        }
+      });
+
+      it('interoperates with the whole-buffer encrypt and decrypt, both ways', async () => {
+        const body = multiFrame(200_000);
+        const streamed = await collect(envelope.encryptStream('data', chunksOf(body, 50_000), CONTEXT));
+        expect(
+          Buffer.compare(Buffer.from(await envelope.decrypt('data', streamed, CONTEXT)), Buffer.from(body)),
+        ).toBe(0);
+        const whole = await envelope.encrypt('data', body, CONTEXT);
+        const plain = await collect(envelope.decryptStream('data', chunksOf(whole, 10_000), CONTEXT));
+        expect(Buffer.compare(plain, Buffer.from(body))).toBe(0);
+      });
+
+      it.each([
+        ['another value', { ...CONTEXT, submissionId: 'sub-999' }],
+        ['a missing entry', { purpose: 'raw', submissionId: 'sub-123' }],
+        ['an extra entry', { ...CONTEXT, consumer: 'analytics' }],
+      ])('refuses a context with %s before releasing any plaintext', async (_label, context) => {
+        for (const ciphertext of [
+          await collect(envelope.encryptStream('data', chunksOf(multiFrame(), 65_536), CONTEXT)),
+          await envelope.encrypt('data', multiFrame(), CONTEXT),
+        ]) {
+          const released: Uint8Array[] = [];
+          await expect(
+            collect(envelope.decryptStream('data', chunksOf(ciphertext, 100_000), context), released),
+          ).rejects.toMatchObject({ code: 'crypto-context-mismatch' });
+          expect(released).toEqual([]);
+        }
+      });
+
+      it('refuses another suite (a signing one) before releasing any plaintext', async () => {
+        const signingClient = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+        const { result } = await signingClient.encrypt(
+          encryptionMaterials(await fixture.keys.materials('data')),
+          multiFrame(),
+          {
+            suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
+            encryptionContext: { ...CONTEXT },
+            frameLength: 4096,
+          },
+        );
+        const released: Uint8Array[] = [];
+        await expect(
+          collect(envelope.decryptStream('data', chunksOf(result, 1), CONTEXT), released),
+        ).rejects.toMatchObject({ code: 'crypto-context-mismatch' });
+        expect(released).toEqual([]);
+      });
+
+      it('refuses a truncated message wherever it is cut, and a changed byte in a later frame', async () => {
+        const body = multiFrame(200_000);
+        const ciphertext = await collect(envelope.encryptStream('data', chunksOf(body, 65_536), CONTEXT));
+        const frameBytes = 4 + 12 + 65_536 + 16;
+        const lastFrameStart = ciphertext.byteLength - (body.byteLength % 65_536) - 4 - 4 + 0;
+        const cuts = [
+          0,
+          2,
+          40,
+          ciphertext.byteLength - 3 * frameBytes - 100,
+          lastFrameStart - 16,
+          ciphertext.byteLength - 1,
+        ];
+        for (const cut of cuts) {
+          const released: Uint8Array[] = [];
+          await expect(
+            collect(
+              envelope.decryptStream('data', chunksOf(ciphertext.subarray(0, cut), 30_000), CONTEXT),
+              released,
+            ),
+          ).rejects.toMatchObject({ code: 'crypto-failed' });
+          // Whatever was released before the cut comes from authenticated frames: a prefix of the plaintext.
+          const seen = Buffer.concat(released);
+          expect(seen.byteLength).toBeLessThan(body.byteLength);
+          expect(Buffer.compare(seen, Buffer.from(body.subarray(0, seen.byteLength)))).toBe(0);
+        }
+        const tampered = Buffer.from(ciphertext);
+        const at = ciphertext.byteLength - 2 * frameBytes;
+        tampered[at] = (tampered[at] ?? 0) ^ 0x01;
+        await expect(
+          collect(envelope.decryptStream('data', chunksOf(tampered, 65_536), CONTEXT)),
+        ).rejects.toMatchObject({
+          code: 'crypto-failed',
+        });
+      });
+
+      it("passes the plaintext source's own error through unchanged", async () => {
+        const failure = new PipelineError('content-invalid', 'producer failed');
+        async function* broken(): AsyncGenerator<Uint8Array> {
+          yield multiFrame(100_000);
+          throw failure;
+        }
+        await expect(collect(envelope.encryptStream('data', broken(), CONTEXT))).rejects.toBe(failure);
+        const ciphertext = await collect(
+          envelope.encryptStream('data', chunksOf(multiFrame(), 65_536), CONTEXT),
+        );
+        async function* brokenCiphertext(): AsyncGenerator<Uint8Array> {
+          yield ciphertext.subarray(0, 150_000);
+          throw failure;
+        }
+        await expect(collect(envelope.decryptStream('data', brokenCiphertext(), CONTEXT))).rejects.toBe(
+          failure,
+        );
+      });
+
+      it('refuses bad contexts as encrypt does, before reading the plaintext', async () => {
+        let read = false;
+        async function* body(): AsyncGenerator<Uint8Array> {
+          read = true;
+          yield plaintext();
+        }
+        await expect(
+          collect(envelope.encryptStream('data', body(), { note: 'John Smith' })),
+        ).rejects.toMatchObject({
+          code: 'crypto-failed',
+        });
+        expect(read).toBe(false);
       });
     });
 

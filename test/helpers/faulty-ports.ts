@@ -200,6 +200,14 @@ export function faultyObjectStore(inner: ObjectStore, faults: FaultInjector): Ob
       await at('get', [key]);
       return inner.get(key);
     },
+    putStream: async (key, body, options) => {
+      await at('putStream', [key, options]);
+      return inner.putStream(key, body, options);
+    },
+    getStream: async (key) => {
+      await at('getStream', [key]);
+      return inner.getStream(key);
+    },
     exists: async (key) => {
       await at('exists', [key]);
       return inner.exists(key);
@@ -247,6 +255,14 @@ export function faultyEnvelope(inner: Envelope, faults: FaultInjector): Envelope
     decrypt: async (keyName, ciphertext, expectedContext) => {
       await at('decrypt', [keyName, expectedContext]);
       return inner.decrypt(keyName, ciphertext, expectedContext);
+    },
+    encryptStream: async function* (keyName, plaintext, context) {
+      await at('encryptStream', [keyName, context]);
+      yield* inner.encryptStream(keyName, plaintext, context);
+    },
+    decryptStream: async function* (keyName, ciphertext, expectedContext) {
+      await at('decryptStream', [keyName, expectedContext]);
+      yield* inner.decryptStream(keyName, ciphertext, expectedContext);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PipelineError } from '../../core/errors.js';
 import { CONSUMER_ID, CONSUMER_ID_RULE } from '../../core/ids.js';
 import type { ContractStore, StoredContract } from '../../ports/contract-store.js';
@@ -26,7 +27,9 @@ export class S3ContractStore implements ContractStore {
     const object = await this.store.get(source);
     if (object === undefined) return undefined;
     try {
-      return { consumer, source, json: JSON.parse(Buffer.from(object.body).toString('utf8')) };
+      const json: unknown = JSON.parse(Buffer.from(object.body).toString('utf8'));
+      // The bytes' digest, so workers reuse the contract they compiled until the object changes.
+      return { consumer, source, json, version: createHash('sha256').update(object.body).digest('hex') };
     } catch {
       throw new PipelineError('contract-invalid', `${source}: (file): not valid JSON`, {
         details: { source },

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteObjectCommand,
@@ -8,6 +9,7 @@ import {
   type PutObjectCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { PipelineError } from '../../core/errors.js';
 import type { ObjectStore, PutOptions, StoredObject } from '../../ports/object-store.js';
 import { assertObjectKey, assertObjectPrefix } from '../embedded/object-key.js';
@@ -21,6 +23,10 @@ export interface S3ObjectStoreOptions {
   readonly sseKmsKeyId?: string;
   /** Attempts at a create-if-absent that S3 answers with 409 ConditionalRequestConflict. Default 4. */
   readonly conflictAttempts?: number;
+  /** Multipart part size for `putStream` (S3 minimum 5 MiB; 10,000 parts make the largest object). Default 8 MiB. */
+  readonly partSize?: number;
+  /** Parts of one `putStream` in flight at once; memory is about partSize x (queueSize + 1). Default 3. */
+  readonly queueSize?: number;
 }
 
 const PREFIX = /^(?:[A-Za-z0-9!_.*'()-]+\/)*$/;
@@ -63,7 +69,12 @@ export class S3ObjectStore implements ObjectStore {
     }
     this.sseKmsKeyId = options.sseKmsKeyId;
     this.conflictAttempts = options.conflictAttempts ?? 4;
+    this.partSize = options.partSize ?? 8 * 1024 * 1024;
+    this.queueSize = options.queueSize ?? 3;
   }
+
+  private readonly partSize: number;
+  private readonly queueSize: number;
 
   private objectKey(key: string): string {
     assertObjectKey(key);
@@ -100,6 +111,81 @@ export class S3ObjectStore implements ObjectStore {
         throw unavailable('write', key, error);
       }
     }
+  }
+
+  /**
+   * Multipart upload through lib-storage (a single PutObject when the body fits in one part), with the
+   * same SHA-256 checksums (per part), SSE-KMS settings and `If-None-Match: *` as `put`: lib-storage
+   * passes IfNoneMatch to PutObject and to CompleteMultipartUpload, and S3 evaluates it at completion,
+   * so the object appears whole or not at all and an existing key is never replaced. The body is sent
+   * before S3 can say the key exists (`created: false` then costs one upload, which is aborted), and a
+   * 409 from a concurrent conditional write cannot be retried with a consumed body: it rejects
+   * `store-unavailable`, retryable, so the caller's message is tried again.
+   */
+  async putStream(
+    key: string,
+    body: AsyncIterable<Uint8Array>,
+    options: PutOptions = {},
+  ): Promise<{ created: boolean; bytes: number }> {
+    const objectKey = this.objectKey(key);
+    let bytes = 0;
+    async function* counted(): AsyncGenerator<Buffer> {
+      for await (const chunk of body) {
+        bytes += chunk.byteLength;
+        yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      }
+    }
+    const upload = new Upload({
+      client: this.s3,
+      partSize: this.partSize,
+      queueSize: this.queueSize,
+      leavePartsOnError: false,
+      params: {
+        Bucket: this.bucket,
+        Key: objectKey,
+        Body: Readable.from(counted(), { objectMode: false, highWaterMark: 64 * 1024 }),
+        ChecksumAlgorithm: 'SHA256',
+        ServerSideEncryption: 'aws:kms',
+        ...(this.sseKmsKeyId === undefined ? {} : { SSEKMSKeyId: this.sseKmsKeyId }),
+        ...(options.contentType === undefined ? {} : { ContentType: options.contentType }),
+        ...(options.ifAbsent ? { IfNoneMatch: '*' } : {}),
+      },
+    });
+    try {
+      await upload.done();
+      return { created: true, bytes };
+    } catch (error) {
+      // The body's own failure (e.g. the envelope refusing) passes through as it is.
+      if (error instanceof PipelineError) throw error;
+      const name = awsErrorName(error);
+      if (options.ifAbsent && (name === 'PreconditionFailed' || awsHttpStatus(error) === 412)) {
+        return { created: false, bytes };
+      }
+      throw unavailable('write', key, error);
+    }
+  }
+
+  async getStream(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+    const objectKey = this.objectKey(key);
+    let body: AsyncIterable<Uint8Array>;
+    try {
+      const response = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: objectKey, ChecksumMode: 'ENABLED' }),
+      );
+      if (response.Body === undefined) return (async function* () {})();
+      body = response.Body as unknown as AsyncIterable<Uint8Array>;
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw unavailable('read', key, error);
+    }
+    return (async function* () {
+      try {
+        // The SDK checks a whole-object checksum at the end of the body (composite multipart ones it skips).
+        for await (const chunk of body) yield chunk;
+      } catch (error) {
+        throw unavailable('read', key, error);
+      }
+    })();
   }
 
   async get(key: string): Promise<StoredObject | undefined> {

@@ -78,6 +78,20 @@ CREATE TABLE IF NOT EXISTS sent_once (
 );
 `;
 
+interface GroupedWrite {
+  readonly write: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+const queueError = (error: unknown): PipelineError =>
+  error instanceof PipelineError
+    ? error
+    : new PipelineError('queue-unavailable', 'local queue database operation failed', {
+        retryable: true,
+        cause: error,
+      });
+
 export const MESSAGE_COLUMNS = 'seq, id, queue, body, attributes, sent_at, receive_count';
 
 /**
@@ -93,6 +107,7 @@ export class SqliteQueueDatabase {
   private readonly overrides: Readonly<Record<string, QueueSettings>>;
   readonly pollIntervalMs: number;
   private readonly waiters = new Set<() => void>();
+  private readonly group: GroupedWrite[] = [];
 
   constructor(home: string, options: SqliteQueueOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -116,7 +131,52 @@ export class SqliteQueueDatabase {
   }
 
   close(): void {
+    this.commitGroup();
     this.db.close();
+  }
+
+  /**
+   * Runs `write` in one IMMEDIATE transaction with every other write asked for in the same turn of the
+   * event loop: one commit, so one fsync of the WAL (synchronous=FULL) for all of them instead of one
+   * each (about 5 ms here, during which the thread is blocked). Each promise resolves only once that
+   * commit is durable, so nothing is acknowledged earlier than before. Each write runs in a savepoint
+   * of its own: one that throws fails alone, and its changes are undone.
+   */
+  grouped<T>(write: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.group.push({ write, resolve: resolve as (value: unknown) => void, reject });
+      if (this.group.length === 1) setImmediate(() => this.commitGroup());
+    });
+  }
+
+  private commitGroup(): void {
+    const writes = this.group.splice(0);
+    if (writes.length === 0) return;
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.guard(() =>
+        this.db
+          .transaction(() => {
+            outcomes.length = 0;
+            for (const { write } of writes) {
+              try {
+                outcomes.push({ ok: true, value: this.db.transaction(write)() });
+              } catch (error) {
+                outcomes.push({ ok: false, value: error });
+              }
+            }
+          })
+          .immediate(),
+      );
+    } catch (error) {
+      for (const { reject } of writes) reject(error);
+      return;
+    }
+    writes.forEach(({ resolve, reject }, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) resolve(outcome.value);
+      else reject(queueError(outcome?.value));
+    });
   }
 
   settingsOf(queue: string): { maxReceiveCount: number; visibilityTimeoutSeconds: number } {
@@ -135,11 +195,7 @@ export class SqliteQueueDatabase {
     try {
       return operation();
     } catch (error) {
-      if (error instanceof PipelineError) throw error;
-      throw new PipelineError('queue-unavailable', 'local queue database operation failed', {
-        retryable: true,
-        cause: error,
-      });
+      throw queueError(error);
     }
   }
 

@@ -56,27 +56,24 @@ export class SqliteQueue implements Queue {
     }
     const messageId = randomUUID();
     const now = this.database.now();
-    const sentId = this.database.guard(() =>
-      this.database.db
-        .transaction(() => {
-          if (dedupeId !== undefined) {
-            const first = this.database.db
-              .prepare('SELECT message_id FROM sent_once WHERE queue = ? AND dedupe_id = ?')
-              .get(queue, dedupeId) as { message_id: string } | undefined;
-            if (first) return first.message_id;
-            this.database.db
-              .prepare('INSERT INTO sent_once (queue, dedupe_id, message_id) VALUES (?, ?, ?)')
-              .run(queue, dedupeId, messageId);
-          }
-          this.database.db
-            .prepare(
-              'INSERT INTO messages (id, queue, body, attributes, sent_at, visible_at) VALUES (?, ?, ?, ?, ?, ?)',
-            )
-            .run(messageId, queue, body, JSON.stringify(attributes), now, now + delaySeconds * 1000);
-          return messageId;
-        })
-        .immediate(),
-    );
+    const db = this.database.db;
+    const sentId = await this.database.grouped(() => {
+      if (dedupeId !== undefined) {
+        const first = db
+          .prepare('SELECT message_id FROM sent_once WHERE queue = ? AND dedupe_id = ?')
+          .get(queue, dedupeId) as { message_id: string } | undefined;
+        if (first) return first.message_id;
+        db.prepare('INSERT INTO sent_once (queue, dedupe_id, message_id) VALUES (?, ?, ?)').run(
+          queue,
+          dedupeId,
+          messageId,
+        );
+      }
+      db.prepare(
+        'INSERT INTO messages (id, queue, body, attributes, sent_at, visible_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(messageId, queue, body, JSON.stringify(attributes), now, now + delaySeconds * 1000);
+      return messageId;
+    });
     if (sentId === messageId) this.database.wake();
     return { messageId: sentId };
   }
@@ -131,7 +128,8 @@ export class SqliteQueue implements Queue {
 
   async delete(queue: string, receiptHandle: string): Promise<void> {
     assertQueueName(queue);
-    this.database.guard(() =>
+    // Committed with the other deletes and sends of this turn (see SqliteQueueDatabase.grouped).
+    await this.database.grouped(() =>
       this.database.db
         .prepare('DELETE FROM messages WHERE queue = ? AND receipt_handle = ?')
         .run(queue, receiptHandle),

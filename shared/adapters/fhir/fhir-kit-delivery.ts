@@ -1,4 +1,4 @@
-import { Client, type FhirResource } from 'fhir-kit-client';
+import type { Client, FhirResource } from 'fhir-kit-client';
 import type { Clock } from '../../ports/clock.js';
 import type {
   FhirDeliveryConfig,
@@ -49,7 +49,9 @@ export class FhirKitDelivery implements FhirDeliveryTarget {
     bundle: Record<string, unknown>,
   ): Promise<{ kind: 'done'; result: FhirTransactionResult } | { kind: 'failed'; status: number }> {
     const bearerToken = await this.tokens.token(config);
-    const client = new Client({
+    // Loaded at the first delivery, not with the composition root every CLI verb builds (issue 11).
+    const { Client: FhirClient } = await import('fhir-kit-client');
+    const client = new FhirClient({
       baseUrl: config.baseUrl,
       bearerToken,
       requestOptions: { redirect: 'error' },
@@ -69,7 +71,7 @@ export class FhirKitDelivery implements FhirDeliveryTarget {
       return { kind: 'failed', status };
     }
     const entries = Array.isArray(response.entry) ? response.entry.length : 0;
-    return { kind: 'done', result: { status: statusOf(response) ?? 200, entryCount: entries } };
+    return { kind: 'done', result: { status: statusOf(FhirClient, response) ?? 200, entryCount: entries } };
   }
 }
 
@@ -83,4 +85,5 @@ function httpStatusOf(error: unknown): number | undefined {
 }
 
 /** The HTTP status of a successful response, from the Response fhir-kit-client attaches to it. */
-const statusOf = (resource: FhirResource): number | undefined => Client.httpFor(resource).response?.status;
+const statusOf = (client: typeof Client, resource: FhirResource): number | undefined =>
+  client.httpFor(resource).response?.status;

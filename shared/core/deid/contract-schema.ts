@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { CONSUMER_ID } from '../ids.js';
 import { RESTRICTED_ZIP_LISTS } from './data/restricted-zip3.js';
+import { PROFILES } from './profile-names.js';
 
 /**
  * The consumer contract's schema and types: shape only. Resolution (extends, profile limits, paths
  * compiled against the R4 model) is contract.ts, which compiles; the compiler needs only these types.
  */
-export const PROFILES = ['safe-harbor', 'limited-data-set'] as const;
-export type ProfileName = (typeof PROFILES)[number];
+export { PROFILES, type ProfileName } from './profile-names.js';
 
 const ELEMENT_PATH = /^[a-z][A-Za-z0-9]*(\.[a-z][A-Za-z0-9]*)*$/;
 const RULE_PATH = /^[A-Z][A-Za-z]+(\.[a-z][A-Za-z0-9]*)+$/;

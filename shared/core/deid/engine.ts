@@ -5,7 +5,7 @@ import { type ConsumerContract, parseContract } from './contract.js';
 import { REFERENCE_DATE } from './dates.js';
 import { createFhirWalk } from './fhir/walker.js';
 import { Pseudonyms } from './pseudonyms.js';
-import { Submission } from './references.js';
+import { ReferenceMap, Submission } from './references.js';
 import { ReportBuilder, type TransformReport } from './report.js';
 import type { PhiContext } from './scrubber.js';
 
@@ -24,7 +24,17 @@ export interface DeidOptions {
 
 export interface DeidResult<T> {
   output: T;
+  /** With a `tally`: everything counted into that tally so far, built when first read. */
   report: TransformReport;
+}
+
+/**
+ * One report for many calls (the lines of an NDJSON file, the Bundles of a job): each call given it
+ * as `tally` counts into it, and `build()` gives the sum, as `mergeReports` of the calls' reports
+ * would, without a report built and merged per line.
+ */
+export interface ReportTally {
+  build(): TransformReport;
 }
 
 export interface DeidEngine {
@@ -33,7 +43,10 @@ export interface DeidEngine {
   /** The reference date the engine was built with (YYYY-MM-DD), e.g. for the copy's Provenance. */
   readonly referenceDate: string;
   /** `context`: identifiers found elsewhere (other files of the same job), also scrubbed and checked. */
-  deidentifyBundle(bundle: unknown, options?: { context?: PhiContext }): DeidResult<Record<string, unknown>>;
+  deidentifyBundle(
+    bundle: unknown,
+    options?: { context?: PhiContext; tally?: ReportTally },
+  ): DeidResult<Record<string, unknown>>;
   /**
    * One resource, e.g. an NDJSON line; `undefined` output when its type is dropped. Per-patient
    * consistency across lines comes from keyed pseudonyms and shifts, not from state. `context` carries
@@ -44,8 +57,10 @@ export interface DeidEngine {
    */
   deidentifyResource(
     resource: unknown,
-    options?: { context?: PhiContext; submission?: Submission },
+    options?: { context?: PhiContext; submission?: Submission; tally?: ReportTally },
   ): DeidResult<Record<string, unknown> | undefined>;
+  /** A report several calls count into (`tally` option), for one report of many lines. */
+  newTally(): ReportTally;
   /** The `Type/id`s of these resources (NDJSON lines, of every file of one submission). */
   collectSubmission(resources: Iterable<unknown>): Submission;
   /** The identifiers in the structured fields of these resources (names, addresses, ids, telecom). */
@@ -73,7 +88,26 @@ export function createDeidEngine(opts: DeidOptions): DeidEngine {
     profile: compiled.profile,
     keyId: opts.keyId,
   };
-  const walk = (report: ReportBuilder, context?: PhiContext, submission?: Submission) =>
+  /** Element paths, interned once for every call of this engine (NDJSON lines walk the same paths). */
+  const paths = new Map<string, Map<string, string>>();
+  /** The references of a submission's lines, made once per submission rather than once per line. */
+  const lineReferences = new WeakMap<Submission, { revision: number; references: ReferenceMap }>();
+  const referencesOf = (submission: Submission): ReferenceMap => {
+    const kept = lineReferences.get(submission);
+    // A submission that grew since (lines added as they stream in) resolves afresh.
+    if (kept !== undefined && kept.revision === submission.revision) return kept.references;
+    const references = new ReferenceMap(
+      pseudonyms,
+      (type) => compiled.selectors.root(type) !== undefined,
+      opts.keyId,
+      [],
+      submission,
+    );
+    lineReferences.set(submission, { revision: submission.revision, references });
+    return references;
+  };
+  /** `shared`: a submission of many calls (its reference map is kept); else one made for this call. */
+  const walk = (report: ReportBuilder, context?: PhiContext, submission?: Submission, shared = false) =>
     createFhirWalk({
       contract: compiled,
       pseudonyms,
@@ -82,7 +116,27 @@ export function createDeidEngine(opts: DeidOptions): DeidEngine {
       referenceDate: opts.referenceDate,
       context,
       submission,
+      references: shared && submission !== undefined ? referencesOf(submission) : undefined,
+      paths,
     });
+  const tallies = new WeakMap<ReportTally, ReportBuilder>();
+  const builderOf = (tally: ReportTally | undefined): ReportBuilder => {
+    if (tally === undefined) return new ReportBuilder();
+    const builder = tallies.get(tally);
+    if (builder === undefined) {
+      throw new PipelineError('config-invalid', 'A report tally must come from the same engine');
+    }
+    return builder;
+  };
+  const result = <T>(output: T, report: ReportBuilder, tally: ReportTally | undefined): DeidResult<T> =>
+    tally === undefined
+      ? { output, report: report.build(head) }
+      : {
+          output,
+          get report() {
+            return report.build(head);
+          },
+        };
 
   return {
     contract,
@@ -95,19 +149,27 @@ export function createDeidEngine(opts: DeidOptions): DeidEngine {
       ) {
         throw new PipelineError('content-invalid', 'Input is not a FHIR Bundle');
       }
-      const report = new ReportBuilder();
+      const report = builderOf(options?.tally);
       const walker = walk(report, options?.context);
       const output = walker.bundle(bundle as Record<string, unknown>);
       walker.finish();
-      return { output, report: report.build(head) };
+      return result(output, report, options?.tally);
     },
     deidentifyResource(resource, options) {
-      const report = new ReportBuilder();
-      const submission = options?.submission ?? new Submission([resource]);
-      const walker = walk(report, options?.context, submission);
+      const report = builderOf(options?.tally);
+      const walker =
+        options?.submission === undefined
+          ? walk(report, options?.context, new Submission([resource]))
+          : walk(report, options.context, options.submission, true);
       const output = walker.resource(resource);
       walker.finish();
-      return { output, report: report.build(head) };
+      return result(output, report, options?.tally);
+    },
+    newTally() {
+      const builder = new ReportBuilder();
+      const tally: ReportTally = { build: () => builder.build(head) };
+      tallies.set(tally, builder);
+      return tally;
     },
     collectSubmission: (resources) => new Submission(resources),
     emptyReport() {

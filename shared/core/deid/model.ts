@@ -10,6 +10,8 @@ import rawModel from './data/fhir-r4-model.json' with { type: 'json' };
 export interface ElementDef {
   /** JSON key, e.g. `valueQuantity`. */
   readonly key: string;
+  /** The key of its primitive extensions, `_valueString`: made once, looked up for every object walked. */
+  readonly extensionKey: string;
   /** Element name without the choice suffix, e.g. `value`. */
   readonly name: string;
   /** Datatype or resource name, or the path of a backbone element (`Patient.contact`). */
@@ -27,6 +29,8 @@ export interface TypeDef {
   readonly required: readonly ElementDef[];
   /** Element names (choice base names), for selector validation. */
   readonly names: ReadonlyMap<string, readonly ElementDef[]>;
+  /** For each of `required`, every key it may be written under (its choice variants), in model order. */
+  readonly requiredVariants: readonly (readonly ElementDef[])[];
 }
 
 export const PRIMITIVE_TYPES: ReadonlySet<string> = new Set([
@@ -69,6 +73,7 @@ for (const [typeKey, rows] of Object.entries(rawModel.types)) {
     }
     const def: ElementDef = {
       key,
+      extensionKey: `_${key}`,
       name,
       type,
       repeats: repeats === 1,
@@ -82,7 +87,8 @@ for (const [typeKey, rows] of Object.entries(rawModel.types)) {
       if (min > 0) required.push(def);
     } else sameName.push(def);
   }
-  types.set(typeKey, { key: typeKey, elements, required, names });
+  const requiredVariants = required.map((def) => names.get(def.name) ?? [def]);
+  types.set(typeKey, { key: typeKey, elements, required, names, requiredVariants });
 }
 
 const resourceTypes: ReadonlySet<string> = new Set(rawModel.resourceTypes);

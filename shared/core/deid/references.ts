@@ -73,12 +73,19 @@ export class Submission {
   private readonly typeIds = new Set<string>();
   /** `Type/id` of a resource whose id is a UUID, for `urn:uuid:` references; undefined if two share it. */
   private readonly byUuid = new Map<string, string | undefined>();
+  private added = 0;
 
   constructor(resources: Iterable<unknown> = []) {
     for (const resource of resources) this.add(resource);
   }
 
+  /** Counts `add` calls: what was resolved against the submission before a change is stale after it. */
+  get revision(): number {
+    return this.added;
+  }
+
   add(resource: unknown): void {
+    this.added++;
     if (!isJson(resource) || !isResourceType(resource.resourceType) || resource.resourceType === 'Bundle') {
       return;
     }
@@ -102,6 +109,8 @@ export class Submission {
     return this.byUuid.get(urn.toLowerCase());
   }
 }
+
+const MAX_CACHED_REWRITES = 100_000;
 
 export class ReferenceMap {
   readonly entries: readonly EntryInfo[];
@@ -259,6 +268,8 @@ export class ReferenceMap {
       this.rewrites.set(base, cache);
     }
     if (cache.has(reference)) return cache.get(reference);
+    // One map may serve every line of a long NDJSON submission: its memory stays bounded.
+    if (cache.size >= MAX_CACHED_REWRITES) cache.clear();
     const rewritten = this.rewriteUncached(reference, base);
     cache.set(reference, rewritten);
     return rewritten;

@@ -152,6 +152,8 @@ function tokenize(text: string): Token[] {
  */
 export class PhiContext {
   private readonly terms = new Set<string>();
+  /** Leading word runs of the multi-word terms: a match is extended only while it is one. */
+  private readonly prefixes = new Set<string>();
   private readonly digitTerms = new Set<string>();
   /** Organization names by reference key, and the keys of organisations tied to the individual. */
   private readonly organizations = new Map<string, string[]>();
@@ -176,6 +178,10 @@ export class PhiContext {
 
   private has(term: string): boolean {
     return this.terms.has(term) || this.parent?.has(term) === true;
+  }
+
+  private hasPrefix(run: string): boolean {
+    return this.prefixes.has(run) || this.parent?.hasPrefix(run) === true;
   }
 
   addName(value: string): void {
@@ -258,7 +264,12 @@ export class PhiContext {
   private addTerm(term: string): void {
     const tokens = tokenize(term);
     if (tokens.length === 0 || tokens.length > MAX_TERM_TOKENS) return;
-    this.terms.add(tokens.map((t) => t.lower).join(' '));
+    let run = tokens[0]?.lower ?? '';
+    for (let n = 1; n < tokens.length; n++) {
+      this.prefixes.add(run);
+      run = `${run} ${tokens[n]?.lower ?? ''}`;
+    }
+    this.terms.add(run);
     if (tokens.length > this.maxTokens) this.maxTokens = tokens.length;
   }
 
@@ -283,6 +294,8 @@ export class PhiContext {
       const limit = Math.min(this.maxTokens, tokens.length - i);
       const keys: string[] = [];
       for (let n = 0; n < limit; n++) {
+        // A longer run can only be a term if this one leads one: most words lead none.
+        if (n > 0 && !this.hasPrefix(key)) break;
         key = n === 0 ? (tokens[i]?.lower ?? '') : `${key} ${tokens[i + n]?.lower ?? ''}`;
         keys.push(key);
       }
@@ -350,7 +363,27 @@ export function scrubFreeText(input: string, context: PhiContext): ScrubResult {
 export function carriesPhi(value: string, context: PhiContext, patterns: boolean): boolean {
   const text = normalizeQuotes(value);
   if (context.find(text, true).length > 0) return true;
-  return patterns && CHECK.test(text);
+  return patterns && shapedPhi(text);
+}
+
+/**
+ * `CHECK` depends on the text alone, and kept displays repeat across every line of a bulk export
+ * ("Body Weight", "Encounter for symptom"): each short text is tested once. The profile of `phi deid`
+ * over NDJSON had this regex at the top of its self time. Bounded: dropped whole when full.
+ */
+const SHAPED = new Map<string, boolean>();
+const SHAPED_MAX_LENGTH = 256;
+const SHAPED_LIMIT = 50_000;
+
+function shapedPhi(text: string): boolean {
+  if (text.length > SHAPED_MAX_LENGTH) return CHECK.test(text);
+  let shaped = SHAPED.get(text);
+  if (shaped === undefined) {
+    shaped = CHECK.test(text);
+    if (SHAPED.size >= SHAPED_LIMIT) SHAPED.clear();
+    SHAPED.set(text, shaped);
+  }
+  return shaped;
 }
 
 const ENTITIES: Readonly<Record<string, string>> = {

@@ -33,7 +33,8 @@ export function checkNarratives(bundle: CheckedBundle): void {
   }
 }
 
-function isActiveContent(div: string): boolean {
+/** Also used by the compiled judge, which must never accept what this check refuses. */
+export function isActiveContent(div: string): boolean {
   if (ACTIVE_ELEMENT.test(div)) return true;
   for (const [tag] of div.matchAll(TAG)) {
     if (EVENT_ATTRIBUTE.test(tag) || SCRIPT_URL.test(decodeAttributeText(tag))) return true;

@@ -68,6 +68,23 @@ function requiredCodes(element: InternalSchemaElement | undefined): ReadonlySet<
   return expandShipped(binding.valueSet);
 }
 
+/**
+ * The codes the binding check above accepts for an element, expanded on first call; undefined when it
+ * checks nothing there. For the compiled judge, which must never accept what this check refuses.
+ */
+export function requiredCodesOf(
+  element: InternalSchemaElement,
+): (() => ReadonlySet<string> | undefined) | undefined {
+  const binding = element.binding;
+  if (binding?.strength !== 'required' || binding.valueSet === undefined) return undefined;
+  if (!element.type.some((type) => type.code === 'code')) return undefined;
+  let codes: ReadonlySet<string> | undefined | null = null;
+  return () => {
+    if (codes === null) codes = requiredCodes(element);
+    return codes;
+  };
+}
+
 /** `http://hl7.org/fhir/ValueSet/administrative-gender|4.0.1` names the same set as without `|4.0.1`. */
 const canonicalUrl = (url: string): string => url.split('|', 1)[0] ?? url;
 

@@ -50,7 +50,7 @@ export function collectIdentifiers(identifiers: PhiContext, value: unknown, dept
 export function noteOrganizationLinks(
   identifiers: PhiContext,
   node: Json,
-  references: readonly (string | undefined)[] = [],
+  references?: readonly (string | undefined)[],
 ): void {
   const type = node.resourceType;
   if (type === 'Organization') {
@@ -60,7 +60,7 @@ export function noteOrganizationLinks(
       for (const alias of node.alias) if (typeof alias === 'string') names.push(alias);
     const id = typeof node.id === 'string' ? node.id : undefined;
     const all = [
-      ...references,
+      ...(references ?? []),
       ...(id === undefined ? [] : [`Organization/${id}`, `#${id}`, `urn:uuid:${id}`]),
     ]
       .map((reference) => (reference === undefined ? undefined : referenceKey(reference)))

@@ -28,6 +28,13 @@ export interface WalkOptions {
   readonly context?: PhiContext;
   /** The resources of the submission outside Bundles (NDJSON lines of every file), for references. */
   readonly submission?: Submission;
+  /**
+   * The references of `submission` made before (the engine keeps one per submission): NDJSON lines of
+   * one submission resolve references alike, so each line need not build (and warm) its own.
+   */
+  readonly references?: ReferenceMap;
+  /** Interned element paths shared by the calls of one engine (see `WalkContext.paths`). */
+  readonly paths?: Map<string, Map<string, string>>;
 }
 
 /** What one de-identification call (a Bundle, a resource) carries through every step of its walk. */
@@ -127,7 +134,7 @@ export function createWalkContext(options: WalkOptions, steps: WalkSteps): WalkC
     keyId,
     identifiers,
     postPass: new PostPass(),
-    references: newReferenceMap(contract, pseudonyms, keyId, [], options.submission),
+    references: options.references ?? newReferenceMap(contract, pseudonyms, keyId, [], options.submission),
     tags: [
       { system: CONTRACT_TAG_SYSTEM, code: `${contract.name}@${contract.version}` },
       { system: PROFILE_TAG_SYSTEM, code: contract.profile },
@@ -136,7 +143,7 @@ export function createWalkContext(options: WalkOptions, steps: WalkSteps): WalkC
     baseModes,
     directoryModes: { ...baseModes, identifiers: 'pseudonymize' },
     neighbourDisplays: undefined,
-    paths: new Map(),
+    paths: options.paths ?? new Map(),
     services: {
       settings: contract,
       referenceDate,
@@ -175,10 +182,14 @@ export function newReferenceMap(
   );
 }
 
+const MAX_INTERNED_PATHS = 50_000;
+
 /** The path of an element below `path`, interned. */
 export function childPath(context: WalkContext, path: string, key: string): string {
   let children = context.paths.get(path);
   if (children === undefined) {
+    // Paths come from the R4 model, nested as deep as the input: bounded, but kept so anyway.
+    if (context.paths.size >= MAX_INTERNED_PATHS) context.paths.clear();
     children = new Map();
     context.paths.set(path, children);
   }

@@ -172,22 +172,21 @@ function addPlaceholders(
   { path, frame }: Site,
 ): number {
   let added = 0;
-  for (const required of definition.required) {
-    const variants = definition.names.get(required.name) ?? [required];
+  for (const variants of definition.requiredVariants) {
     let inOutput = false;
     let inInput: ElementDef | undefined;
     for (const variant of variants) {
-      if (variant.key in out || `_${variant.key}` in out) inOutput = true;
-      if (inInput === undefined && (variant.key in input || `_${variant.key}` in input)) inInput = variant;
+      if (variant.key in out || variant.extensionKey in out) inOutput = true;
+      if (inInput === undefined && (variant.key in input || variant.extensionKey in input)) inInput = variant;
     }
     if (inOutput || inInput === undefined) continue;
     const absent = { extension: [{ url: DATA_ABSENT_REASON, valueCode: 'masked' }] };
     if (inInput.primitive) {
       if (inInput.repeats) {
         out[inInput.key] = [null];
-        out[`_${inInput.key}`] = [absent];
+        out[inInput.extensionKey] = [absent];
       } else {
-        out[`_${inInput.key}`] = absent;
+        out[inInput.extensionKey] = absent;
       }
     } else {
       out[inInput.key] = inInput.repeats ? [absent] : absent;

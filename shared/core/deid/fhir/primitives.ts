@@ -24,7 +24,7 @@ export function walkPrimitiveField(
 ): number {
   const { path, frame } = site;
   const value = holder[key];
-  const extensionKey = `_${key}`;
+  const extensionKey = element.key === key ? element.extensionKey : `_${key}`;
   const extension = holder[extensionKey];
   const place = placeOf(site);
   const decideValue = (item: unknown): Outcome => {

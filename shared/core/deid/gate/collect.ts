@@ -104,6 +104,8 @@ const CURLY = /[\u2018\u2019\u02bc]/g;
 
 /** The words of a text, lower case, curly apostrophes made straight. On every output string: kept lean. */
 export function words(text: string): string[] {
+  const ascii = asciiWords(text);
+  if (ascii !== undefined) return ascii;
   const lower = text.toLowerCase();
   const plain =
     lower.includes('\u2018') || lower.includes('\u2019') || lower.includes('\u02bc')
@@ -112,6 +114,40 @@ export function words(text: string): string[] {
   const out: string[] = [];
   WORD.lastIndex = 0;
   for (let m = WORD.exec(plain); m !== null; m = WORD.exec(plain)) out.push(m[0]);
+  return out;
+}
+
+/** An ASCII letter or digit: what `[\p{L}\p{N}]` is below U+0080. */
+const isWordCode = (c: number): boolean =>
+  (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
+/** `'`, `.`, `-`, `/`: what may join two runs of letters and digits into one word. */
+const isJoinerCode = (c: number): boolean => c === 0x27 || c === 0x2e || c === 0x2d || c === 0x2f;
+
+/**
+ * `WORD` by hand for ASCII text (most strings of a record: codes, ids, references, displays), the
+ * same words in the same order; undefined for any other text, which takes the Unicode regex. The
+ * profile of `phi deid` had the Unicode-aware regex among its top items.
+ */
+function asciiWords(text: string): string[] | undefined {
+  const n = text.length;
+  for (let i = 0; i < n; i++) if (text.charCodeAt(i) > 0x7f) return undefined;
+  const lower = text.toLowerCase();
+  const out: string[] = [];
+  let i = 0;
+  while (i < n) {
+    if (!isWordCode(lower.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    i++;
+    while (i < n && isWordCode(lower.charCodeAt(i))) i++;
+    while (i + 1 < n && isJoinerCode(lower.charCodeAt(i)) && isWordCode(lower.charCodeAt(i + 1))) {
+      i += 2;
+      while (i < n && isWordCode(lower.charCodeAt(i))) i++;
+    }
+    out.push(lower.slice(start, i));
+  }
   return out;
 }
 
@@ -271,13 +307,14 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
  * (unless every relationship is insurer `I` or agency `F`/`S`), one an employer extension names, a
  * Coverage's policy holder. Their names are looked for once the whole input has been read.
  */
+function tie(c: Collector, reference: unknown): void {
+  if (!isObject(reference)) return;
+  const key = typeof reference.reference === 'string' ? referenceKey(reference.reference) : undefined;
+  if (key !== undefined) c.tied.add(key);
+  if (typeof reference.display === 'string') c.term(reference.display, 'employer', MIN_ORGANIZATION);
+}
+
 function organizations(c: Collector, node: Record<string, unknown>): void {
-  const tie = (reference: unknown): void => {
-    if (!isObject(reference)) return;
-    const key = typeof reference.reference === 'string' ? referenceKey(reference.reference) : undefined;
-    if (key !== undefined) c.tied.add(key);
-    if (typeof reference.display === 'string') c.term(reference.display, 'employer', MIN_ORGANIZATION);
-  };
   const resource = isObject(node.resource) ? node.resource : node;
   if (resource.resourceType === 'Organization') {
     const names = [...strings(resource.name), ...strings(resource.alias)];
@@ -293,12 +330,12 @@ function organizations(c: Collector, node: Record<string, unknown>): void {
   }
   if (node.resourceType === 'Patient' && Array.isArray(node.contact)) {
     for (const contact of node.contact) {
-      if (isObject(contact) && !institutionalContact(contact.relationship)) tie(contact.organization);
+      if (isObject(contact) && !institutionalContact(contact.relationship)) tie(c, contact.organization);
     }
   }
-  if (node.resourceType === 'Coverage') tie(node.policyHolder);
+  if (node.resourceType === 'Coverage') tie(c, node.policyHolder);
   if (typeof node.url === 'string' && /employer/i.test(node.url)) {
-    tie(node.valueReference);
+    tie(c, node.valueReference);
     for (const name of strings(node.valueString)) c.term(name, 'employer', MIN_ORGANIZATION);
   }
 }

@@ -33,9 +33,15 @@ export interface ReleaseGate {
   collect(input: unknown): IdentifyingValues;
   /**
    * Checks one output against the input's values; `root` names the output (`Bundle`, or an NDJSON
-   * line such as `Observation[3]`). Several outputs of one input: call `scan` with the same values.
+   * line such as `Observation[3]`), or a function that names it, called only when there is a hit.
+   * Several outputs of one input: call `scan` with the same values.
    */
-  scan(values: IdentifyingValues, output: unknown, root: string, hits?: GateHit[]): GateHit[];
+  scan(
+    values: IdentifyingValues,
+    output: unknown,
+    root: string | (() => string),
+    hits?: GateHit[],
+  ): GateHit[];
   /** `scan` of each output against values collected before; outputs are [root, value] pairs. */
   verdict(values: IdentifyingValues, outputs: Iterable<readonly [string, unknown]>): GateResult;
   /** `collect` then `verdict`. */
@@ -49,7 +55,7 @@ export function createReleaseGate(contract: ConsumerContract): ReleaseGate {
     policy,
     collect: (input) => collectIdentifyingValues(input, policy),
     scan(values, output, root, hits = []) {
-      new Scanner(policy, values, hits).value(output, root, undefined, 0);
+      new Scanner(policy, values, hits, root).value(output, undefined, 0);
       return hits;
     },
     check: (input, outputs) => gate.verdict(gate.collect(input), outputs),
@@ -139,51 +145,122 @@ const DIGIT_RUN = /\+?\d[\d\s().-]{5,}\d/g;
 const UCUM = 'http://unitsofmeasure.org';
 const YEARS_PER_UNIT: Readonly<Record<string, number>> = { a: 1, mo: 1 / 12, wk: 7 / 365.25, d: 1 / 365.25 };
 
+/**
+ * What one string says, whatever its place: the same text against the same values always gives the
+ * same answer, so a job's repeated strings (codes, displays, systems, references) are judged once.
+ */
+interface StringVerdict {
+  /** A FHIR date finer than the year (and not the engine's year-only instant). */
+  readonly finer: boolean;
+  /** One of the input's terms or digit strings, when the text holds one. */
+  readonly kind: GateHitKind | undefined;
+  /** One of the input's full dates, in a common rendering. */
+  readonly date: boolean;
+}
+
+/** Strings longer than this (free text, attachments) are rarely repeated: judged each time, not kept. */
+const MEMO_MAX_LENGTH = 256;
+/** A memo is dropped whole when full: bounded memory whatever the job's size. */
+const MEMO_LIMIT = 200_000;
+const memos = new WeakMap<IdentifyingValues, Map<string, StringVerdict>>();
+
+function memoOf(values: IdentifyingValues): Map<string, StringVerdict> {
+  let memo = memos.get(values);
+  if (memo === undefined) {
+    memo = new Map();
+    memos.set(values, memo);
+  }
+  return memo;
+}
+
+/**
+ * One scan of one output. The path of a value is only spelled out when it is a hit: the scanner
+ * keeps the keys and indices that lead to it on a stack instead of building a string per value.
+ */
 class Scanner {
-  private readonly seen = new Set<string>();
+  /** Hits of this scan, by kind and path: the same place is not listed twice. */
+  private seen: Set<string> | undefined;
+  private readonly steps: (string | number)[] = [];
+  private readonly memo: Map<string, StringVerdict>;
 
   constructor(
     private readonly policy: GatePolicy,
     private readonly values: IdentifyingValues,
     private readonly hits: GateHit[],
-  ) {}
+    private readonly root: string | (() => string),
+  ) {
+    this.memo = memoOf(values);
+  }
 
-  private hit(path: string, kind: GateHitKind): void {
+  private path(): string {
+    let path = typeof this.root === 'string' ? this.root : this.root();
+    for (const step of this.steps) path += typeof step === 'number' ? `[${step}]` : `.${step}`;
+    return path;
+  }
+
+  private hit(kind: GateHitKind, path = this.path()): void {
     const key = `${kind} ${path}`;
+    this.seen ??= new Set();
     if (this.seen.has(key) || this.hits.length >= MAX_HITS) return;
     this.seen.add(key);
     this.hits.push({ path, kind });
   }
 
-  value(value: unknown, path: string, key: string | undefined, depth: number): void {
+  value(value: unknown, key: string | undefined, depth: number): void {
     if (depth > 128 || this.hits.length >= MAX_HITS) return;
     if (typeof value === 'string') {
-      this.string(value, path, key);
+      this.string(value, key);
       return;
     }
     if (typeof value !== 'object' || value === null) return;
+    const steps = this.steps;
     if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) this.value(value[i], `${path}[${i}]`, key, depth + 1);
+      for (let i = 0; i < value.length; i++) {
+        steps.push(i);
+        this.value(value[i], key, depth + 1);
+        steps.pop();
+      }
       return;
     }
     const node = value as Record<string, unknown>;
-    if (this.policy.ages90) this.age(node, path);
-    for (const k in node) this.value(node[k], `${path}.${k}`, k, depth + 1);
+    if (this.policy.ages90) this.age(node);
+    for (const k in node) {
+      steps.push(k);
+      this.value(node[k], k, depth + 1);
+      steps.pop();
+    }
   }
 
-  private string(text: string, path: string, key: string | undefined): void {
-    const { policy, values } = this;
-    const yearOnly = YEAR_INSTANT.test(text);
-    if (policy.dates && !yearOnly && FINER_THAN_YEAR.test(text)) this.hit(path, 'date-precision');
+  private string(text: string, key: string | undefined): void {
+    const { policy } = this;
+    const verdict = this.verdict(text);
+    if (verdict.finer) this.hit('date-precision');
     if (key === 'postalCode' && policy.zip !== 'keep') {
-      if (policy.zip === 'drop' || !ZIP3.test(text.trim())) this.hit(path, 'zip-precision');
+      if (policy.zip === 'drop' || !ZIP3.test(text.trim())) this.hit('zip-precision');
     }
     // A numeric `code` (CPT 99213, SNOMED, LOINC 8480-6) is a standard code, not a value of the
     // record: a ZIP or an MRN that happens to equal one must not stop real traffic.
-    const kind =
-      key === 'code' && NUMERIC_CODE.test(text) ? undefined : (this.term(text) ?? this.digits(text));
-    if (kind !== undefined) this.hit(path, kind);
-    if (values.dates.size > 0 && !yearOnly && this.date(text)) this.hit(path, 'date');
+    const kind = key === 'code' && NUMERIC_CODE.test(text) ? undefined : verdict.kind;
+    if (kind !== undefined) this.hit(kind);
+    if (verdict.date) this.hit('date');
+  }
+
+  private verdict(text: string): StringVerdict {
+    const short = text.length <= MEMO_MAX_LENGTH;
+    const known = short ? this.memo.get(text) : undefined;
+    if (known !== undefined) return known;
+    const { policy, values } = this;
+    const yearOnly = YEAR_INSTANT.test(text);
+    const verdict: StringVerdict = {
+      finer: policy.dates && !yearOnly && FINER_THAN_YEAR.test(text),
+      kind: this.term(text) ?? this.digits(text),
+      date: values.dates.size > 0 && !yearOnly && this.date(text),
+    };
+    if (short) {
+      if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+      this.memo.set(text, verdict);
+    }
+    return verdict;
   }
 
   /** The first run of up to `maxWords` words that is one of the input's terms. */
@@ -230,12 +307,12 @@ class Scanner {
   }
 
   /** An age (a UCUM duration of years, months, weeks or days) over 89 that is not "90 or more". */
-  private age(node: Record<string, unknown>, path: string): void {
+  private age(node: Record<string, unknown>): void {
     if (node.system !== UCUM || typeof node.value !== 'number' || typeof node.code !== 'string') return;
     const perUnit = YEARS_PER_UNIT[node.code];
     if (perUnit === undefined || node.value * perUnit <= 89) return;
     if (node.value === 90 && node.comparator === '>=' && node.code === 'a') return;
-    this.hit(`${path}.value`, 'age');
+    this.hit('age', `${this.path()}.value`);
   }
 }
 

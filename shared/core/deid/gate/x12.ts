@@ -114,11 +114,34 @@ const isoDays = (format: string, value: string): string[] =>
 
 /** The identifying values of an 837's PHI places, as the contract's promise says to look for them. */
 export function collectX12IdentifyingValues(input: Uint8Array, policy: GatePolicy): IdentifyingValues {
-  const c = new Collector(policy);
-  let places: Places | undefined;
-  readPlacedX12(input, (segment) => {
-    if (segment.id === 'ISA') places = new Places(delimitersOfIsa(segment));
-    places ??= new Places(delimitersOfIsa(segment));
+  const collector = new X12ValuesCollector(policy);
+  readPlacedX12(input, (segment) => collector.push(segment));
+  return collector.values();
+}
+
+/**
+ * `collectX12IdentifyingValues` one placed segment at a time, in the input's order: the
+ * de-identifier's own read of the input hands each segment here too (deidentifyX12's `onInput`),
+ * so the gate's values cost no second read. What is collected is decided here alone, from the input's
+ * segments as read, never from what the de-identifier made of them.
+ */
+export class X12ValuesCollector {
+  private readonly c: Collector;
+  private places: Places | undefined;
+
+  constructor(private readonly policy: GatePolicy) {
+    this.c = new Collector(policy);
+  }
+
+  values(): IdentifyingValues {
+    return identifyingValuesOf(this.c);
+  }
+
+  push(segment: PlacedSegment): void {
+    const { c, policy } = this;
+    if (segment.id === 'ISA') this.places = new Places(delimitersOfIsa(segment));
+    this.places ??= new Places(delimitersOfIsa(segment));
+    const places = this.places;
     const where = places.of(segment);
     if (where === undefined) return;
     const at = (n: number) => segment.elements[n] ?? '';
@@ -165,8 +188,7 @@ export function collectX12IdentifyingValues(input: Uint8Array, policy: GatePolic
       default:
         return;
     }
-  });
-  return identifyingValuesOf(c);
+  }
 }
 
 /** A nine-digit ZIP is written without its hyphen in an N403; the gate's collector wants `12345-6789`. */
@@ -223,7 +245,7 @@ export function scanX12(
       if (datePlaces.has(n) && policy.dates) continue;
       // A ZIP place is judged by its precision too: ZIP3+00 may equal another person's five-digit ZIP.
       if (zipPlace && n === 3) continue;
-      gate.scan(values, value, expression(n), hits);
+      gate.scan(values, value, () => expression(n), hits);
       if (hits.length >= MAX_HITS) return;
     }
   });

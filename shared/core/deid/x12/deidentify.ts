@@ -88,10 +88,15 @@ class Head {
   }
 }
 
+/**
+ * `onInput` sees each placed input segment as the reader hands it on, before the transform does (the
+ * release gate collects the input's identifying values there, without a read of its own).
+ */
 export function deidentifyX12(
   input: Uint8Array | Iterable<Uint8Array>,
   services: X12DeidServices,
   onOutput?: (chunk: string) => void,
+  onInput?: (segment: PlacedSegment) => void,
 ): X12DeidResult {
   if (!REFERENCE_DATE.test(services.referenceDate)) {
     throw new PipelineError('config-invalid', 'De-identification reference date must be YYYY-MM-DD');
@@ -126,6 +131,7 @@ export function deidentifyX12(
         },
       });
     }
+    onInput?.(segment);
     transform.push(segment);
   });
   transform?.finish();
