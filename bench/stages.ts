@@ -12,6 +12,7 @@ import { builtInProfile } from '../shared/core/deid/contract.js';
 import { createDeidEngine, type DeidEngine } from '../shared/core/deid/engine.js';
 import { deidentifyX12Share, x12DeidServices } from '../shared/core/deid/x12/share.js';
 import { validateBundle, warmFhirValidator } from '../shared/core/fhir/validate-bundle.js';
+import { validateResource } from '../shared/core/fhir/validate-resource.js';
 import { verifyContentDigest } from '../shared/core/integrity/content-digest.js';
 import { parseSafeJson } from '../shared/core/json/safe-json.js';
 import { verifyDetachedJws } from '../shared/core/jws/detached-jws.js';
@@ -101,17 +102,6 @@ interface Kit {
   readonly home: string;
 }
 
-type StreamingEnvelope = Envelope & {
-  encryptStream?: (
-    k: string,
-    p: AsyncIterable<Uint8Array>,
-    c: Record<string, string>,
-  ) => AsyncIterable<Uint8Array>;
-};
-type StreamingStore = FileObjectStore & {
-  putStream?: (key: string, body: AsyncIterable<Uint8Array>) => Promise<{ created: boolean; bytes: number }>;
-};
-
 const CONTEXT = { purpose: 'raw', submissionId: 'bench', partner: 'demo' };
 
 /** The stages one input goes through, each with its floor on the same bytes. */
@@ -165,29 +155,17 @@ async function stagesFor(format: Format, size: SizeClass, inputs: Buffer[], kit:
           floorWhat: 'JSON parse + serialize',
           run: bulk
             ? (body) => {
-                // Until the bulk path's line validator is on main: lines checked by the door's validator,
-                // 500 at a time as the entries of a collection Bundle.
-                let batch: unknown[] = [];
-                const flush = () => {
-                  validateBundle({ resourceType: 'Bundle', type: 'collection', entry: batch });
-                  batch = [];
-                };
+                // As the upload path checks a declared file: each line parsed and validated as a resource of its type.
                 for (const line of ndjsonLines(body)) {
-                  const resource = parseSafeJson(line) as { resourceType: string; id: string };
-                  batch.push({ fullUrl: `urn:uuid:${crypto.randomUUID()}`, resource });
-                  if (batch.length === 500) flush();
+                  const resource = parseSafeJson(line) as { resourceType: string };
+                  validateResource(resource, resource.resourceType);
                 }
-                if (batch.length > 0) flush();
               }
             : (body) => {
                 validateBundle(parseSafeJson(body));
               },
           floor: bulk ? ndjsonFloor : jsonFloor,
-          ...(bulk
-            ? {
-                note: 'NDJSON lines validated 500 at a time as entries of a collection Bundle (the door validator)',
-              }
-            : {}),
+          ...(bulk ? { note: 'NDJSON: validateResource per line, as the upload path checks a file' } : {}),
         }
       : {
           stage: 'parse + validate',
@@ -221,43 +199,33 @@ async function stagesFor(format: Format, size: SizeClass, inputs: Buffer[], kit:
           },
           floor: x12SplitFloor,
         };
-  const envelope = kit.envelope as StreamingEnvelope;
   const encrypt: StageDef = {
     stage: 'encrypt (envelope)',
     floorWhat: 'AES-256-GCM',
-    run:
-      bulk && envelope.encryptStream !== undefined
-        ? async (body) => {
-            for await (const _ of envelope.encryptStream?.('data', chunksOf(body), CONTEXT) ?? []) {
-              // drained as an upload would take it
-            }
+    run: bulk
+      ? async (body) => {
+          for await (const _ of kit.envelope.encryptStream('data', chunksOf(body), CONTEXT)) {
+            // drained as an upload takes it
           }
-        : async (body) => {
-            await kit.envelope.encrypt('data', body, CONTEXT);
-          },
-    floor: aesGcmFloor,
-    ...(bulk
-      ? {
-          note:
-            envelope.encryptStream !== undefined
-              ? 'encryptStream, 64 KiB chunks'
-              : 'encrypt() of the whole file (encryptStream not on main yet)',
         }
-      : {}),
+      : async (body) => {
+          await kit.envelope.encrypt('data', body, CONTEXT);
+        },
+    floor: aesGcmFloor,
+    ...(bulk ? { note: 'encryptStream over 64 KiB chunks' } : {}),
   };
-  const objects = kit.objects as StreamingStore;
   let n = 0;
   const store: StageDef = {
     stage: 'store (file object store)',
     floorWhat: 'write + fsync',
-    run:
-      bulk && objects.putStream !== undefined
-        ? async (body) => {
-            await objects.putStream?.(`bench/${format}/large-${n++}`, chunksOf(body));
-          }
-        : async (body) => {
-            await kit.objects.put(`bench/${format}/${size.bytes}-${n++}`, body);
-          },
+    run: bulk
+      ? async (body) => {
+          await kit.objects.putStream(`bench/${format}/large-${n++}`, chunksOf(body));
+        }
+      : async (body) => {
+          await kit.objects.put(`bench/${format}/${size.bytes}-${n++}`, body);
+        },
+    ...(bulk ? { note: 'putStream over 64 KiB chunks' } : {}),
     floor: durableWriteFloor(path.join(kit.home, 'floor.bin')),
   };
   return [verify, parse, deid, encrypt, store];
