@@ -95,33 +95,57 @@ async function main(): Promise<void> {
     'load generator': `this process, concurrency ${args.concurrency}, HTTPS keep-alive`,
     floors: 'Node primitives on the same bytes in this process, one core, in the same run',
   };
+  /** A section that fails becomes a row saying so; the others still run and the report is written. */
+  const guarded = async (section: Section, run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (error) {
+      log(`${section} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      rows.push({
+        section,
+        stage: `${section} section`,
+        format: '-',
+        size: '-',
+        inputBytes: 0,
+        items: 0,
+        notMeasured: `failed: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`,
+      });
+    }
+  };
   if (args.only.has('stack')) {
-    const r = await benchStack({
-      sizes,
-      quick: args.quick,
-      concurrency: args.concurrency,
-      log,
-      withGigabyte: args.withGigabyte,
+    await guarded('stack', async () => {
+      const r = await benchStack({
+        sizes,
+        quick: args.quick,
+        concurrency: args.concurrency,
+        log,
+        withGigabyte: args.withGigabyte,
+      });
+      rows.push(...r.rows);
+      notes.stack = r.notes;
     });
-    rows.push(...r.rows);
-    notes.stack = r.notes;
   }
-  if (args.only.has('stages')) rows.push(...(await benchStages(sizes, args.quick, log)));
+  if (args.only.has('stages'))
+    await guarded('stages', async () => void rows.push(...(await benchStages(sizes, args.quick, log))));
   if (args.only.has('deid')) {
-    rows.push(...(await benchDeidJob(args.quick, log)));
-    if (!args.quick)
-      notes.deid = [
-        'Per profile in one process (engine only), and the selector comparison:',
-        '',
-        ...(await benchDeid()),
-      ];
+    await guarded('deid', async () => {
+      rows.push(...(await benchDeidJob(args.quick, log)));
+      if (!args.quick)
+        notes.deid = [
+          'Per profile in one process (engine only), and the selector comparison:',
+          '',
+          ...(await benchDeid()),
+        ];
+    });
   }
   if (args.only.has('startup')) {
-    const r = await benchStartup(args.quick, log);
-    rows.push(...r.rows);
-    notes.startup = r.notes;
+    await guarded('startup', async () => {
+      const r = await benchStartup(args.quick, log);
+      rows.push(...r.rows);
+      notes.startup = r.notes;
+    });
   }
-  if (args.only.has('x12')) notes.x12 = await benchX12();
+  if (args.only.has('x12')) await guarded('x12', async () => void (notes.x12 = await benchX12()));
   const report: BenchReport = {
     startedAt: new Date(started).toISOString(),
     conditions: { ...conditions, 'wall time': `${Math.round((Date.now() - started) / 1000)} s` },
