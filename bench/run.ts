@@ -145,7 +145,11 @@ async function main(): Promise<void> {
       notes.startup = r.notes;
     });
   }
-  if (args.only.has('x12')) await guarded('x12', async () => void (notes.x12 = await benchX12()));
+  if (args.only.has('x12')) {
+    await guarded('x12', async () => {
+      notes.x12 = await benchX12();
+    });
+  }
   const report: BenchReport = {
     startedAt: new Date(started).toISOString(),
     conditions: { ...conditions, 'wall time': `${Math.round((Date.now() - started) / 1000)} s` },
