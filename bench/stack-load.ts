@@ -247,7 +247,7 @@ export async function benchStack(opts: StackOptions): Promise<{ rows: BenchRow[]
     }
     notes.push(
       `Consumers: ${consumers.join(', ')} (the shipped contracts). The load generator is this process; the stack is \`phi start\` in its own process with its workers on (PHI_WORKERS default), the rate limiter opened.`,
-      'Latency: `accepted` p50/p99 is the request (POST → 202); `end to end` p50/p99 is POST → the last consumer notification of that submission; per second is submissions over the first POST → last 202 (accepted) or → last notification (end to end).',
+      'Latency: `accepted` p50/p99 is the request (POST → 202); `end to end` p50/p99 is the 202 → the last consumer notification of that submission (its `createdAt`); per second is submissions over the first POST → last 202 (accepted) or → last notification (end to end).',
       'KMS / 1,000 objects: data keys generated or unwrapped at the key port (each one KMS call on AWS unless a data-key cache answers) per 1,000 envelope operations (objects encrypted or decrypted), counted by a preloaded wrapper in every thread of the stack. Target: ≤ 1 at steady state.',
       'Floors are one core in this process; the stack has the whole machine. A ratio above 1 means the stack used more than one core well.',
     );
@@ -304,7 +304,7 @@ async function runPhase(ctx: PhaseContext, prepared: readonly Prepared[]): Promi
   const before = keyPortCounts(ctx.home);
   const deadBefore = deadLetters(ctx.stack);
   ctx.rss.reset();
-  const postedAt = new Map<string, number>();
+  const acceptedAt = new Map<string, number>();
   const pending = new Map<string, Set<string>>();
   const deliveredAt = new Map<string, number>();
   let failures = 0;
@@ -339,7 +339,6 @@ async function runPhase(ctx: PhaseContext, prepared: readonly Prepared[]): Promi
     ctx.opts.concurrency,
     async (p) => {
       const format: Format = p.body[0] === 0x49 ? 'x12' : 'fhir';
-      const t0 = Date.now();
       const res = await httpsRequest(`${ctx.baseUrl}${ROUTE[format].path}`, {
         method: 'POST',
         ca: ctx.ca,
@@ -358,7 +357,7 @@ async function runPhase(ctx: PhaseContext, prepared: readonly Prepared[]): Promi
         firstFailure ??= res.status;
         return;
       }
-      postedAt.set(id, t0);
+      acceptedAt.set(id, Date.now());
       pending.set(id, new Set(ctx.consumers));
       lastAccepted = Math.max(lastAccepted, Date.now());
     },
@@ -375,7 +374,7 @@ async function runPhase(ctx: PhaseContext, prepared: readonly Prepared[]): Promi
   const stuck = missingIds[0] === undefined ? '' : await statusOf(ctx, missingIds[0]);
   const dead = deadLettersSince(ctx.stack, deadBefore);
   const deliveredMs = [...deliveredAt.entries()]
-    .map(([id, at]) => at - (postedAt.get(id) ?? at))
+    .map(([id, at]) => at - (acceptedAt.get(id) ?? at))
     .sort((a, b) => a - b);
   const last = Math.max(...deliveredAt.values());
   return {
@@ -384,7 +383,7 @@ async function runPhase(ctx: PhaseContext, prepared: readonly Prepared[]): Promi
     requestMs: latenciesMs,
     deliveredMs,
     ...(missing === 0 && deliveredAt.size > 0 ? { e2eMs: Math.max(1, last - started) } : {}),
-    missing: `${missing} of ${postedAt.size} submissions not notified to every consumer (nothing arrived for ${stallMs / 1000} s; the first one's status: ${stuck})${dead === '' ? '' : `; dead-lettered: ${dead}`}`,
+    missing: `${missing} of ${acceptedAt.size} submissions not notified to every consumer (nothing arrived for ${stallMs / 1000} s; the first one's status: ${stuck})${dead === '' ? '' : `; dead-lettered: ${dead}`}`,
     peakRssMiB,
     counts,
     failures,
