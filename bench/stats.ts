@@ -4,17 +4,22 @@ export function percentile(sortedMs: readonly number[], p: number): number {
   return sortedMs[idx] as number;
 }
 
-/** Runs `task` over `items` with at most `concurrency` in flight; returns per-item latencies and wall time. */
+/**
+ * Runs `task` over `items` with at most `concurrency` in flight; returns per-item latencies and wall
+ * time. With `budgetMs`, no item starts after that much time: a slow stack gets fewer requests, not a
+ * longer report (`started` says how many ran).
+ */
 export async function runConcurrent<T>(
   items: readonly T[],
   concurrency: number,
   task: (item: T) => Promise<void>,
-): Promise<{ latenciesMs: number[]; wallMs: number }> {
+  budgetMs = Number.POSITIVE_INFINITY,
+): Promise<{ latenciesMs: number[]; wallMs: number; started: number }> {
   const latenciesMs: number[] = [];
   let next = 0;
   const started = performance.now();
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && performance.now() - started < budgetMs) {
       const item = items[next++] as T;
       const t0 = performance.now();
       await task(item);
@@ -22,7 +27,11 @@ export async function runConcurrent<T>(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { latenciesMs: latenciesMs.sort((a, b) => a - b), wallMs: performance.now() - started };
+  return {
+    latenciesMs: latenciesMs.sort((a, b) => a - b),
+    wallMs: performance.now() - started,
+    started: next,
+  };
 }
 
 export const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
