@@ -194,6 +194,25 @@ describe('scanner', () => {
     }
   });
 
+  it('does not read a date, a phone or a ZIP into the hex groups of a UUID, wherever the UUID sits', () => {
+    for (const text of [
+      '19310315-5f0c-4e1e-9a8b-7c6d5e4f3a2b',
+      'urn:uuid:5f0c1f1e-9a8b-4c6d-8e4f-031519310000',
+      'Patient/5f0c1f1e-1931-0315-8e4f-3a2b1c0d9e8f',
+      'seen, ref 0c1f1e9a-8b7c-4d5e-8f3a-036011234000',
+      'see 6175550199-ab12-4c6d-8e4f-3a2b1c0d9e8f'.replace('6175550199', '61755501'),
+    ]) {
+      expect(check(safeHarbor, note(text)), text).toEqual({ ok: true });
+    }
+    // Outside a UUID, the same digits are still found.
+    expect(
+      kinds(check(safeHarbor, note('born 19310315, ref 5f0c1f1e-9a8b-4c6d-8e4f-3a2b1c0d9e8f'))),
+    ).toContain('date');
+    expect(kinds(check(safeHarbor, note('zip 03601 (ref 5f0c1f1e-9a8b-4c6d-8e4f-3a2b1c0d9e8f)')))).toContain(
+      'postal-code',
+    );
+  });
+
   it('does not take a numeric code for a ZIP or an identifier equal to it (CPT 99213, ZIP 99213)', () => {
     const input = {
       resourceType: 'Patient',

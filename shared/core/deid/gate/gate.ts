@@ -142,6 +142,14 @@ const YEAR_INSTANT = /^\d{4}-01-01T00:00:00(?:\.0+)?(?:Z|\+00:00)$/;
 const ZIP3 = /^(?:\d{3}(?:00)?)$/;
 const NUMERIC_CODE = /^\d[\d.-]*$/;
 const DIGIT_RUN = /\+?\d[\d\s().-]{5,}\d/g;
+/**
+ * A UUID carries no date, phone or ZIP, but its hex groups are digit runs by chance: at a gigabyte,
+ * some group of some pseudonymised id spells one of the input's many dates (`19700101-…`) or ZIPs.
+ * Dates and digits are looked for with UUIDs blanked out; names are still looked for everywhere.
+ */
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+const UUID_HINT = /[0-9a-f]{8}-[0-9a-f]{4}-/i;
+const withoutUuids = (text: string): string => (UUID_HINT.test(text) ? text.replace(UUID, ' ') : text);
 const UCUM = 'http://unitsofmeasure.org';
 const YEARS_PER_UNIT: Readonly<Record<string, number>> = { a: 1, mo: 1 / 12, wk: 7 / 365.25, d: 1 / 365.25 };
 
@@ -282,9 +290,10 @@ class Scanner {
   }
 
   /** A run of digits with separators ("(555) 123-4567", "+1 555.123.4567") that is one of the input's. */
-  private digits(text: string): GateHitKind | undefined {
+  private digits(raw: string): GateHitKind | undefined {
     const { digits } = this.values;
     if (digits.size === 0) return undefined;
+    const text = withoutUuids(raw);
     DIGIT_RUN.lastIndex = 0;
     for (let m = DIGIT_RUN.exec(text); m !== null; m = DIGIT_RUN.exec(text)) {
       const d = m[0].replace(/\D/g, '');
@@ -295,8 +304,9 @@ class Scanner {
     return undefined;
   }
 
-  private date(text: string): boolean {
-    if (!DATE_SHAPE.test(text)) return false;
+  private date(raw: string): boolean {
+    if (!DATE_SHAPE.test(raw)) return false;
+    const text = withoutUuids(raw);
     for (const [pattern, normalize] of DATE_RENDERINGS) {
       pattern.lastIndex = 0;
       for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
