@@ -9,6 +9,7 @@ import { queueNames } from '../../shared/app/queue-names.js';
 import { storageKeys } from '../../shared/app/storage-keys.js';
 import { submissionRecords } from '../../shared/app/submission-records.js';
 import { startTestStack, type TestStack } from '../helpers/test-stack.js';
+import { until } from '../helpers/until.js';
 import { sampleNdjson } from '../helpers/uploads.js';
 
 const quiet = { advance: () => {}, finish: () => {} };
@@ -107,4 +108,47 @@ describe('phi submit against the embedded stack: the upload path end to end', ()
     });
     expect((await ingested()).filter((m) => m.submissionId === r?.submissionId)).toEqual([]);
   });
+});
+
+describe('phi submit with the workers on, as users run the stack', () => {
+  let t: TestStack;
+  let dir: string;
+  beforeAll(async () => {
+    t = await startTestStack({ PHI_RETRY_BASE_SECONDS: '0' });
+    dir = await mkdtemp(path.join(os.tmpdir(), 'phi-submit-stack-on-'));
+  });
+  afterAll(async () => {
+    await t?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('an export folder goes from the upload to delivered at every consumer', async () => {
+    const ndjson = await sampleNdjson();
+    const folder = path.join(dir, 'export');
+    await mkdir(folder);
+    for (const type of ['Patient', 'Condition', 'Observation']) {
+      await writeFile(path.join(folder, `${type}.ndjson`), ndjson.get(type) ?? '');
+    }
+    const client = await t.client();
+    const [r] = await submitFiles(client, [folder], () => {}, {
+      upload: { waitMs: 60_000, progress: () => quiet },
+    });
+    expect(['processing', 'delivered']).toContain(r?.status);
+    const id = r?.submissionId ?? '';
+    const final = await until(
+      async () => {
+        const s = (await client.status(id)).json as {
+          status?: string;
+          consumers?: { id: string; status: string }[];
+        };
+        return s.status === 'delivered' || s.status === 'failed' || s.status === 'dead-lettered'
+          ? s
+          : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 200 },
+    );
+    expect(final.status).toBe('delivered');
+    expect(final.consumers?.length).toBeGreaterThan(0);
+    expect(final.consumers?.every((c) => c.status === 'delivered')).toBe(true);
+  }, 120_000);
 });
