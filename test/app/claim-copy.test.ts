@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claimsAsBundle } from '../../shared/app/claim-copy.js';
+import { deidentifyShare } from '../../shared/app/release-copy.js';
 import { validateBundle } from '../../shared/core/fhir/validate-bundle.js';
 import { claimFileAccepted, validateClaimFile } from '../../shared/core/x12/validate.js';
+import { generateLargeBytes } from '../helpers/x12-planter/index.js';
+import { engineFor } from '../unit/deid/support/deid-fixtures.js';
 
 const sample = readFileSync(
   path.resolve(import.meta.dirname, '../../samples/x12/demo.example1.837'),
@@ -45,5 +48,17 @@ describe('a claim file as one FHIR Bundle', () => {
   it('is the same bytes every time', () => {
     const bytes = twoClaimsOnePatient();
     expect(claimsAsBundle(bytes, SUBMISSION)).toEqual(claimsAsBundle(bytes, SUBMISSION));
+  });
+});
+
+describe('a claim file larger than the JSON limit of the door once mapped', () => {
+  it('is de-identified as a share, not refused as invalid-json (a 1 MB 837 maps to a Bundle over 5 MiB)', () => {
+    const bytes = Buffer.concat([...generateLargeBytes(1024 * 1024, 7)]);
+    const mapped = claimsAsBundle(bytes, SUBMISSION);
+    expect(mapped.byteLength).toBeGreaterThan(5 * 1024 * 1024);
+    for (const profile of ['safe-harbor', 'limited-data-set', 'analytics']) {
+      const share = deidentifyShare(engineFor(profile), mapped);
+      expect((share.output.entry as unknown[]).length, profile).toBeGreaterThan(1000);
+    }
   });
 });
