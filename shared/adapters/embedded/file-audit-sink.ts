@@ -128,28 +128,36 @@ export class FileAuditSink implements AuditSink {
       for (const append of batch) append.reject(error);
       return;
     }
+    // Acknowledged only once the lock is released: a caller that closes the sink after its last
+    // append must not close it under an open transaction.
+    const durable: { append: WaitingAppend; record: AuditRecord }[] = [];
+    let failure: PipelineError | undefined;
     try {
-      await this.write(batch);
+      await this.write(batch, durable);
     } catch (error) {
-      const failure =
+      failure =
         error instanceof PipelineError
           ? error
           : new PipelineError('store-unavailable', 'audit log append failed', {
               retryable: true,
               cause: error,
             });
-      // Appends already durable were resolved; a promise settles once, so this fails only the rest.
-      for (const append of batch) append.reject(failure);
     } finally {
       this.lock.exec('COMMIT');
     }
+    for (const { append, record } of durable) append.resolve(record);
+    // A promise settles once: this fails only the appends that were not made durable.
+    if (failure !== undefined) for (const append of batch) append.reject(failure);
   }
 
   /**
    * Chains the batch after the last record on disk and appends it, one write and one fsync per file
-   * it lands in; each append resolves once its line is durable.
+   * it lands in; each append goes into `durable` once its line is.
    */
-  private async write(batch: readonly WaitingAppend[]): Promise<void> {
+  private async write(
+    batch: readonly WaitingAppend[],
+    durable: { append: WaitingAppend; record: AuditRecord }[],
+  ): Promise<void> {
     const files = await listAuditFiles(this.dir);
     let lastLine: string | undefined;
     let lastFile: string | undefined;
@@ -190,7 +198,7 @@ export class FileAuditSink implements AuditSink {
         await fsyncDirectory(this.dir);
         newest = target;
       }
-      for (const { append, record } of appends) append.resolve(record);
+      durable.push(...appends);
     };
     for (const append of batch) {
       const { event } = append;
