@@ -1,6 +1,6 @@
 import { ingestSubmission } from '../shared/app/ingest-submission.js';
 import { getDeps } from '../shared/runtime/deps.js';
-import { bodyBytes, header, requestIdOf, sourceIpOf } from '../shared/runtime/http-event.js';
+import { signedSubmissionOf } from '../shared/runtime/http-event.js';
 import { createHttpHandler } from '../shared/runtime/http-handler.js';
 import { jsonResponse } from '../shared/runtime/http-response.js';
 
@@ -9,15 +9,7 @@ export const createHandler = (deps = getDeps) =>
   createHttpHandler(deps, async (d, event) => {
     const accepted = await ingestSubmission(d, {
       kind: event.routeKey === 'POST /v1/claims' ? 'claim' : 'bundle',
-      authorization: header(event, 'authorization'),
-      contentType: header(event, 'content-type'),
-      contentEncoding: header(event, 'content-encoding'),
-      contentDigest: header(event, 'content-digest'),
-      signature: header(event, 'x-jws-signature'),
-      idempotencyKey: header(event, 'idempotency-key'),
-      body: bodyBytes(event),
-      requestId: requestIdOf(event),
-      sourceIp: sourceIpOf(event),
+      ...signedSubmissionOf(event),
     });
     return jsonResponse(
       accepted.httpStatus,

@@ -23,6 +23,7 @@ import {
   type SubmissionKind,
   type SubmissionRecord,
 } from './submission.js';
+import { checkIdempotencyKey, refuseContentCoding, takeRateLimit } from './submission-checks.js';
 import { idempotencyClaims, submissionRecords } from './submission-records.js';
 
 export interface SubmissionRequest {
@@ -69,12 +70,7 @@ export async function ingestSubmission(
     const { partner, scopes } = await authenticate(deps, req.authorization);
     identify(partner.id);
 
-    const limit = await deps.rateLimiter.take(partner.id);
-    if (!limit.allowed) {
-      throw reject('rate-limited', 'too many requests from this partner', {
-        headers: { 'Retry-After': String(limit.retryAfterSeconds) },
-      });
-    }
+    await takeRateLimit(deps, partner.id);
     const route = ROUTES[req.kind];
     if (!scopeAllows(scopes, route.resource, route.interaction)) {
       throw reject('insufficient-scope', `the token lacks a scope allowing ${route.resource} creation`);
@@ -120,12 +116,7 @@ function checkMediaType(
   contentType: string | undefined,
   contentEncoding: string | undefined,
 ): void {
-  if (contentEncoding !== undefined && contentEncoding.trim().toLowerCase() !== 'identity') {
-    throw reject(
-      'unsupported-media-type',
-      'content codings (Content-Encoding) are not accepted; send the body as is',
-    );
-  }
+  refuseContentCoding(contentEncoding);
   const [type, ...params] = (contentType ?? '').split(';').map((p) => p.trim().toLowerCase());
   const ok =
     type === ROUTES[kind].mediaType &&
@@ -137,14 +128,6 @@ function checkMediaType(
         (kind === 'claim' && (p === 'charset=us-ascii' || p === 'charset="us-ascii"')),
     );
   if (!ok) throw reject('unsupported-media-type', `this route accepts only ${ROUTES[kind].mediaType}`);
-}
-
-function checkIdempotencyKey(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (!/^[\x20-\x7e]{1,255}$/.test(value)) {
-    throw reject('idempotency-key-invalid', 'Idempotency-Key must be 1 to 255 printable ASCII characters');
-  }
-  return value;
 }
 
 interface NewSubmission {

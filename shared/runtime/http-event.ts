@@ -14,3 +14,16 @@ export const requestIdOf = (event: APIGatewayProxyEventV2): string => event.requ
 
 export const sourceIpOf = (event: APIGatewayProxyEventV2): string =>
   event.requestContext.http?.sourceIp ?? 'unknown';
+
+/** What every submission route reads from its request: the signed body and the headers that vouch for it. */
+export const signedSubmissionOf = (event: APIGatewayProxyEventV2) => ({
+  authorization: header(event, 'authorization'),
+  contentType: header(event, 'content-type'),
+  contentEncoding: header(event, 'content-encoding'),
+  contentDigest: header(event, 'content-digest'),
+  signature: header(event, 'x-jws-signature'),
+  idempotencyKey: header(event, 'idempotency-key'),
+  body: bodyBytes(event),
+  requestId: requestIdOf(event),
+  sourceIp: sourceIpOf(event),
+});

@@ -5,24 +5,17 @@ import { verifyContentDigest } from '../../core/integrity/content-digest.js';
 import { verifyDetachedJws } from '../../core/jws/detached-jws.js';
 import { auditRefusal, recordAudit } from '../audit-events.js';
 import { authenticate } from '../authenticate.js';
+import type { SubmissionRequest } from '../ingest-submission.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
 import { storageKeys } from '../storage-keys.js';
 import type { BulkFile, BulkFileKind, IdempotencyRecord, SubmissionRecord } from '../submission.js';
+import { checkIdempotencyKey, refuseContentCoding, takeRateLimit } from '../submission-checks.js';
 import { idempotencyClaims, submissionRecords } from '../submission-records.js';
 import { type ExpiryMessage, expiryDeduplicationId } from './expiry-message.js';
 import { type DeclaredFile, declaredSha256, type Manifest, parseManifest } from './manifest.js';
 
-export interface UploadRequest {
-  readonly authorization: string | undefined;
-  readonly contentType: string | undefined;
-  readonly contentEncoding: string | undefined;
-  readonly contentDigest: string | undefined;
-  readonly signature: string | undefined;
-  readonly idempotencyKey: string | undefined;
-  readonly body: Uint8Array;
-  readonly requestId: string;
-  readonly sourceIp: string;
-}
+/** The same request as any submission's, without a kind: the manifest lists the kinds. */
+export type UploadRequest = Omit<SubmissionRequest, 'kind'>;
 
 export interface UploadUrl {
   readonly name: string;
@@ -62,12 +55,7 @@ export async function createUpload(deps: PipelineDeps, req: UploadRequest): Prom
   return auditRefusal(deps.audit, deps.clock, refusal, async (identify) => {
     const { partner, scopes } = await authenticate(deps, req.authorization);
     identify(partner.id);
-    const limit = await deps.rateLimiter.take(partner.id);
-    if (!limit.allowed) {
-      throw reject('rate-limited', 'too many requests from this partner', {
-        headers: { 'Retry-After': String(limit.retryAfterSeconds) },
-      });
-    }
+    await takeRateLimit(deps, partner.id);
     // Which scopes apply depends on the kinds listed; a token with neither cannot submit any kind.
     const allowed = (kind: BulkFileKind) =>
       scopeAllows(scopes, SCOPES[kind].resource, SCOPES[kind].interaction);
@@ -115,24 +103,11 @@ export async function createUpload(deps: PipelineDeps, req: UploadRequest): Prom
 const totalBytes = (files: readonly DeclaredFile[]): number => files.reduce((sum, f) => sum + f.bytes, 0);
 
 function checkMediaType(contentType: string | undefined, contentEncoding: string | undefined): void {
-  if (contentEncoding !== undefined && contentEncoding.trim().toLowerCase() !== 'identity') {
-    throw reject(
-      'unsupported-media-type',
-      'content codings (Content-Encoding) are not accepted; send the body as is',
-    );
-  }
+  refuseContentCoding(contentEncoding);
   const [type, ...params] = (contentType ?? '').split(';').map((p) => p.trim().toLowerCase());
   const ok =
     type === 'application/json' && params.every((p) => p === 'charset=utf-8' || p === 'charset="utf-8"');
   if (!ok) throw reject('unsupported-media-type', 'this route accepts only application/json');
-}
-
-function checkIdempotencyKey(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (!/^[\x20-\x7e]{1,255}$/.test(value)) {
-    throw reject('idempotency-key-invalid', 'Idempotency-Key must be 1 to 255 printable ASCII characters');
-  }
-  return value;
 }
 
 /** The declared files as the record keeps them: positions, kinds, sizes and digests; never names. */
