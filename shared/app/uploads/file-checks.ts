@@ -163,7 +163,8 @@ function x12Check(file: BulkFile, log: LineErrorLog): FileCheck {
       for (const interchange of result.interchanges) {
         interchanges.push(interchange.control);
         for (const group of interchange.groups) {
-          const kind = guideFor(group.version)?.name ?? group.version;
+          // Never GS08 itself as a key: an unknown version is already an issue, and counts hold no content.
+          const kind = guideFor(group.version)?.name ?? 'unknown-837';
           for (const set of group.sets) counts[kind] = (counts[kind] ?? 0) + set.claims;
         }
       }
