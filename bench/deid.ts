@@ -29,7 +29,7 @@ type Json = Record<string, unknown>;
 const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function inputs(): { label: string; texts: string[] } {
-  const root = process.env.PHI_CORPUS_DIR ?? '/work/shared/corpus/fhir';
+  const root = process.env.PHI_CORPUS_DIR ?? path.resolve('../shared/corpus/fhir');
   const dirs = existsSync(root) ? readdirSync(root).filter((d) => d.startsWith('synthea')) : [];
   const texts = dirs.flatMap((d) =>
     readdirSync(path.join(root, d))

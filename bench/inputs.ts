@@ -40,7 +40,7 @@ const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== null &&
 
 /** The resources of the Synthea corpus (PHI_CORPUS_DIR, default /work/shared/corpus/fhir), or none. */
 export function corpusResources(limitBytes = 64 * 1024 * 1024): Json[] {
-  const root = process.env.PHI_CORPUS_DIR ?? '/work/shared/corpus/fhir';
+  const root = process.env.PHI_CORPUS_DIR ?? path.resolve('../shared/corpus/fhir');
   if (!existsSync(root)) return [];
   const out: Json[] = [];
   let bytes = 0;
@@ -59,7 +59,7 @@ export function corpusResources(limitBytes = 64 * 1024 * 1024): Json[] {
 
 /** The Synthea corpus bundles as they are (for the `phi deid` rows), or none. */
 export function corpusBundles(): Buffer[] {
-  const root = process.env.PHI_CORPUS_DIR ?? '/work/shared/corpus/fhir';
+  const root = process.env.PHI_CORPUS_DIR ?? path.resolve('../shared/corpus/fhir');
   if (!existsSync(root)) return [];
   return readdirSync(root)
     .filter((name) => name.startsWith('synthea'))

@@ -15,7 +15,7 @@ import { fmt } from './stats.js';
  * 20 MB; the generated 100 MB file is streamed from disk in 64 KiB chunks, with peak RSS.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
-const CORPUS = process.env.PHI_X12_CORPUS ?? '/work/shared/corpus/x12/imsweb-x12-parser/837_5010';
+const CORPUS = process.env.PHI_X12_CORPUS ?? path.resolve('../shared/corpus/x12/imsweb-x12-parser/837_5010');
 // 20 MB keeps a full `npm run bench` near ten minutes (node-x12 holds the whole file); the 100 MB X12 rows are in the stages.
 const LARGE_MB = Number(process.env.X12_BENCH_MB ?? 20);
 const MODES = ['floor', 'validate', 'read', 'deid', 'x12-parser', 'node-x12'] as const;

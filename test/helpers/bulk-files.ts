@@ -1,13 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { PipelineDeps } from '../../shared/app/pipeline-deps.js';
 import type { IngestMessage } from '../../shared/app/queue-messages.js';
 import { storageKeys } from '../../shared/app/storage-keys.js';
 import { type BulkFile, rawFileEncryptionContext } from '../../shared/app/submission.js';
 import { submissionRecords } from '../../shared/app/submission-records.js';
 
-export const SYNTHEA = '/work/shared/corpus/fhir/synthea-fhir-data-pipes';
+/** In the repo, so the tests run where ../shared is absent; PHI_SYNTHEA_DIR points elsewhere. */
+export const SYNTHEA = resolve(import.meta.dirname, '../fixtures/synthea');
 
 /** The resources of Synthea bundles grouped by type, as a Bulk Data export would list them. */
 export async function syntheaNdjson(limit = 3): Promise<Map<string, string[]>> {

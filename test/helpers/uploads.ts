@@ -106,7 +106,7 @@ export async function sampleNdjson(): Promise<Map<string, Buffer>> {
     await readFile(
       path.join(
         ROOT,
-        '../shared/corpus/fhir/synthea-ms-anonymizer/Lynwood354_Powlowski563_edca2a50-d3e4-4663-a104-6c226d5a8fcd.json',
+        'test/fixtures/synthea/Lynwood354_Powlowski563_edca2a50-d3e4-4663-a104-6c226d5a8fcd.json',
       ),
       'utf8',
     ),

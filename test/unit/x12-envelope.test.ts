@@ -390,8 +390,9 @@ const EXPECTED: Record<string, Record<string, Expected>> = {
 };
 
 describe.skipIf(!existsSync(corpus))('Corpus: ../shared/corpus/x12', () => {
+  // A skipped describe's body still runs to collect its tests: read the corpus only when it is there.
   const cases = Object.entries(EXPECTED).flatMap(([folder, expected]) =>
-    readdirSync(path.join(corpus, folder), { withFileTypes: true })
+    (existsSync(corpus) ? readdirSync(path.join(corpus, folder), { withFileTypes: true }) : [])
       .filter((entry) => entry.isFile())
       .map(
         (entry) => [`${folder}/${entry.name}`, expected[entry.name] ?? expected['*'] ?? 'accepted'] as const,

