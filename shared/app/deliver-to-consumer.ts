@@ -3,24 +3,15 @@ import type { ConsumerContract } from '../core/deid/contract.js';
 import { lineOutputs } from '../core/deid/gate/gate.js';
 import { bundleResourcesForNdjson } from '../core/deid/ndjson.js';
 import { countsWithProvenance, withProvenanceEntry, withProvenanceLine } from '../core/deid/provenance.js';
-import { recordDelivery } from './audit-events.js';
+import { announceDelivery, consumerNotification } from './announce-delivery.js';
 import { deliverBulk } from './bulk/deliver-bulk.js';
 import { claimsAsBundle, renderX12Copy } from './claim-copy.js';
 import { compiledContracts } from './compiled-contracts.js';
 import { deliverToFhir } from './deliver-to-fhir.js';
-import {
-  CLAIM_LEASE_MS,
-  claimDelivery,
-  completeDelivery,
-  type DeliveryMarker,
-  deliveredAt,
-  markDelivered,
-  readDeliveryMarker,
-} from './delivery-marker.js';
+import { deliveredAt, markDelivered, readDeliveryMarker } from './delivery-marker.js';
 import { contractTakes, loadContract } from './load-contract.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import type { ConsumerNotification, DeliverMessage } from './queue-messages.js';
-import { queueNames } from './queue-names.js';
+import type { DeliverMessage } from './queue-messages.js';
 import { decryptRaw } from './raw-submission.js';
 import { deidentifyShare } from './release-copy.js';
 import { loadOrCreateSecret } from './secrets.js';
@@ -101,7 +92,6 @@ export async function deliverToConsumer(
   attempt: DeliveryAttempt,
 ): Promise<{ outcome: 'delivered' | 'duplicate' | 'not-subscribed'; key?: string }> {
   const { consumer, submissionId } = msg;
-  const markerKey = storageKeys.deliveryMarker(consumer, submissionId);
   const marker = await readDeliveryMarker(deps.objects, consumer, submissionId);
   if (marker?.state === 'sent') {
     await markDelivered(deps, msg, deliveredAt(marker) ?? deps.clock.now().toISOString());
@@ -147,38 +137,20 @@ export async function deliverToConsumer(
     await deps.objects.put(key, ciphertext, { ifAbsent: true, contentType: 'application/octet-stream' });
   }
 
-  const now = deps.clock.now().getTime();
-  const notification: ConsumerNotification = marker?.notification ?? {
-    version: 1,
-    type: 'submission.delivered',
-    submissionId,
-    consumer,
-    bucket: deps.objects.bucket,
-    key,
-    contentType: copy.contentType,
-    sha256: createHash('sha256').update(copy.bytes).digest('hex'),
-    bytes: copy.bytes.byteLength,
-    resourceCounts: copy.resourceCounts,
-    profile: contract.profile ?? 'safe-harbor',
-    createdAt: new Date(now).toISOString(),
-  };
-  const claim: DeliveryMarker = {
-    state: 'pending',
-    owner: attempt.messageId,
-    leaseUntil: now + CLAIM_LEASE_MS,
+  const notification =
+    marker?.notification ??
+    consumerNotification(deps, msg, contract, {
+      key,
+      contentType: copy.contentType,
+      sha256: createHash('sha256').update(copy.bytes).digest('hex'),
+      bytes: copy.bytes.byteLength,
+      resourceCounts: copy.resourceCounts,
+    });
+  await announceDelivery(deps, msg, {
+    marker,
     notification,
-  };
-  // Our own earlier try, or a claimer whose lease ran out: carry on where it stopped.
-  await claimDelivery(deps, markerKey, marker, claim, now);
-  await deps.queue.send(queueNames.notify(consumer), JSON.stringify(notification), {
-    deduplicationId: `${consumer}:${submissionId}`,
+    messageId: attempt.messageId,
+    contractVersion: contract.version,
   });
-  await recordDelivery(deps.audit, deps.clock, submissionId, {
-    consumer,
-    bytes: notification.bytes,
-    profile: notification.profile,
-    contract: contract.version,
-  });
-  await completeDelivery(deps, msg, markerKey, claim, notification.createdAt);
   return { outcome: 'delivered', key };
 }

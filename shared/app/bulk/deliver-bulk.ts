@@ -2,11 +2,10 @@ import type { ConsumerContract } from '../../core/deid/contract.js';
 import { createDeidEngine } from '../../core/deid/engine.js';
 import { createReleaseGate } from '../../core/deid/gate/gate.js';
 import { PipelineError } from '../../core/errors.js';
-import { recordDelivery } from '../audit-events.js';
-import { CLAIM_LEASE_MS, claimDelivery, completeDelivery, type DeliveryMarker } from '../delivery-marker.js';
+import { announceDelivery, consumerNotification } from '../announce-delivery.js';
+import type { DeliveryMarker } from '../delivery-marker.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
-import type { ConsumerNotification, DeliverMessage } from '../queue-messages.js';
-import { queueNames } from '../queue-names.js';
+import type { DeliverMessage } from '../queue-messages.js';
 import { loadOrCreateSecret } from '../secrets.js';
 import { storageKeys } from '../storage-keys.js';
 import { type BulkFile, consumerEncryptionContext, consumerKeyName } from '../submission.js';
@@ -52,50 +51,20 @@ export async function deliverBulk(
   let notification = marker?.notification;
   if (notification === undefined || !(await deps.objects.exists(key))) {
     const produced = await oneAtATime(() => storeBulkCopy(deps, msg, contract, files, key));
-    notification ??= {
-      version: 1,
-      type: 'submission.delivered',
-      submissionId,
-      consumer,
-      bucket: deps.objects.bucket,
+    notification ??= consumerNotification(deps, msg, contract, {
       key,
       contentType: 'application/fhir+ndjson',
       sha256: produced.sha256,
       bytes: produced.bytes,
       resourceCounts: produced.resourceCounts,
-      profile: contract.profile ?? 'safe-harbor',
-      createdAt: deps.clock.now().toISOString(),
-    };
+    });
   }
-
-  const now = deps.clock.now().getTime();
-  const claim: DeliveryMarker = {
-    state: 'pending',
-    owner: context.messageId,
-    leaseUntil: now + CLAIM_LEASE_MS,
+  await announceDelivery(deps, msg, {
+    marker,
     notification,
-  };
-  await claimDelivery(deps, storageKeys.deliveryMarker(consumer, submissionId), marker, claim, now);
-  await deps.queue.send(
-    queueNames.notify(consumer),
-    JSON.stringify(notification satisfies ConsumerNotification),
-    {
-      deduplicationId: `${consumer}:${submissionId}`,
-    },
-  );
-  await recordDelivery(deps.audit, deps.clock, submissionId, {
-    consumer,
-    bytes: notification.bytes,
-    profile: notification.profile,
-    contract: contract.version,
+    messageId: context.messageId,
+    contractVersion: contract.version,
   });
-  await completeDelivery(
-    deps,
-    msg,
-    storageKeys.deliveryMarker(consumer, submissionId),
-    claim,
-    notification.createdAt,
-  );
   return { outcome: 'delivered', key };
 }
 
