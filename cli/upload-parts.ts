@@ -74,7 +74,7 @@ export async function sendInParts(
   state: UploadState,
   progress: Progress,
   policy: RetryPolicy & { readonly concurrency?: number },
-): Promise<void> {
+): Promise<{ readonly resumed: number }> {
   const what = `file ${index}`;
   const sizeOf = (n: number) => Math.min(offer.partBytes, file.bytes - (n - 1) * offer.partBytes);
   const listed = await transport.landingRequest(offer.listParts.url, 'GET', offer.listParts.headers);
@@ -87,7 +87,7 @@ export async function sendInParts(
     // NoSuchUpload: completed by an earlier run (or aborted once the submission settled); the status says which.
     await state.completed(index);
     progress.advance(file.bytes);
-    return;
+    return { resumed: offer.parts.length };
   }
   const there = listed.status === 200 ? parseListParts(listed.body.toString('utf8')) : undefined;
   if (there === undefined) {
@@ -103,6 +103,7 @@ export async function sendInParts(
     if (declared !== undefined && sameSize && sameChecksum) done.set(part.partNumber, part);
   }
   for (const part of done.values()) progress.advance(sizeOf(part.partNumber));
+  const resumed = done.size;
   const missing = offer.parts.filter((p) => !done.has(p.partNumber));
   let next = 0;
   let failed: unknown;
@@ -154,4 +155,5 @@ export async function sendInParts(
     );
   }
   await state.completed(index);
+  return { resumed };
 }

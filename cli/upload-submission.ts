@@ -72,6 +72,7 @@ export async function submitBulk(
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   // Once the manifest is accepted, a later failure still names the submission: running again resumes it.
   let created: { httpStatus: number; submissionId: string; files: number; bytes: number } | undefined;
+  const resumed = { parts: 0, inParts: false };
   try {
     const candidates = target.folder ? await filesOfFolder(target.label) : [candidateOf(target.label)];
     const files = await describeAll(candidates, target.label, opts);
@@ -105,7 +106,7 @@ export async function submitBulk(
       const before = [...state.resumed.values()].reduce((n, k) => n + k, 0);
       if (before > 0)
         opts.notice?.(`${target.label}: resuming ${submissionId} (${before} part(s) sent before)`);
-      await putAll(client, files, tickets, target.label, { expiresAt, state }, opts, now, sleep);
+      await putAll(client, files, tickets, target.label, { expiresAt, state, resumed }, opts, now, sleep);
     }
     const status = await settledStatus(client, submissionId, opts.waitMs, now, sleep);
     const failure = status.failure
@@ -123,6 +124,7 @@ export async function submitBulk(
       submissionId,
       status: status.status ?? 'accepted',
       ...summary,
+      ...(resumed.inParts ? { partsResumed: resumed.parts } : {}),
       ...(failure ? { error: failure.code, failure } : {}),
     };
   } catch (e) {
@@ -184,7 +186,11 @@ async function putAll(
   files: readonly UploadFile[],
   tickets: readonly UploadTicket[],
   label: string,
-  run: { readonly expiresAt: number; readonly state: UploadState },
+  run: {
+    readonly expiresAt: number;
+    readonly state: UploadState;
+    readonly resumed: { parts: number; inParts: boolean };
+  },
   opts: UploadOptions,
   now: () => number,
   sleep: (ms: number) => Promise<void>,
@@ -210,7 +216,9 @@ async function putAll(
             bytes: file.bytes,
             partSha256: file.parts.sha256,
           };
-          await sendInParts(client, partsFile, i, ticket.parts, state, progress, policy);
+          const sent = await sendInParts(client, partsFile, i, ticket.parts, state, progress, policy);
+          run.resumed.parts += sent.resumed;
+          run.resumed.inParts = true;
         } else await putWithRetries(client, file, ticket, i, progress, policy);
       } catch (e) {
         failed ??= e;
