@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** One part the landing zone acknowledged: its ETag (unquoted) and the SHA-256 it was signed with. */
@@ -56,10 +56,20 @@ export class UploadState {
     } catch {
       previous = undefined;
     }
+    await UploadState.dropTemps(file);
     const resumed = new Map(
       Object.entries(previous?.files ?? {}).map(([index, f]) => [Number(index), Object.keys(f.parts).length]),
     );
     return new UploadState(file, previous ?? { version: 1, submissionId, expiresAt, files: {} }, resumed);
+  }
+
+  /** A run killed while saving leaves its temp file; the next run removes it. */
+  private static async dropTemps(file: string): Promise<void> {
+    const base = `${path.basename(file)}.`;
+    const names = await readdir(path.dirname(file)).catch(() => [] as string[]);
+    for (const name of names.filter((n) => n.startsWith(base) && n.endsWith('.tmp'))) {
+      await rm(path.join(path.dirname(file), name), { force: true });
+    }
   }
 
   get submissionId(): string {

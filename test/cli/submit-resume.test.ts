@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { closeSync, createWriteStream, openSync, writeSync } from 'node:fs';
+import { copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { submitFiles } from '../../cli/submit-files.js';
+import { queueNames } from '../../shared/app/queue-names.js';
+import { checkUploadExpiry } from '../../shared/app/uploads/expiry.js';
 import { startTestStack, type TestStack } from '../helpers/test-stack.js';
 import { until } from '../helpers/until.js';
 import { sampleNdjson } from '../helpers/uploads.js';
@@ -101,7 +104,7 @@ describe('phi submit resumes an upload in parts after the process was killed (do
 
     // The resume state: ids, part numbers, ETags and checksums, never the file's name, path or content.
     const stateDir = path.join(t.home, 'upload-state');
-    const [stateName] = await readdir(stateDir);
+    const [stateName] = (await readdir(stateDir)).filter((n) => n.endsWith('.json'));
     const stateText = await readFile(path.join(stateDir, stateName ?? ''), 'utf8');
     const state = JSON.parse(stateText) as {
       submissionId: string;
@@ -124,11 +127,63 @@ describe('phi submit resumes an upload in parts after the process was killed (do
     // Exactly the parts that had landed were skipped: nothing already there was sent again.
     expect(result.partsResumed).toBe(landed.length);
     expect(second.stderr).toContain(`resuming ${state.submissionId}`);
-    // Done: the state file is gone, and so are the landed parts.
+    // Done: the state file is gone (and any temp file a killed save left), and so are the landed parts.
     expect(await readdir(stateDir)).toEqual([]);
     await until(async () => ((await landedParts()).length === 0 ? true : undefined), {
       timeoutMs: 30_000,
       intervalMs: 100,
     });
+  }, 240_000);
+
+  it('a part changed after the declaration is refused; the submission fails upload-incomplete, nothing queued', async () => {
+    const changed = path.join(dir, 'Changed.ndjson');
+    await copyFile(file, changed);
+    const client = await t.client();
+    const [result] = await submitFiles(client, [changed], () => {}, {
+      upload: {
+        waitMs: 0,
+        partBytes: PART,
+        multipartAbove: PART,
+        stateDir: path.join(dir, 'state-changed'),
+        progress: (label: string) => {
+          // Declared (digest pass done), then one byte of the last part changes before it is sent.
+          if (label.startsWith('upload')) {
+            const fd = openSync(changed, 'r+');
+            writeSync(fd, Buffer.from('#'), 0, 1, (PARTS - 1) * PART + 10);
+            closeSync(fd);
+          }
+          return { advance: () => {}, finish: () => {} };
+        },
+      },
+    });
+    const id = result?.submissionId ?? '';
+    expect(result?.error).toMatch(
+      new RegExp(`file 0 part ${PARTS}: the upload was refused \\(HTTP 400 BadDigest\\)`),
+    );
+    expect(result?.status).toBe('accepted');
+    const queued = await t.stack.deps.queue.receive(queueNames.ingest, {
+      maxMessages: 10,
+      visibilityTimeoutSeconds: 1,
+    });
+    expect(queued.filter((m) => m.body.includes(id))).toEqual([]);
+    const message = {
+      version: 1 as const,
+      type: 'upload.expiry' as const,
+      submissionId: id,
+      partner: 'demo',
+    };
+    for (const minutes of [16, 60]) {
+      await checkUploadExpiry(
+        { ...t.stack.deps, clock: { now: () => new Date(Date.now() + minutes * 60_000) } },
+        message,
+      );
+    }
+    const record = await t.stack.deps.objects.get(`submissions/demo/${id}.json`);
+    expect(JSON.parse(Buffer.from(record?.body ?? []).toString('utf8'))).toMatchObject({
+      status: 'failed',
+      failure: { code: 'upload-incomplete', file: 0 },
+    });
+    // Settled: its open multipart upload is aborted, no part of it stays.
+    expect(await landedParts()).toEqual([]);
   }, 240_000);
 });
