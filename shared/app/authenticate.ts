@@ -37,6 +37,7 @@ export async function authenticate(
   if (refusal !== undefined) {
     throw reject('partner-not-authorized', 'the partner is not authorized to use this service', {
       reason: refusal,
+      partner: partner.id,
     });
   }
   return { partner: { ...partner, keys: usableKeys(partner, now) }, scopes: token.scopes };
