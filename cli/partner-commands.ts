@@ -145,45 +145,61 @@ export function registerPartnerCommands(program: Command, ctx: CliContext): void
       )
       .argument('<id>', 'partner id (a-z, 0-9, -)')
       .option('--scopes <scopes>', 'space-separated scopes', DEFAULT_PARTNER_SCOPES.join(' '))
-      .option('--key-days <days>', 'lifetime of the key in days (default 365)'),
-  ).action(async (id: string, opts: GovernanceFlags & { scopes: string; keyDays?: string }) => {
-    const scopes = opts.scopes.split(/\s+/).filter(Boolean);
-    if (scopes.length === 0) throw new CliError('--scopes needs at least one scope', 2);
-    const g = governanceOf(opts);
-    const keyDays = wholeDays(opts.keyDays, '--key-days');
-    const config = ctx.config();
-    const [deps, { addPartner }] = await Promise.all([
-      registryDeps(config),
-      import('../local/partner-keys.js'),
-    ]);
-    const now = deps.clock.now();
-    const baa =
-      g.baaExpiresAt === undefined && g.baaSignedAt === undefined && g.baaStatus === undefined
-        ? undefined
-        : {
-            status: g.baaStatus ?? 'active',
-            signedAt: g.baaSignedAt ?? now.toISOString().slice(0, 10),
-            expiresAt:
-              g.baaExpiresAt ?? new Date(now.getTime() + 365 * 86_400_000).toISOString().slice(0, 10),
-          };
-    const { privateKeyPath } = await addPartner(
-      config.home,
-      deps.partners,
-      deps.clock,
-      id,
-      scopes,
-      defined({
-        baa,
-        nextReviewDue: g.nextReviewDue,
-        riskTier: g.riskTier,
-        owner: g.owner ?? operatorOf(undefined),
-        sourceCidrs: g.sourceCidrs,
-        routes: g.routes,
-        keyDays,
-      }),
-    );
-    process.stdout.write(`${privateKeyPath}\n`);
-  });
+      .option('--key-days <days>', 'lifetime of the key in days (default 365)')
+      .option('--ticket <ref>', `${TICKET_HELP} (optional here; "none" when absent)`)
+      .option('--operator <id>', 'operator identity for the audit log (default: user@host)'),
+  ).action(
+    async (
+      id: string,
+      opts: GovernanceFlags & { scopes: string; keyDays?: string; ticket?: string; operator?: string },
+    ) => {
+      const scopes = opts.scopes.split(/\s+/).filter(Boolean);
+      if (scopes.length === 0) throw new CliError('--scopes needs at least one scope', 2);
+      const g = governanceOf(opts);
+      const keyDays = wholeDays(opts.keyDays, '--key-days');
+      const config = ctx.config();
+      const [deps, { addPartner }] = await Promise.all([
+        registryDeps(config),
+        import('../local/partner-keys.js'),
+      ]);
+      const now = deps.clock.now();
+      const baa =
+        g.baaExpiresAt === undefined && g.baaSignedAt === undefined && g.baaStatus === undefined
+          ? undefined
+          : {
+              status: g.baaStatus ?? 'active',
+              signedAt: g.baaSignedAt ?? now.toISOString().slice(0, 10),
+              expiresAt:
+                g.baaExpiresAt ?? new Date(now.getTime() + 365 * 86_400_000).toISOString().slice(0, 10),
+            };
+      const operator = operatorOf(opts.operator);
+      const who = {
+        operator,
+        ticket: opts.ticket === undefined ? 'none' : ticketOf(opts.ticket, 'phi partner add'),
+      };
+      const { auditedPartnerAdd } = await import('../shared/app/partner-governance-admin.js');
+      let keyPath = '';
+      await auditedPartnerAdd(deps, who, id, async () => {
+        ({ privateKeyPath: keyPath } = await addPartner(
+          config.home,
+          deps.partners,
+          deps.clock,
+          id,
+          scopes,
+          defined({
+            baa,
+            nextReviewDue: g.nextReviewDue,
+            riskTier: g.riskTier,
+            owner: g.owner ?? operator,
+            sourceCidrs: g.sourceCidrs,
+            routes: g.routes,
+            keyDays,
+          }),
+        ));
+      });
+      process.stdout.write(`${keyPath}\n`);
+    },
+  );
 
   partner
     .command('list')

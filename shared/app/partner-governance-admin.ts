@@ -22,7 +22,7 @@ export interface PartnerOperator {
   readonly host?: string;
 }
 
-type PartnerVerb = 'partner.revoke' | 'partner.rotate-key' | 'partner.set';
+type PartnerVerb = 'partner.add' | 'partner.revoke' | 'partner.rotate-key' | 'partner.set';
 type Targets = Readonly<Record<string, string | number | boolean>>;
 
 /**
@@ -65,6 +65,27 @@ async function audited<T extends Targets>(
   }
   await record('success', targets);
   return targets;
+}
+
+/**
+ * Registers a partner through `register` (which writes its record and key) and audits the outcome: a
+ * new partner changes who may submit PHI, so it is in the chain like a revocation.
+ */
+export function auditedPartnerAdd(
+  deps: AdminDeps,
+  who: PartnerOperator,
+  partnerId: string,
+  register: () => Promise<void>,
+): Promise<Targets> {
+  return audited(deps, who, 'partner.add', partnerId, async () => {
+    await register();
+    const record = await existing(deps, partnerId);
+    return {
+      kid: record.keys[0]?.kid ?? '',
+      baaExpiresAt: record.baa?.expiresAt ?? '',
+      riskTier: record.riskTier ?? '',
+    };
+  });
 }
 
 async function existing(deps: AdminDeps, partnerId: string): Promise<PartnerRecord> {
