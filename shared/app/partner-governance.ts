@@ -27,16 +27,29 @@ export function governanceRefusal(
   partner: PartnerRecord,
   at: { readonly now: Date; readonly sourceIp: string; readonly route?: PartnerRoute },
 ): GovernanceRefusal | undefined {
-  if (partner.status === 'revoked' || partner.revokedAt !== undefined) return 'partner-revoked';
-  if (partner.baa === undefined) return 'baa-missing';
-  if (partner.baa.status !== 'active') return 'baa-not-active';
-  if (at.now.getTime() >= endOfDay(partner.baa.expiresAt)) return 'baa-expired';
+  const standing = standingRefusal(partner, at.now);
+  if (standing !== undefined) return standing;
   if (partner.sourceCidrs !== undefined && !sourceAllowed(partner.sourceCidrs, at.sourceIp)) {
     return 'source-not-allowed';
   }
   if (at.route !== undefined && partner.routes !== undefined && !partner.routes.includes(at.route)) {
     return 'route-not-allowed';
   }
+  return undefined;
+}
+
+/**
+ * The part of the verdict that does not depend on the request: revoked, or no active BAA at `now`.
+ * What a bulk submission's files are held to when they arrive (the PUTs carry no partner credentials).
+ */
+export function standingRefusal(
+  partner: PartnerRecord,
+  now: Date,
+): 'partner-revoked' | 'baa-missing' | 'baa-not-active' | 'baa-expired' | undefined {
+  if (partner.status === 'revoked' || partner.revokedAt !== undefined) return 'partner-revoked';
+  if (partner.baa === undefined) return 'baa-missing';
+  if (partner.baa.status !== 'active') return 'baa-not-active';
+  if (now.getTime() >= endOfDay(partner.baa.expiresAt)) return 'baa-expired';
   return undefined;
 }
 

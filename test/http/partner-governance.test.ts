@@ -11,6 +11,7 @@ import { PartnerClient } from '../../cli/client/partner-client.js';
 import { clientAssertion, contentDigestHeader, signDetached } from '../../cli/client/sign-submission.js';
 import { addPartner, newPartnerKeyPair } from '../../local/partner-keys.js';
 import { revokePartner, rotatePartnerKey } from '../../shared/app/partner-governance-admin.js';
+import { submissionRecords } from '../../shared/app/submission-records.js';
 import type { PartnerRecord } from '../../shared/ports/partner-registry.js';
 import {
   type AuditLine,
@@ -19,6 +20,7 @@ import {
   expectNothingStored,
   expectRejected,
   freshBundle,
+  ingestDepth,
   type RawRequest,
   sendRaw,
   snapshot,
@@ -26,6 +28,8 @@ import {
   tokenRequest,
 } from '../helpers/hostile.js';
 import { startTestStack, type TestStack } from '../helpers/test-stack.js';
+import { until } from '../helpers/until.js';
+import { manifestOf, postManifest, putFile, sampleNdjson } from '../helpers/uploads.js';
 
 const SCOPES = 'system/Bundle.write system/Claim.write';
 const DAY_MS = 86_400_000;
@@ -275,5 +279,36 @@ describe('partner governance over HTTPS (issue 12)', () => {
       headers: { Authorization: `Bearer ${bearer}` },
     });
     expect(unknown.status).toBe(404);
+  });
+
+  it('a bulk submission whose partner is revoked before its files arrive fails partner-not-authorized: nothing queued, the files deleted', async () => {
+    await register('bulk-lab');
+    const body = (await sampleNdjson()).get('Patient') ?? Buffer.alloc(0);
+    const created = await postManifest(
+      t,
+      manifestOf([{ name: 'Patient.ndjson', kind: 'fhir-ndjson', resourceType: 'Patient', body }]),
+      { partner: 'bulk-lab' },
+    );
+    expect(created.status, created.text).toBe(201);
+    const id = created.json.submissionId ?? '';
+    await revokePartner(admin(), OPERATOR, 'bulk-lab');
+    const depth = ingestDepth(t);
+    const target = created.json.files?.[0];
+    if (target === undefined) throw new Error('no upload URL');
+    expect((await putFile(t, target, body)).status).toBe(200);
+    const record = await until(
+      async () => {
+        const r = await submissionRecords.read(t.stack.deps.objects, 'bulk-lab', id);
+        return r?.status === 'failed' ? r : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    expect(record.failure?.code).toBe('partner-not-authorized');
+    expect(ingestDepth(t)).toBe(depth);
+    expect(await t.stack.deps.objects.list(`raw/bulk-lab/${id}`)).toEqual([]);
+    const failed = (await auditLines(t))
+      .map((l) => JSON.parse(l) as AuditLine)
+      .filter((a) => a.submissionId === id);
+    expect(failed.map((a) => [a.action, a.code])).toContainEqual(['upload.failed', 'partner-not-authorized']);
   });
 });
