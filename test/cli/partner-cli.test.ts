@@ -155,4 +155,28 @@ describe('phi partner (issue 12)', () => {
     });
     expect((await phi('audit', 'verify')).code).toBe(0);
   });
+
+  it("brings PHI_HOME's own demo partner forward when an earlier version wrote it, and no other partner", async () => {
+    const file = (id: string) => join(home, 'registry', 'partners', `${id}.json`);
+    const legacy = (id: string) => ({
+      id,
+      scopes: ['system/Bundle.write'],
+      keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: `${id}-k1`, alg: 'ES256', use: 'sig' }],
+      status: 'active',
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
+    await writeFile(file('demo'), JSON.stringify(legacy('demo')));
+    await writeFile(file('old-lab'), JSON.stringify(legacy('old-lab')));
+    const list = await phi('partner', 'list', '--json');
+    expect(list.code).toBe(0);
+    const rows = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; baa: string; flags: string[] });
+    expect(rows.find((r) => r.id === 'demo')).toMatchObject({
+      baa: `active until ${inDays(365)}`,
+      flags: [],
+    });
+    expect(rows.find((r) => r.id === 'old-lab')?.flags).toEqual(['baa-missing', 'review-missing']);
+  });
 });
