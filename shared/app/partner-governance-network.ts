@@ -26,10 +26,26 @@ export function sourceAllowed(cidrs: readonly string[], sourceIp: string): boole
   const address = mapped !== undefined && isIPv4(mapped) ? mapped : sourceIp;
   const family = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : undefined;
   if (family === undefined) return false;
-  const list = new BlockList();
-  for (const cidr of cidrs) {
-    const parsed = parseCidr(cidr);
-    if (parsed !== undefined) list.addSubnet(parsed.address, parsed.prefix, parsed.family);
+  return blockListOf(cidrs).check(address, family);
+}
+
+/**
+ * Built lists by their CIDRs: the registry is read on every request (so a change applies at once), but
+ * the same allow-list need not be parsed again. Bounded: a registry has few distinct lists.
+ */
+const built = new Map<string, BlockList>();
+
+function blockListOf(cidrs: readonly string[]): BlockList {
+  const key = cidrs.join(' ');
+  let list = built.get(key);
+  if (list === undefined) {
+    list = new BlockList();
+    for (const cidr of cidrs) {
+      const parsed = parseCidr(cidr);
+      if (parsed !== undefined) list.addSubnet(parsed.address, parsed.prefix, parsed.family);
+    }
+    if (built.size >= 256) built.clear();
+    built.set(key, list);
   }
-  return list.check(address, family);
+  return list;
 }
