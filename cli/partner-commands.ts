@@ -1,10 +1,9 @@
-import os from 'node:os';
 import type { Command } from 'commander';
 import { DEFAULT_PARTNER_SCOPES } from '../shared/core/auth/scopes.js';
-import { OPERATOR_ID } from '../shared/core/ids.js';
 import type { Config } from '../shared/runtime/config.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './core-commands.js';
+import { operatorContextOf, operatorIdOf, requireTicket, withTicketOptions } from './ticket.js';
 
 /**
  * `phi partner …`: the partner registry as a governance record (docs/partners.md). As everywhere in the
@@ -12,7 +11,6 @@ import type { CliContext } from './core-commands.js';
  */
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const TICKET = /^[A-Za-z0-9._:/#-]{1,64}$/;
 const TIERS = ['low', 'moderate', 'high'] as const;
 const BAA_STATES = ['active', 'pending', 'terminated'] as const;
 const ROUTES = ['bundles', 'claims', 'uploads', 'status', 'errors', 'acknowledgement'] as const;
@@ -56,32 +54,12 @@ const wholeDays = (value: string | undefined, flag: string): number | undefined 
   return Number(value);
 };
 
-function operatorOf(operator: string | undefined): string {
-  if (operator !== undefined) {
-    if (!OPERATOR_ID.test(operator))
-      throw new CliError('--operator must be 1-128 of A-Z a-z 0-9 . _ @ : + -', 2);
-    return operator;
-  }
-  let user: string;
-  try {
-    user = os.userInfo().username;
-  } catch {
-    user = `uid-${process.getuid?.() ?? 'unknown'}`;
-  }
-  const id = `${user}@${os.hostname()}`.replace(/[^A-Za-z0-9._@:+-]/g, '_').slice(0, 128);
-  return OPERATOR_ID.test(id) ? id : 'unknown';
-}
+/** `--ticket` where it is optional (`add`, `set`): checked when given, `none` in the chain when not. */
+const optionalTicket = (ticket: string | undefined, verb: string): string =>
+  ticket === undefined ? 'none' : requireTicket(ticket, verb);
 
-/** `--ticket` is checked before anything is read or changed; the value is never echoed. */
-function ticketOf(ticket: string | undefined, verb: string): string {
-  if (ticket === undefined)
-    throw new CliError(`${verb} requires --ticket REF (the change or incident it is for)`, 2);
-  if (!TICKET.test(ticket)) throw new CliError('--ticket must be 1-64 of A-Z a-z 0-9 . _ : / # -', 2);
-  return ticket;
-}
-
-const TICKET_HELP =
-  'change or incident reference (recorded in the audit chain): 1-64 of A-Z a-z 0-9 . _ : / # -';
+const OPTIONAL_TICKET_HELP =
+  'change or incident reference recorded in the audit chain (optional here; "none" when absent)';
 
 async function registryDeps(config: Config) {
   const { preparedDeps } = await import('./prepared-deps.js');
@@ -146,7 +124,7 @@ export function registerPartnerCommands(program: Command, ctx: CliContext): void
       .argument('<id>', 'partner id (a-z, 0-9, -)')
       .option('--scopes <scopes>', 'space-separated scopes', DEFAULT_PARTNER_SCOPES.join(' '))
       .option('--key-days <days>', 'lifetime of the key in days (default 365)')
-      .option('--ticket <ref>', `${TICKET_HELP} (optional here; "none" when absent)`)
+      .option('--ticket <ref>', OPTIONAL_TICKET_HELP)
       .option('--operator <id>', 'operator identity for the audit log (default: user@host)'),
   ).action(
     async (
@@ -157,6 +135,8 @@ export function registerPartnerCommands(program: Command, ctx: CliContext): void
       if (scopes.length === 0) throw new CliError('--scopes needs at least one scope', 2);
       const g = governanceOf(opts);
       const keyDays = wholeDays(opts.keyDays, '--key-days');
+      const operator = operatorIdOf(opts.operator);
+      const who = { operator, ticket: optionalTicket(opts.ticket, 'phi partner add') };
       const config = ctx.config();
       const [deps, { addPartner }] = await Promise.all([
         registryDeps(config),
@@ -172,11 +152,6 @@ export function registerPartnerCommands(program: Command, ctx: CliContext): void
               expiresAt:
                 g.baaExpiresAt ?? new Date(now.getTime() + 365 * 86_400_000).toISOString().slice(0, 10),
             };
-      const operator = operatorOf(opts.operator);
-      const who = {
-        operator,
-        ticket: opts.ticket === undefined ? 'none' : ticketOf(opts.ticket, 'phi partner add'),
-      };
       const { auditedPartnerAdd } = await import('../shared/app/partner-governance-admin.js');
       let keyPath = '';
       await auditedPartnerAdd(deps, who, id, async () => {
@@ -258,27 +233,24 @@ export function registerPartnerCommands(program: Command, ctx: CliContext): void
       process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     });
 
-  partner
+  const revoke = partner
     .command('revoke')
     .description(
       'revoke a partner (refused everywhere from the next request) or, with --kid, one of its keys; audited',
     )
     .argument('<id>', 'partner id')
-    .option('--kid <kid>', 'revoke only this key')
-    .option('--ticket <ref>', TICKET_HELP)
-    .option('--operator <id>', 'operator identity for the audit log (default: user@host)')
-    .action(async (id: string, opts: { kid?: string; ticket?: string; operator?: string }) => {
-      const who = {
-        ticket: ticketOf(opts.ticket, 'phi partner revoke'),
-        operator: operatorOf(opts.operator),
-      };
+    .option('--kid <kid>', 'revoke only this key');
+  withTicketOptions(revoke).action(
+    async (id: string, opts: { kid?: string; ticket?: string; operator?: string }) => {
+      const who = operatorContextOf(opts, 'phi partner revoke');
       const deps = await registryDeps(ctx.config());
       const { revokePartner } = await import('../shared/app/partner-governance-admin.js');
       const done = await revokePartner(deps, who, id, opts.kid);
       process.stdout.write(`${id}${opts.kid ? ` key ${opts.kid}` : ''} revoked at ${done.revokedAt}\n`);
-    });
+    },
+  );
 
-  partner
+  const rotate = partner
     .command('rotate-key')
     .description(
       'add a new key (generated, or a public JWK file); the current keys keep verifying for --overlap, then stop; audited',
@@ -286,37 +258,32 @@ export function registerPartnerCommands(program: Command, ctx: CliContext): void
     .argument('<id>', 'partner id')
     .option('--overlap <duration>', 'how long the current keys keep verifying: 7d, 12h, 30m, 0', '7d')
     .option('--jwk <file>', "the partner's new public JWK (default: generate a key pair in PHI_HOME)")
-    .option('--key-days <days>', 'lifetime of the new key in days (default 365)')
-    .option('--ticket <ref>', TICKET_HELP)
-    .option('--operator <id>', 'operator identity for the audit log (default: user@host)')
-    .action(
-      async (
-        id: string,
-        opts: { overlap: string; jwk?: string; keyDays?: string; ticket?: string; operator?: string },
-      ) => {
-        const who = {
-          ticket: ticketOf(opts.ticket, 'phi partner rotate-key'),
-          operator: operatorOf(opts.operator),
-        };
-        const overlapMs = parseDuration(opts.overlap, '--overlap');
-        const lifetimeMs = (wholeDays(opts.keyDays, '--key-days') ?? 365) * 86_400_000;
-        const config = ctx.config();
-        const deps = await registryDeps(config);
-        const [{ rotatePartnerKey }, keys] = await Promise.all([
-          import('../shared/app/partner-governance-admin.js'),
-          import('../local/partner-keys.js'),
-        ]);
-        const generated = opts.jwk === undefined ? await keys.newPartnerKeyPair() : undefined;
-        const publicJwk = generated?.publicJwk ?? (await keys.readPublicJwkFile(opts.jwk ?? ''));
-        const done = await rotatePartnerKey(deps, who, id, { key: publicJwk, overlapMs, lifetimeMs });
-        process.stdout.write(`${id}: new key ${done.kid}; previous keys verify until ${done.oldKeysUntil}\n`);
-        if (generated !== undefined) {
-          const files = await keys.installRotatedPrivateKey(config.home, id, generated.privateJwk);
-          process.stdout.write(`${files.privateKeyPath}\n`);
-          if (files.previousKeyPath) process.stdout.write(`previous private key: ${files.previousKeyPath}\n`);
-        }
-      },
-    );
+    .option('--key-days <days>', 'lifetime of the new key in days (default 365)');
+  withTicketOptions(rotate).action(
+    async (
+      id: string,
+      opts: { overlap: string; jwk?: string; keyDays?: string; ticket?: string; operator?: string },
+    ) => {
+      const who = operatorContextOf(opts, 'phi partner rotate-key');
+      const overlapMs = parseDuration(opts.overlap, '--overlap');
+      const lifetimeMs = (wholeDays(opts.keyDays, '--key-days') ?? 365) * 86_400_000;
+      const config = ctx.config();
+      const deps = await registryDeps(config);
+      const [{ rotatePartnerKey }, keys] = await Promise.all([
+        import('../shared/app/partner-governance-admin.js'),
+        import('../local/partner-keys.js'),
+      ]);
+      const generated = opts.jwk === undefined ? await keys.newPartnerKeyPair() : undefined;
+      const publicJwk = generated?.publicJwk ?? (await keys.readPublicJwkFile(opts.jwk ?? ''));
+      const done = await rotatePartnerKey(deps, who, id, { key: publicJwk, overlapMs, lifetimeMs });
+      process.stdout.write(`${id}: new key ${done.kid}; previous keys verify until ${done.oldKeysUntil}\n`);
+      if (generated !== undefined) {
+        const files = await keys.installRotatedPrivateKey(config.home, id, generated.privateJwk);
+        process.stdout.write(`${files.privateKeyPath}\n`);
+        if (files.previousKeyPath) process.stdout.write(`previous private key: ${files.previousKeyPath}\n`);
+      }
+    },
+  );
 
   withGovernanceFlags(
     partner
@@ -326,13 +293,13 @@ export function registerPartnerCommands(program: Command, ctx: CliContext): void
       )
       .argument('<id>', 'partner id')
       .option('--scopes <scopes>', 'space-separated scopes')
-      .option('--ticket <ref>', `${TICKET_HELP} (optional here; "none" when absent)`)
+      .option('--ticket <ref>', OPTIONAL_TICKET_HELP)
       .option('--operator <id>', 'operator identity for the audit log (default: user@host)'),
   ).action(
     async (id: string, opts: GovernanceFlags & { scopes?: string; ticket?: string; operator?: string }) => {
       const who = {
-        ticket: opts.ticket === undefined ? 'none' : ticketOf(opts.ticket, 'phi partner set'),
-        operator: operatorOf(opts.operator),
+        ticket: optionalTicket(opts.ticket, 'phi partner set'),
+        operator: operatorIdOf(opts.operator),
       };
       const changes = defined({ ...governanceOf(opts), scopes: words(opts.scopes) });
       if (Object.keys(changes).length === 0)

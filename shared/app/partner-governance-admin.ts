@@ -1,70 +1,37 @@
-import os from 'node:os';
 import { PipelineError } from '../core/errors.js';
 import type { AuditSink, Clock, Jwk, PartnerRegistry } from '../ports/index.js';
 import type { PartnerKey, PartnerRecord, RiskTier } from '../ports/partner-registry.js';
-import { recordAudit } from './audit-events.js';
+import {
+  auditedOperatorAction,
+  type OperatorContext,
+  type OperatorTargets,
+  type OperatorVerb,
+} from './operator-actions.js';
 import { keyUsable } from './partner-governance.js';
 
 type AdminDeps = { readonly partners: PartnerRegistry; readonly audit: AuditSink; readonly clock: Clock };
 
-/**
- * A reference into the operator's change or incident tracker, never a reason in words (words invite
- * PHI into the chain). Same alphabet as the ticket helper's (shared/app/operator-actions.ts on the
- * `ticket` branch); this file uses its own copy until that one is on main.
- */
-export const PARTNER_TICKET = /^[A-Za-z0-9._:/#-]{1,64}$/;
-const HOST = /^[A-Za-z0-9._-]{1,253}$/;
+/** Who acts, why and from where (the ticket helper's OperatorContext). */
+export type PartnerOperator = OperatorContext;
 
-/** Who acts, why and from where. */
-export interface PartnerOperator {
-  readonly operator: string;
-  readonly ticket: string;
-  readonly host?: string;
-}
-
-type PartnerVerb = 'partner.add' | 'partner.revoke' | 'partner.rotate-key' | 'partner.set';
-type Targets = Readonly<Record<string, string | number | boolean>>;
+type Targets = OperatorTargets;
 
 /**
- * Runs one operator change of a partner record and appends its outcome to the audit chain: actor
- * `operator`, action the verb, outcome and code, and in `details` the partner, ticket, host and
- * what changed (ids and dates, never key material).
+ * Runs one operator change of a partner record through the shared operator action record: actor
+ * `operator`, action the verb, outcome and code, and in `details` the partner, ticket, host and what
+ * changed (ids and dates, never key material). The ticket is checked before anything is read.
  */
 async function audited<T extends Targets>(
   deps: AdminDeps,
   who: PartnerOperator,
-  verb: PartnerVerb,
+  verb: Extract<OperatorVerb, `partner.${string}`>,
   partnerId: string,
   work: () => Promise<T>,
 ): Promise<T> {
-  if (!PARTNER_TICKET.test(who.ticket)) {
-    throw new PipelineError('content-invalid', 'ticket must be 1-64 of A-Z a-z 0-9 . _ : / # -', {
-      details: { fields: ['ticket'] },
-    });
-  }
-  const host = who.host ?? os.hostname();
-  const record = (outcome: 'success' | 'failure', details: Targets, code?: string) =>
-    recordAudit(deps.audit, deps.clock, {
-      actor: { type: 'operator', id: who.operator },
-      action: verb,
-      outcome,
-      ...(code === undefined ? {} : { code }),
-      details: {
-        ...details,
-        partner: partnerId,
-        ticket: who.ticket,
-        host: HOST.test(host) ? host : 'unknown',
-      },
-    });
-  let targets: T;
-  try {
-    targets = await work();
-  } catch (error) {
-    await record('failure', {}, error instanceof PipelineError ? error.code : 'internal');
-    throw error;
-  }
-  await record('success', targets);
-  return targets;
+  return auditedOperatorAction(deps, who, { verb, targets: { partner: partnerId } }, async () => {
+    const targets = await work();
+    return { result: targets, targets };
+  });
 }
 
 /**
