@@ -94,7 +94,14 @@ function statementsFor(settings, fnName) {
     case 'uploadArrived':
       return [
         ...common,
-        grants.readData(['uploads/*', 'submissions/*', 'raw/*', 'failures/upload-expiry/*']),
+        // The partner's record: its standing (revoked, BAA) is checked again when its files arrive.
+        grants.readData([
+          'registry/partners/*',
+          'uploads/*',
+          'submissions/*',
+          'raw/*',
+          'failures/upload-expiry/*',
+        ]),
         grants.writeData(['submissions/*', 'raw/*', 'errors/*', 'failures/upload-expiry/*']),
         // Landed files once settled, and the raw files of a failed bulk submission: nothing else.
         grants.deleteData(['uploads/*', 'raw/*']),

@@ -74,7 +74,7 @@ export async function getSubmissionStatus(
 ): Promise<SubmissionStatus> {
   const refusal = { action: 'submission.read', requestId: req.requestId, sourceIp: req.sourceIp };
   return auditRefusal(deps.audit, deps.clock, refusal, async (identify) => {
-    const { partner } = await authenticate(deps, req.authorization);
+    const { partner } = await authenticate(deps, req, 'status');
     identify(partner.id);
     const status = await readSubmissionStatus(deps, partner.id, req.submissionId);
     if (!status) throw reject('not-found', 'no such submission');
