@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { PipelineError } from '../core/errors.js';
+import { CONSUMER_ID } from '../core/ids.js';
 
 const MiB = 1024 * 1024;
 
@@ -110,6 +111,12 @@ const ConfigSchema = z
       .min(1)
       .max(1024 * 1024 * MiB)
       .default(50 * 1024 * MiB),
+    /**
+     * Set where a consumer itself runs `phi consume` (its service's environment): `phi consume ID` for
+     * that consumer then needs no `--ticket`; anyone else consuming its share is an operator acting on
+     * its behalf and must give one (docs/operators.md).
+     */
+    PHI_CONSUMER: z.string().regex(CONSUMER_ID).optional(),
     /** `false` runs the HTTP API without queue workers (e.g. to watch messages pile up). */
     PHI_WORKERS: z
       .enum(['true', 'false'])

@@ -256,7 +256,7 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
   it('phi consume decrypts the analytics copies from S3 into files without the input identifiers', async () => {
     const out = join(home, 'out-analytics');
 
-    const run = await phi('consume', 'analytics', '--once', '--out', out);
+    const run = await phi('consume', 'analytics', '--once', '--out', out, '--ticket', 'CHG-43');
 
     expect(run.code).toBe(0);
     const files = await readdir(out);
@@ -266,7 +266,7 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
       expect(text).toContain('"resourceType":"Patient"');
       for (const identifier of FHIR_IDENTIFIERS) expect(text).not.toContain(identifier);
     }
-    const again = await phi('consume', 'analytics', '--once', '--out', out);
+    const again = await phi('consume', 'analytics', '--once', '--out', out, '--ticket', 'CHG-43');
     expect(again).toMatchObject({ code: 0, stdout: '' });
   });
 
@@ -302,13 +302,13 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
     expect(replay.stdout).toMatch(/^replayed \S+ deliver-quality-dlq -> deliver-quality /);
     await until(async () => ((await statusOf(id)).status === 'delivered' ? true : undefined), POLL);
 
-    const twice = await phi('dlq', 'replay', '--all');
+    const twice = await phi('dlq', 'replay', '--all', '--ticket', 'CHG-42');
     expect(twice).toMatchObject({ code: 0, stdout: '' });
     expect(await dataStore().list('consumers/quality/')).toEqual([`consumers/quality/${id}.ndjson`]);
   }, 90_000);
 
   it('phi audit verify checks the S3 chain, and exits 1 naming the object when one record changed', async () => {
-    const exported = await phi('audit', 'export', '--format', 'fhir');
+    const exported = await phi('audit', 'export', '--format', 'fhir', '--ticket', 'AUD-9');
     expect(exported.code).toBe(0);
     const events = exported.stdout
       .trim()
@@ -343,7 +343,7 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
     expect(broken.stdout).toBe('');
     expect(broken.stderr.trim().split('\n')).toHaveLength(1);
     expect(broken.stderr).toContain(`s3://${variables.PHI_AUDIT_BUCKET}/audit/${chainKey(2)}`);
-    expect((await phi('audit', 'export', '--format', 'fhir')).code).toBe(1);
+    expect((await phi('audit', 'export', '--format', 'fhir', '--ticket', 'AUD-9')).code).toBe(1);
   });
 
   it('phi deid works offline: no AWS endpoint is needed', async () => {
