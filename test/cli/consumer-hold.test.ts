@@ -5,8 +5,11 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHandler as createDeliver } from '../../functions/sqs-deliver.js';
+import { localLambdaContext } from '../../local/lambda-context.js';
+import { toSqsRecord } from '../../local/queue-poller.js';
 import { FileAuditLog } from '../../shared/adapters/embedded/index.js';
-import { holdDelaySeconds, readConsumerState } from '../../shared/app/consumer-state.js';
+import { holdDelaySeconds, readConsumerState, setConsumerState } from '../../shared/app/consumer-state.js';
 import { queueNames } from '../../shared/app/queue-names.js';
 import { PHI_BIN, REPO_ROOT, type Run, spawnPhi } from '../helpers/phi-process.js';
 import { startTestStack, type TestStack } from '../helpers/test-stack.js';
@@ -166,4 +169,60 @@ describe('CLI: phi consumer disable / enable', () => {
     expect(holdDelaySeconds(3_600_000)).toBe(900);
     expect(holdDelaySeconds(-1)).toBe(5);
   });
+});
+
+describe("Function: sqs-deliver holds a disabled consumer's share, as Lambda receives it", () => {
+  let t: TestStack;
+  beforeAll(async () => {
+    t = await startTestStack({ PHI_WORKERS: 'false', PHI_MAX_RECEIVE_COUNT: '2' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('acknowledges the share even on its last allowed receive, re-sends it delayed, and records nothing as failed', async () => {
+    const deps = t.stack.deps;
+    await setConsumerState(deps, { operator: 'ops', ticket: 'INC-1' }, 'analytics', 'disabled');
+    const body = JSON.stringify({
+      version: 1,
+      type: 'submission.deliver',
+      submissionId: '0b7d4c52-7a3c-4f7e-9d3e-1a2b3c4d5e6f',
+      partner: 'demo',
+      consumer: 'analytics',
+      kind: 'bundle',
+      key: 'raw/demo/0b7d4c52-7a3c-4f7e-9d3e-1a2b3c4d5e6f',
+      contentDigest: 'sha-256=:AAAA:',
+      receivedAt: new Date().toISOString(),
+    });
+    const queue = queueNames.deliver('analytics');
+    // ApproximateReceiveCount at the redrive limit: a failure here would be dead-lettered.
+    const record = toSqsRecord(queue, {
+      messageId: 'held-1',
+      receiptHandle: 'r-held-1',
+      body,
+      receiveCount: 2,
+      sentAt: 0,
+      attributes: {},
+    });
+    const deliver = createDeliver(async () => deps);
+
+    const response = await deliver({ Records: [record] }, localLambdaContext('deliver', 'h1'));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await deps.deadLetters.list()).toEqual([]);
+    expect(await deps.objects.list(`failures/${queue}/`)).toEqual([]);
+    // Delayed: not receivable yet, so the worker does not spin on it.
+    expect(await deps.queue.receive(queue, { maxMessages: 10 })).toEqual([]);
+    const again = await until(
+      async () => {
+        const got = await deps.queue.receive(queue, { maxMessages: 10 });
+        return got.length > 0 ? got : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 250 },
+    );
+    expect(again.map((m) => [m.body, m.receiveCount, m.attributes.heldBy])).toEqual([
+      [body, 1, 'consumer-disabled'],
+    ]);
+    expect(await deps.objects.list('consumers/analytics/')).toEqual([]);
+  }, 60_000);
 });
