@@ -42,6 +42,7 @@ async function progressOf(
   { id, status, at }: ConsumerStatus,
 ): Promise<ConsumerProgress> {
   if (status !== 'processing') return { id, status, at };
+  // The flag only annotates; a status read does not fail because the flag could not be read.
   const state = await readConsumerState(objects, id).catch(() => undefined);
   return state?.state === 'disabled'
     ? { id, status, at, waiting: 'consumer-disabled', since: state.since }
