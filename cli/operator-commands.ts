@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { AUDIT_EXPORT_FORMATS, type AuditExportFormat } from '../shared/app/audit-export-formats.js';
 import type { ConsumeOutcome } from '../shared/app/consume-notifications.js';
 import type { DeadLetterView, ReplayResult, ReplaySelection } from '../shared/app/dead-letter-admin.js';
+import type { OperatorContext } from '../shared/app/operator-actions.js';
 import { CONSUMER_ID, CONSUMER_ID_RULE } from '../shared/core/ids.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './core-commands.js';
@@ -57,35 +58,58 @@ function describeRefusal(outcome: Extract<ConsumeOutcome, { status: 'refused' }>
   return `phi: notification ${outcome.messageId} refused: ${outcome.code}${submission}\n`;
 }
 
+/**
+ * Whether `phi consume CONSUMER` runs as that consumer or as an operator on its behalf. The consumer's
+ * own deployment declares itself with PHI_CONSUMER=CONSUMER (its service environment); anywhere else
+ * (an operator's shell, another consumer's host) reading its share is an operator action on PHI: it
+ * needs --ticket and is audited as `consumer.consume`. Giving --ticket always makes it one.
+ */
+function consumeOperator(
+  consumer: string,
+  declared: string | undefined,
+  opts: { ticket?: string; operator?: string },
+): OperatorContext | undefined {
+  if (declared === consumer && opts.ticket === undefined && opts.operator === undefined) return undefined;
+  return operatorContextOf(
+    opts,
+    `phi consume ${consumer} on behalf of the consumer (PHI_CONSUMER is not ${consumer} here)`,
+  );
+}
+
 function registerConsume(program: Command, ctx: CliContext): void {
-  program
-    .command('consume')
-    .description(
-      "consumer tooling: take notifications from the consumer's queue, decrypt each object with the consumer's key, write the plaintext to DIR",
-    )
-    .argument('<consumer>', 'consumer id (a-z, 0-9, -)')
-    .usage('CONSUMER [--out DIR] [--once]')
-    .option('--out <dir>', 'where plaintext files go (default: ./out/<consumer>)')
-    .option(
-      '--once',
-      'drain the notifications available now, then exit (default: wait for more until Ctrl-C)',
-    )
-    .action(async (consumer: string, opts: { out?: string; once?: boolean }) => {
+  withTicketOptions(
+    program
+      .command('consume')
+      .description(
+        "consumer tooling: take notifications from the consumer's queue, decrypt each object with the consumer's key, write the plaintext to DIR; an operator (PHI_CONSUMER is not CONSUMER) must give --ticket",
+      )
+      .argument('<consumer>', 'consumer id (a-z, 0-9, -)')
+      .usage('CONSUMER [--out DIR] [--once] [--ticket REF [--operator ID]]')
+      .option('--out <dir>', 'where plaintext files go (default: ./out/<consumer>)')
+      .option(
+        '--once',
+        'drain the notifications available now, then exit (default: wait for more until Ctrl-C)',
+      ),
+  ).action(
+    async (consumer: string, opts: { out?: string; once?: boolean; ticket?: string; operator?: string }) => {
       if (!CONSUMER_ID.test(consumer)) throw new CliError(`consumer id must match ${CONSUMER_ID_RULE}`, 2);
-      const [{ preparedDeps }, { consumeNotifications }, { directoryOutput }, { queueNames }] =
+      const config = ctx.config();
+      const operator = consumeOperator(consumer, config.PHI_CONSUMER, opts);
+      const [{ preparedDeps }, { consumeNotifications }, { directoryOutput }, { queueNames }, actions] =
         await Promise.all([
           import('./prepared-deps.js'),
           import('../shared/app/consume-notifications.js'),
           import('./output-directory.js'),
           import('../shared/app/queue-names.js'),
+          import('../shared/app/operator-actions.js'),
         ]);
-      const deps = await preparedDeps(ctx.config());
+      const deps = await preparedDeps(config);
       const dir = path.resolve(opts.out ?? path.join('out', consumer));
       const controller = new AbortController();
       const stop = (): void => controller.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      try {
+      const consume = async () => {
         const summary = await consumeNotifications(deps, {
           consumer,
           output: directoryOutput(dir),
@@ -97,6 +121,18 @@ function registerConsume(program: Command, ctx: CliContext): void {
             else if (outcome.status === 'refused') process.stderr.write(describeRefusal(outcome));
           },
         });
+        return { result: summary, targets: { written: summary.written, refused: summary.refused } };
+      };
+      try {
+        const summary =
+          operator === undefined
+            ? (await consume()).result
+            : await actions.auditedOperatorAction(
+                deps,
+                operator,
+                { verb: 'consumer.consume', targets: { consumer } },
+                consume,
+              );
         if (summary.refused > 0) {
           throw new CliError(
             `${summary.refused} notification(s) refused; they stay on ${queueNames.notify(consumer)} until its dead-letter queue takes them`,
@@ -106,7 +142,8 @@ function registerConsume(program: Command, ctx: CliContext): void {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
       }
-    });
+    },
+  );
 }
 
 function registerDlq(program: Command, ctx: CliContext): void {

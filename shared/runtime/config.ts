@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { PipelineError } from '../core/errors.js';
+import { CONSUMER_ID } from '../core/ids.js';
 import type { DataKeyCacheBounds } from '../crypto/data-key-cache.js';
 
 const MiB = 1024 * 1024;
@@ -109,6 +110,12 @@ const ConfigSchema = z
       .min(1)
       .max(1024 * 1024 * MiB)
       .default(50 * 1024 * MiB),
+    /**
+     * Set where a consumer itself runs `phi consume` (its service's environment): `phi consume ID` for
+     * that consumer then needs no `--ticket`; anyone else consuming its share is an operator acting on
+     * its behalf and must give one (docs/operators.md).
+     */
+    PHI_CONSUMER: z.string().regex(CONSUMER_ID).optional(),
     /**
      * Data-key cache of the key port, on both targets (KMS on AWS, the local master keys on the
      * embedded default): one data key encrypts at most this many objects and bytes, for at most this
