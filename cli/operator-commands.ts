@@ -59,21 +59,28 @@ function describeRefusal(outcome: Extract<ConsumeOutcome, { status: 'refused' }>
 }
 
 /**
- * Whether `phi consume CONSUMER` runs as that consumer or as an operator on its behalf. The consumer's
- * own deployment declares itself with PHI_CONSUMER=CONSUMER (its service environment); anywhere else
- * (an operator's shell, another consumer's host) reading its share is an operator action on PHI: it
- * needs --ticket and is audited as `consumer.consume`. Giving --ticket always makes it one.
+ * Whether `phi consume CONSUMER` runs as that consumer or as an operator on its behalf (SPEC §2 makes
+ * it consumer tooling; §5 makes reading a share for someone else an audited operator action). A
+ * consumer's own environment declares itself with PHI_CONSUMER=CONSUMER. On the embedded default, one
+ * machine whose user plays every part, an undeclared run is the consumer's; a declaration naming another
+ * consumer, any undeclared run against AWS, or an explicit --ticket/--operator makes it an operator
+ * action: it needs --ticket and is audited as `consumer.consume`.
  */
-function consumeOperator(
+export function consumeOperator(
   consumer: string,
-  declared: string | undefined,
+  environment: { readonly declared: string | undefined; readonly target: 'local' | 'aws' },
   opts: { ticket?: string; operator?: string },
 ): OperatorContext | undefined {
-  if (declared === consumer && opts.ticket === undefined && opts.operator === undefined) return undefined;
-  return operatorContextOf(
-    opts,
-    `phi consume ${consumer} on behalf of the consumer (PHI_CONSUMER is not ${consumer} here)`,
-  );
+  const explicit = opts.ticket !== undefined || opts.operator !== undefined;
+  const asConsumer =
+    environment.declared === consumer ||
+    (environment.declared === undefined && environment.target === 'local');
+  if (asConsumer && !explicit) return undefined;
+  const why =
+    environment.declared === undefined
+      ? `phi consume ${consumer} against a deployed stack without PHI_CONSUMER=${consumer}`
+      : `phi consume ${consumer} on behalf of the consumer (PHI_CONSUMER is not ${consumer} here)`;
+  return operatorContextOf(opts, why);
 }
 
 function registerConsume(program: Command, ctx: CliContext): void {
@@ -81,7 +88,7 @@ function registerConsume(program: Command, ctx: CliContext): void {
     program
       .command('consume')
       .description(
-        "consumer tooling: take notifications from the consumer's queue, decrypt each object with the consumer's key, write the plaintext to DIR; an operator (PHI_CONSUMER is not CONSUMER) must give --ticket",
+        "consumer tooling: take notifications from the consumer's queue, decrypt each object with the consumer's key, write the plaintext to DIR; run for another consumer (PHI_CONSUMER names another, or against AWS without PHI_CONSUMER) it is an operator action and needs --ticket",
       )
       .argument('<consumer>', 'consumer id (a-z, 0-9, -)')
       .usage('CONSUMER [--out DIR] [--once] [--ticket REF [--operator ID]]')
@@ -94,7 +101,11 @@ function registerConsume(program: Command, ctx: CliContext): void {
     async (consumer: string, opts: { out?: string; once?: boolean; ticket?: string; operator?: string }) => {
       if (!CONSUMER_ID.test(consumer)) throw new CliError(`consumer id must match ${CONSUMER_ID_RULE}`, 2);
       const config = ctx.config();
-      const operator = consumeOperator(consumer, config.PHI_CONSUMER, opts);
+      const operator = consumeOperator(
+        consumer,
+        { declared: config.PHI_CONSUMER, target: config.PHI_TARGET },
+        opts,
+      );
       const [{ preparedDeps }, { consumeNotifications }, { directoryOutput }, { queueNames }, actions] =
         await Promise.all([
           import('./prepared-deps.js'),

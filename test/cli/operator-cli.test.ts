@@ -7,6 +7,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumeOperator } from '../../cli/operator-commands.js';
 import { recordFailure } from '../../shared/app/failures.js';
 import type { PipelineDeps } from '../../shared/app/pipeline-deps.js';
 import type { ConsumerNotification } from '../../shared/app/queue-messages.js';
@@ -137,7 +138,6 @@ describe('CLI: help and usage', () => {
     ['export without --ticket', ['audit', 'export', '--format', 'fhir']],
     ['export with a free-text ticket', ['audit', 'export', '--format', 'fhir', '--ticket', 'a;b']],
     ['consume with a bad consumer id', ['consume', '../Lake', '--ticket', 'CHG-1']],
-    ['consume by an operator without --ticket', ['consume', 'lake', '--once']],
   ])('%s is a usage error: exit 2, one line on stderr, nothing audited', async (_case, args) => {
     const run = await phi(home, ...args);
     expect(run.code).toBe(2);
@@ -145,6 +145,31 @@ describe('CLI: help and usage', () => {
     expect(run.stderr).not.toContain('Jane');
     expect(run.stdout).toBe('');
     expect(existsSync(join(home, 'audit')) ? await auditLines(home) : []).toEqual([]);
+  });
+});
+
+describe('phi consume: the consumer or an operator on its behalf', () => {
+  const local = { declared: undefined, target: 'local' } as const;
+  it.each([
+    ['the embedded default, undeclared', local, {}],
+    ['its own declared environment', { declared: 'lake', target: 'local' } as const, {}],
+    ['its own declared environment on AWS', { declared: 'lake', target: 'aws' } as const, {}],
+  ])('runs as the consumer in %s: no ticket, no operator action', (_case, environment, opts) => {
+    expect(consumeOperator('lake', environment, opts)).toBeUndefined();
+  });
+  it.each([
+    ["another consumer's environment", { declared: 'pond', target: 'local' } as const],
+    ['an undeclared shell against AWS', { declared: undefined, target: 'aws' } as const],
+  ])(
+    'is an operator action in %s: a usage error without --ticket, the ticket recorded with it',
+    (_case, environment) => {
+      expect(() => consumeOperator('lake', environment, {})).toThrow(/--ticket/);
+      expect(consumeOperator('lake', environment, { ticket: 'CHG-7' })).toMatchObject({ ticket: 'CHG-7' });
+    },
+  );
+  it('is an operator action wherever --ticket or --operator is given', () => {
+    expect(consumeOperator('lake', local, { ticket: 'INC-2' })).toMatchObject({ ticket: 'INC-2' });
+    expect(() => consumeOperator('lake', local, { operator: 'ops-1' })).toThrow(/--ticket/);
   });
 });
 
