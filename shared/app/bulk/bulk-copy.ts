@@ -120,7 +120,9 @@ export async function* renderBulkCopy(
   let batch = engine.newTally();
   let batchLines = 0;
   // A patient in several claims of an 837 is one line, as it is one entry of claimsAsBundle's Bundle.
-  const claimIds = new Set<string>();
+  // Hashed: an 837 of a million claims would otherwise hold a string per resource written. Two ids
+  // sharing 64 bits (about 3 in 10^8 at a million resources) would leave the second one out.
+  const claimIds = new HashedStringSet();
 
   const take = (resource: Json): void => {
     const hits: GateHit[] = [];
