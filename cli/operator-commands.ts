@@ -1,25 +1,15 @@
 import { once } from 'node:events';
-import os from 'node:os';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { AUDIT_EXPORT_FORMATS, type AuditExportFormat } from '../shared/app/audit-export-formats.js';
 import type { ConsumeOutcome } from '../shared/app/consume-notifications.js';
 import type { DeadLetterView, ReplayResult, ReplaySelection } from '../shared/app/dead-letter-admin.js';
-import { CONSUMER_ID, CONSUMER_ID_RULE, OPERATOR_ID } from '../shared/core/ids.js';
+import { CONSUMER_ID, CONSUMER_ID_RULE } from '../shared/core/ids.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './core-commands.js';
+import { operatorContextOf, withTicketOptions } from './ticket.js';
 
-/** `user@host` of whoever runs the CLI; `--operator` overrides it (e.g. with a ticketed identity). */
-export function defaultOperatorId(): string {
-  let user: string;
-  try {
-    user = os.userInfo().username;
-  } catch {
-    // No passwd entry (some containers): the numeric uid still identifies the account.
-    user = `uid-${process.getuid?.() ?? 'unknown'}`;
-  }
-  return `${user}@${os.hostname()}`.slice(0, 256);
-}
+export { defaultOperatorId } from './ticket.js';
 
 const shown = (p: string): string => {
   const relative = path.relative(process.cwd(), p);
@@ -143,51 +133,50 @@ function registerDlq(program: Command, ctx: CliContext): void {
       }
     });
 
-  dlq
-    .command('replay')
-    .description(
-      'move dead-lettered messages back to their source queue; each move is audited with the operator',
-    )
-    .option('--queue <queue>', 'only this queue (its name or its -dlq name)')
-    .usage('[--queue Q] (--all | --id ID... | --submission ID...) [--dry-run] [--operator ID]')
-    .option('--all', 'every dead-lettered message (of --queue)')
-    .option('--id <ids...>', 'these message ids')
-    .option('--submission <ids...>', 'the messages of these submissions')
-    .option('--dry-run', 'print what would move; move nothing')
-    .option('--operator <id>', 'operator identity for the audit log (default: user@host)')
-    .action(
-      async (opts: {
-        queue?: string;
-        all?: boolean;
-        id?: string[];
-        submission?: string[];
-        dryRun?: boolean;
-        operator?: string;
-      }) => {
-        const selection = selectionOf(opts);
-        if (opts.operator !== undefined && !OPERATOR_ID.test(opts.operator)) {
-          throw new CliError('--operator must be 1-128 of A-Z a-z 0-9 . _ @ : + -', 2);
-        }
-        const [{ preparedDeps }, { replayDeadLetters }] = await Promise.all([
-          import('./prepared-deps.js'),
-          import('../shared/app/dead-letter-admin.js'),
-        ]);
-        const deps = await preparedDeps(ctx.config());
-        const report = await replayDeadLetters(deps, {
-          ...(opts.queue === undefined ? {} : { queue: opts.queue }),
-          selection,
-          dryRun: opts.dryRun === true,
-          operator: opts.operator ?? defaultOperatorId(),
-        });
-        for (const result of report.results) await writeStdout(`${describeReplay(result)}\n`);
-        if (report.results.length === 0 && report.unmatched.length === 0) {
-          process.stderr.write('no dead-lettered messages\n');
-        }
-        if (report.unmatched.length > 0) {
-          throw new CliError(`no dead-lettered message matches: ${report.unmatched.join(', ')}`);
-        }
-      },
-    );
+  withTicketOptions(
+    dlq
+      .command('replay')
+      .description(
+        'move dead-lettered messages back to their source queue; each move is audited with the operator, ticket and host',
+      )
+      .option('--queue <queue>', 'only this queue (its name or its -dlq name)')
+      .usage('[--queue Q] (--all | --id ID... | --submission ID...) --ticket REF [--dry-run] [--operator ID]')
+      .option('--all', 'every dead-lettered message (of --queue)')
+      .option('--id <ids...>', 'these message ids')
+      .option('--submission <ids...>', 'the messages of these submissions')
+      .option('--dry-run', 'print what would move; move nothing'),
+  ).action(
+    async (opts: {
+      queue?: string;
+      all?: boolean;
+      id?: string[];
+      submission?: string[];
+      dryRun?: boolean;
+      operator?: string;
+      ticket?: string;
+    }) => {
+      const operator = operatorContextOf(opts, 'phi dlq replay');
+      const selection = selectionOf(opts);
+      const [{ preparedDeps }, { replayDeadLetters }] = await Promise.all([
+        import('./prepared-deps.js'),
+        import('../shared/app/dead-letter-admin.js'),
+      ]);
+      const deps = await preparedDeps(ctx.config());
+      const report = await replayDeadLetters(deps, {
+        ...(opts.queue === undefined ? {} : { queue: opts.queue }),
+        selection,
+        dryRun: opts.dryRun === true,
+        ...operator,
+      });
+      for (const result of report.results) await writeStdout(`${describeReplay(result)}\n`);
+      if (report.results.length === 0 && report.unmatched.length === 0) {
+        process.stderr.write('no dead-lettered messages\n');
+      }
+      if (report.unmatched.length > 0) {
+        throw new CliError(`no dead-lettered message matches: ${report.unmatched.join(', ')}`);
+      }
+    },
+  );
 }
 
 function registerAudit(program: Command, ctx: CliContext): void {
@@ -208,42 +197,55 @@ function registerAudit(program: Command, ctx: CliContext): void {
       process.stdout.write(`ok: ${result.count} records, head ${result.head}\n`);
     });
 
-  audit
-    .command('export')
-    .description('export the audit log as FHIR R4 AuditEvents (IHE BALP patterns)')
-    .addOption(
-      new Option(
-        '--format <format>',
-        'fhir: NDJSON, one AuditEvent per line; fhir-bundle: one collection Bundle',
+  withTicketOptions(
+    audit
+      .command('export')
+      .description(
+        'export the audit log as FHIR R4 AuditEvents (IHE BALP patterns); the export itself is audited with its ticket',
       )
-        .choices(AUDIT_EXPORT_FORMATS)
-        .makeOptionMandatory(),
-    )
-    .usage('--format fhir|fhir-bundle [--out FILE]')
-    .option('--out <file>', 'write to FILE (mode 0600) instead of stdout')
-    .action(async (opts: { format: AuditExportFormat; out?: string }) => {
-      const config = ctx.config();
-      const [{ preparedDeps }, { exportAuditLog }, { writeFileDurably }] = await Promise.all([
-        import('./prepared-deps.js'),
-        import('../shared/app/audit-admin.js'),
-        import('../shared/adapters/embedded/durable-fs.js'),
-      ]);
-      const deps = await preparedDeps(config);
-      const chunks: string[] = [];
-      const write = opts.out === undefined ? writeStdout : async (text: string) => void chunks.push(text);
-      const result = await exportAuditLog(() => deps.auditLog.read(), opts.format, write, {
+      .addOption(
+        new Option(
+          '--format <format>',
+          'fhir: NDJSON, one AuditEvent per line; fhir-bundle: one collection Bundle',
+        )
+          .choices(AUDIT_EXPORT_FORMATS)
+          .makeOptionMandatory(),
+      )
+      .usage('--format fhir|fhir-bundle --ticket REF [--out FILE] [--operator ID]')
+      .option('--out <file>', 'write to FILE (mode 0600) instead of stdout'),
+  ).action(async (opts: { format: AuditExportFormat; out?: string; ticket?: string; operator?: string }) => {
+    const operator = operatorContextOf(opts, 'phi audit export');
+    const config = ctx.config();
+    const [{ preparedDeps }, { exportAuditLogAsOperator }, { writeFileDurably }] = await Promise.all([
+      import('./prepared-deps.js'),
+      import('../shared/app/audit-admin.js'),
+      import('../shared/adapters/embedded/durable-fs.js'),
+    ]);
+    const deps = await preparedDeps(config);
+    const chunks: string[] = [];
+    const write = opts.out === undefined ? writeStdout : async (text: string) => void chunks.push(text);
+    const file = opts.out === undefined ? undefined : path.resolve(opts.out);
+    const result = await exportAuditLogAsOperator(
+      deps,
+      operator,
+      () => deps.auditLog.read(),
+      opts.format,
+      write,
+      {
         serverUrl: config.publicUrl,
-      });
-      if (!result.ok) {
-        const { file, line, reason } = result.verification.broken;
-        throw new CliError(`audit chain broken at ${file}:${line}: ${reason}; run phi audit verify`);
-      }
-      if (opts.out !== undefined) {
-        const file = path.resolve(opts.out);
-        await writeFileDurably(file, new TextEncoder().encode(chunks.join('')));
-        process.stdout.write(`${result.count} AuditEvent(s) written to ${shown(file)}\n`);
-      }
-    });
+        ...(file === undefined
+          ? {}
+          : { finish: () => writeFileDurably(file, new TextEncoder().encode(chunks.join(''))) }),
+      },
+    );
+    if (!result.ok) {
+      const { file: where, line, reason } = result.verification.broken;
+      throw new CliError(`audit chain broken at ${where}:${line}: ${reason}; run phi audit verify`);
+    }
+    if (file !== undefined) {
+      process.stdout.write(`${result.count} AuditEvent(s) written to ${shown(file)}\n`);
+    }
+  });
 }
 
 /** The operator and consumer verbs of SPEC §2: consume, dlq list/replay, audit verify/export. */

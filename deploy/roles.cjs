@@ -76,6 +76,9 @@ function statementsFor(settings, fnName) {
         grants.readData(['registry/partners/*', 'idempotency/*', 'submissions/*']),
         // A presigned PUT acts with the signer's permissions: the partner may put uploads/ and nothing else.
         grants.writeData(['idempotency/*', 'submissions/*', 'uploads/*']),
+        // Presigned ListParts of a multipart upload; abort of one that lost a race to record its id.
+        grants.listMultipartParts(['uploads/*']),
+        grants.abortMultipart(['uploads/*']),
         grants.issuerPublicKey(),
         grants.sendTo('QueueUploadExpiryChecks', [q.uploadExpiry]),
       ];
@@ -95,7 +98,8 @@ function statementsFor(settings, fnName) {
         grants.writeData(['submissions/*', 'raw/*', 'errors/*', 'failures/upload-expiry/*']),
         // Landed files once settled, and the raw files of a failed bulk submission: nothing else.
         grants.deleteData(['uploads/*', 'raw/*']),
-        grants.abortMultipart(['raw/*']),
+        // Streamed raw writes that fail, and multipart uploads of a settled bulk submission.
+        grants.abortMultipart(['raw/*', 'uploads/*']),
         grants.envelope('EncryptRawFilesAndErrors', names.key.data, ['kms:GenerateDataKey'], 'data', [
           RAW_PURPOSE,
           UPLOAD_ERRORS_PURPOSE,

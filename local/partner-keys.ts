@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { DEFAULT_PARTNER_SCOPES } from '../shared/core/auth/scopes.js';
 import { PipelineError } from '../shared/core/errors.js';
 import { PARTNER_ID } from '../shared/core/ids.js';
@@ -30,6 +30,8 @@ export async function addPartner(
   }
   if (await registry.get(partnerId))
     throw new PipelineError('config-invalid', `partner ${partnerId} already exists`);
+  // jose loads here, on first use: every verb imports this module to prepare PHI_HOME.
+  const { calculateJwkThumbprint, exportJWK, generateKeyPair } = await import('jose');
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);

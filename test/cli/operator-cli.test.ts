@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,7 +73,15 @@ const deliverBody = (submissionId: string, consumer: string) =>
     receivedAt: new Date().toISOString(),
   });
 
-async function auditLines(home: string): Promise<{ action: string; actor: { type: string; id: string } }[]> {
+interface AuditLine {
+  action: string;
+  actor: { type: string; id: string };
+  outcome: string;
+  code?: string;
+  details?: Record<string, string | number | boolean>;
+}
+
+async function auditLines(home: string): Promise<AuditLine[]> {
   const dir = join(home, 'audit');
   const names = (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).sort();
   const lines: string[] = [];
@@ -109,17 +117,28 @@ describe('CLI: help and usage', () => {
   );
 
   it.each([
-    ['replay without a selection', ['dlq', 'replay']],
-    ['replay with two selections', ['dlq', 'replay', '--all', '--id', 'x']],
-    ['replay with a malformed operator', ['dlq', 'replay', '--all', '--operator', 'a b']],
-    ['export without --format', ['audit', 'export']],
-    ['export in an unknown format', ['audit', 'export', '--format', 'xml']],
+    ['replay without a selection', ['dlq', 'replay', '--ticket', 'CHG-1']],
+    ['replay with two selections', ['dlq', 'replay', '--all', '--id', 'x', '--ticket', 'CHG-1']],
+    [
+      'replay with a malformed operator',
+      ['dlq', 'replay', '--all', '--operator', 'a b', '--ticket', 'CHG-1'],
+    ],
+    ['replay without --ticket', ['dlq', 'replay', '--all']],
+    ['replay --dry-run without --ticket', ['dlq', 'replay', '--all', '--dry-run']],
+    ['replay with a free-text ticket', ['dlq', 'replay', '--all', '--ticket', 'called Jane Doe']],
+    ['replay with an over-long ticket', ['dlq', 'replay', '--all', '--ticket', 'T'.repeat(65)]],
+    ['export without --format', ['audit', 'export', '--ticket', 'CHG-1']],
+    ['export in an unknown format', ['audit', 'export', '--format', 'xml', '--ticket', 'CHG-1']],
+    ['export without --ticket', ['audit', 'export', '--format', 'fhir']],
+    ['export with a free-text ticket', ['audit', 'export', '--format', 'fhir', '--ticket', 'a;b']],
     ['consume with a bad consumer id', ['consume', '../Lake']],
-  ])('%s is a usage error: exit 2, one line on stderr', async (_case, args) => {
+  ])('%s is a usage error: exit 2, one line on stderr, nothing audited', async (_case, args) => {
     const run = await phi(home, ...args);
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).not.toContain('Jane');
     expect(run.stdout).toBe('');
+    expect(existsSync(join(home, 'audit')) ? await auditLines(home) : []).toEqual([]);
   });
 });
 
@@ -223,23 +242,26 @@ describe('CLI: phi dlq', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ messageId, sourceQueue: 'deliver-lake', submissionId });
   });
 
-  it('replay --dry-run moves nothing; --id of nothing exits 1; --all moves and audits the operator', async () => {
-    const dry = await phi(home, 'dlq', 'replay', '--all', '--dry-run');
+  it('replay --dry-run moves nothing; --id of nothing exits 1; --all moves and audits operator, ticket and host', async () => {
+    const dry = await phi(home, 'dlq', 'replay', '--all', '--dry-run', '--ticket', 'CHG-1');
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/^would replay \S+ deliver-lake-dlq -> deliver-lake /);
     expect(await deps.deadLetters.list()).toHaveLength(1);
 
-    const unknown = await phi(home, 'dlq', 'replay', '--id', 'no-such-id');
+    const unknown = await phi(home, 'dlq', 'replay', '--id', 'no-such-id', '--ticket', 'CHG-1');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no-such-id');
 
-    const real = await phi(home, 'dlq', 'replay', '--all', '--operator', 'bob@desk');
+    const real = await phi(home, 'dlq', 'replay', '--all', '--operator', 'bob@desk', '--ticket', 'INC/77#2');
     expect(real.code).toBe(0);
     expect(real.stdout).toMatch(/^replayed \S+ deliver-lake-dlq -> deliver-lake /);
     expect(await deps.deadLetters.list()).toEqual([]);
     expect(await deps.queue.receive('deliver-lake')).toHaveLength(1);
     const replays = (await auditLines(home)).filter((r) => r.action === 'replay');
-    expect(replays.map((r) => r.actor)).toEqual([{ type: 'operator', id: 'bob@desk' }]);
+    expect(replays.map((r) => [r.actor, r.outcome, r.code, r.details?.ticket, r.details?.host])).toEqual([
+      [expect.objectContaining({ type: 'operator' }), 'failure', 'not-found', 'CHG-1', hostname()],
+      [{ type: 'operator', id: 'bob@desk' }, 'success', undefined, 'INC/77#2', hostname()],
+    ]);
   });
 
   it('two concurrent replay --all move each message once', async () => {
@@ -249,8 +271,8 @@ describe('CLI: phi dlq', () => {
     }
 
     const runs = await Promise.all([
-      phi(home, 'dlq', 'replay', '--queue', 'deliver-race', '--all'),
-      phi(home, 'dlq', 'replay', '--queue', 'deliver-race', '--all'),
+      phi(home, 'dlq', 'replay', '--queue', 'deliver-race', '--all', '--ticket', 'CHG-2'),
+      phi(home, 'dlq', 'replay', '--queue', 'deliver-race', '--all', '--ticket', 'CHG-2'),
     ]);
 
     expect(runs.map((r) => r.code)).toEqual([0, 0]);
@@ -292,7 +314,7 @@ describe('CLI: phi audit', () => {
   });
 
   it('export --format fhir writes NDJSON AuditEvents; fhir-bundle --out writes a Bundle file (0600)', async () => {
-    const ndjson = await phi(home, 'audit', 'export', '--format', 'fhir');
+    const ndjson = await phi(home, 'audit', 'export', '--format', 'fhir', '--ticket', 'AUD-1');
     expect(ndjson.code).toBe(0);
     const events = ndjson.stdout
       .trim()
@@ -301,13 +323,43 @@ describe('CLI: phi audit', () => {
     expect(events.map((e) => e.resourceType)).toEqual(['AuditEvent', 'AuditEvent', 'AuditEvent']);
 
     const file = join(home, 'export', 'audit.json');
-    const bundle = await phi(home, 'audit', 'export', '--format', 'fhir-bundle', '--out', file);
+    const bundle = await phi(
+      home,
+      'audit',
+      'export',
+      '--format',
+      'fhir-bundle',
+      '--out',
+      file,
+      '--ticket',
+      'AUD-2',
+      '--operator',
+      'carol@desk',
+    );
     expect(bundle.code).toBe(0);
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
       resourceType: 'Bundle',
       type: 'collection',
     });
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+    // Each export is audited after it ran: the first is in the second, operator and ticket mapped to BALP.
+    const bundled = JSON.parse(await readFile(file, 'utf8')) as {
+      entry: { resource: { subtype: { code: string }[]; agent: Record<string, unknown>[] } }[];
+    };
+    const exportEvents = bundled.entry
+      .map((e) => e.resource)
+      .filter((r) => r.subtype.some((c) => c.code === 'audit.export'));
+    expect(exportEvents).toHaveLength(1);
+    expect(exportEvents[0]?.agent[0]).toMatchObject({
+      type: { coding: [{ code: 'humanuser' }] },
+      network: { address: hostname(), type: '1' },
+      purposeOfUse: [{ coding: [{ code: 'HOPERAT' }], text: 'AUD-1' }],
+    });
+    const exports = (await auditLines(home)).filter((r) => r.action === 'audit.export');
+    expect(exports.map((r) => [r.actor.id, r.details?.ticket, r.details?.format, r.details?.count])).toEqual([
+      [expect.any(String), 'AUD-1', 'fhir', 3],
+      ['carol@desk', 'AUD-2', 'fhir-bundle', 4],
+    ]);
   });
 
   it('one changed byte: verify exits 1 naming file, line, seq and reason; export refuses', async () => {
@@ -318,7 +370,7 @@ describe('CLI: phi audit', () => {
     await writeFile(file, text.replace('"submission.accepted"', '"submission.acceptee"'));
 
     const verify = await phi(home, 'audit', 'verify');
-    const exported = await phi(home, 'audit', 'export', '--format', 'fhir');
+    const exported = await phi(home, 'audit', 'export', '--format', 'fhir', '--ticket', 'AUD-3');
 
     expect(verify.code).toBe(1);
     expect(verify.stdout).toBe('');
@@ -327,6 +379,13 @@ describe('CLI: phi audit', () => {
     ]);
     expect(exported.code).toBe(1);
     expect(exported.stdout).toBe('');
+    const last = (await auditLines(home)).at(-1);
+    expect([last?.action, last?.outcome, last?.code, last?.details?.ticket]).toEqual([
+      'audit.export',
+      'failure',
+      'audit-chain-broken',
+      'AUD-3',
+    ]);
   });
 });
 

@@ -297,7 +297,7 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
     expect(lines[0]).toContain(`submission=${id} consumer=quality`);
 
     await contracts.put('quality', { ...contract, output: { format: 'ndjson' } });
-    const replay = await phi('dlq', 'replay', '--all', '--operator', 'ops@example');
+    const replay = await phi('dlq', 'replay', '--all', '--operator', 'ops@example', '--ticket', 'CHG-42');
     expect(replay.code).toBe(0);
     expect(replay.stdout).toMatch(/^replayed \S+ deliver-quality-dlq -> deliver-quality /);
     await until(async () => ((await statusOf(id)).status === 'delivered' ? true : undefined), POLL);

@@ -10,6 +10,7 @@ import {
   parseLandingKey,
   uploadArrivals,
   uploadErrorsEncryptionContext,
+  uploadMultiparts,
   uploadVerification,
 } from './upload-records.js';
 import { verifyBulkFiles } from './verify-files.js';
@@ -21,7 +22,7 @@ export interface LandedObject {
 }
 
 /**
- * An upload landed (S3 `ObjectCreated:Put` on AWS, the local host's own event embedded). Records the
+ * An upload landed (S3 `ObjectCreated:Put` or `ObjectCreated:CompleteMultipartUpload` on AWS, the local host's own event embedded). Records the
  * arrival; the arrival that completes the set verifies the submission. S3 events come at least once
  * and in any order, so every step is idempotent: a repeat finds its marker, the claim, or a settled
  * status. A file that belongs to no pending bulk submission is deleted, never kept.
@@ -153,8 +154,15 @@ export async function failBulkSubmission(
   }
 }
 
+/** Landed files, and any multipart upload still open (its parts would otherwise wait for the lifecycle rule). */
 async function deleteLanded(deps: PipelineDeps, record: SubmissionRecord): Promise<void> {
   for (const file of record.files ?? []) {
     await deps.uploads.delete(storageKeys.upload(record.partner, record.id, file.index));
+  }
+  for (const multipart of await uploadMultiparts.all(deps.objects, record.partner, record.id)) {
+    await deps.uploads.abortMultipart(
+      storageKeys.upload(record.partner, record.id, multipart.index),
+      multipart.uploadId,
+    );
   }
 }
