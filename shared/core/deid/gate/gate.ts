@@ -1,6 +1,7 @@
 import { PipelineError } from '../../errors.js';
 import type { ConsumerContract } from '../contract-schema.js';
 import {
+  type CollectedValues,
   collectIdentifyingValues,
   type GateHitKind,
   type GatePolicy,
@@ -30,7 +31,7 @@ export const MAX_HITS = 50;
 export interface ReleaseGate {
   readonly policy: GatePolicy;
   /** The identifying values of one input, to check its outputs against. */
-  collect(input: unknown): IdentifyingValues;
+  collect(input: unknown): CollectedValues;
   /**
    * Checks one output against the input's values; `root` names the output (`Bundle`, or an NDJSON
    * line such as `Observation[3]`), or a function that names it, called only when there is a hit.
