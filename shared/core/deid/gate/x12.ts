@@ -1,6 +1,11 @@
 import type { Delimiters, PlacedSegment } from '../../x12/read-model.js';
 import { readPlacedX12 } from '../x12/deidentify.js';
-import { type NumericElements, numericElementsOf, X12_NUMBER } from '../x12/numeric-elements.js';
+import {
+  type ElementNumbers,
+  type NumericElements,
+  numericElementsOf,
+  X12_NUMBER,
+} from '../x12/numeric-elements.js';
 import { compositeSeparator } from '../x12/values.js';
 import {
   Collector,
@@ -328,11 +333,14 @@ class ElementJudge {
   /** Settled elements (whole), and settled components of composites by element. */
   private readonly whole = new Set<number>();
   private readonly parts = new Map<number, Set<number>>();
+  private readonly numbers: readonly ElementNumbers[];
 
   constructor(
     private readonly segment: PlacedSegment,
     private readonly places: Places,
-  ) {}
+  ) {
+    this.numbers = places.numbers?.of(segment.loop, segment.id) ?? [];
+  }
 
   /** The element (or one component of it) is judged; it is not scanned as text. */
   settle(n: number, component: number | undefined): void {
@@ -353,9 +361,9 @@ class ElementJudge {
     const { segment } = this;
     const value = segment.elements[n] ?? '';
     if (value === '' || this.whole.has(n)) return undefined;
-    const numbers = this.places.numbers;
-    if (numbers?.element(segment.loop, segment.id, n) === true && X12_NUMBER.test(value)) return undefined;
-    const numericParts = numbers?.components(segment.loop, segment.id, n);
+    const numbers = this.numbers[n - 1] ?? false;
+    if (numbers === true && X12_NUMBER.test(value)) return undefined;
+    const numericParts = typeof numbers === 'boolean' ? undefined : numbers;
     const settled = this.parts.get(n);
     if (numericParts === undefined && settled === undefined) return value;
     const separator = compositeSeparator(value, this.places.delimiters.component);

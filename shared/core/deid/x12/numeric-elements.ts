@@ -8,14 +8,12 @@ import type { ElementDef, LoopDef, TransactionGuide, X12DataType } from '../../x
  * Built once per guide from the guide's own definitions.
  */
 
-/** Per element (index 1 = element 01): numeric, not numeric, or per component of a composite. */
-type ElementNumbers = boolean | readonly boolean[];
+/** Per element: numeric, not numeric, or per component (0-based) of a composite. */
+export type ElementNumbers = boolean | readonly boolean[];
 
 export interface NumericElements {
-  /** Whether element `n` (1-based) of a segment with this id in this loop is numeric. */
-  element(loop: string, id: string, n: number): boolean;
-  /** Per component (0-based) of a composite element `n`: numeric or not; undefined when not a composite. */
-  components(loop: string, id: string, n: number): readonly boolean[] | undefined;
+  /** The segment's elements (index 0 = element 01); empty for a segment the guide does not hold there. */
+  of(loop: string, id: string): readonly ElementNumbers[];
 }
 
 const NUMERIC_TYPES: ReadonlySet<X12DataType> = new Set(['R', 'N0', 'N1', 'N2']);
@@ -57,15 +55,7 @@ function build(guide: TransactionGuide): NumericElements {
     }
   };
   walk(guide.body);
-  const at = (loop: string, id: string, n: number): ElementNumbers =>
-    bySegment.get(`${loop}/${id}`)?.[n - 1] ?? false;
-  return {
-    element: (loop, id, n) => at(loop, id, n) === true,
-    components(loop, id, n) {
-      const numbers = at(loop, id, n);
-      return typeof numbers === 'boolean' ? undefined : numbers;
-    },
-  };
+  return { of: (loop, id) => bySegment.get(`${loop}/${id}`) ?? [] };
 }
 
 const built = new WeakMap<TransactionGuide, NumericElements>();
