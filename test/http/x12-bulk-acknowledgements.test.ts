@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPartner } from '../../local/partner-keys.js';
 import type { PipelineDeps } from '../../shared/app/pipeline-deps.js';
+import { processSubmission } from '../../shared/app/process-submission.js';
+import { IngestMessageSchema } from '../../shared/app/queue-messages.js';
+import { queueNames } from '../../shared/app/queue-names.js';
 import { storageKeys } from '../../shared/app/storage-keys.js';
 import { ackGuideFor } from '../../shared/core/x12/ack/guides.js';
 import { readX12 } from '../../shared/core/x12/reader.js';
@@ -97,6 +100,24 @@ describe('Bulk 837s are acknowledged like direct claims', () => {
     const read = readX12(new TextEncoder().encode(functional.text), undefined, { guides: ackGuideFor });
     expect(read.issues).toEqual([]);
     expect(read.interchanges.length).toBe(2);
+
+    // No 277CA before processing; the ingest worker writes one per file once it has run.
+    expect((await ack(id, '277ca')).status).toBe(404);
+    const messages = await deps.queue.receive(queueNames.ingest, {
+      maxMessages: 10,
+      visibilityTimeoutSeconds: 1,
+    });
+    const ingest = messages
+      .map((m) => IngestMessageSchema.parse(JSON.parse(m.body)))
+      .find((m) => m.submissionId === id);
+    if (ingest === undefined) throw new TypeError('no ingest message');
+    await processSubmission(deps, ingest);
+    const ca = await ack(id, '277ca');
+    expect(ca.status).toBe(200);
+    expect(all(ca.text, 'ST').map((s) => s[1])).toEqual(['277', '277']);
+    expect(all(ca.text, 'STC').length).toBeGreaterThan(0);
+    const caRead = readX12(new TextEncoder().encode(ca.text), undefined, { guides: ackGuideFor });
+    expect(caRead.issues).toEqual([]);
 
     // Stored encrypted: the object is not the acknowledgement's text.
     const stored = await deps.objects.get(storageKeys.acknowledgement('demo', id, '999'));
