@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_PARTNER_SCOPES } from '../shared/core/auth/scopes.js';
 import type { AwsSettings, Config } from '../shared/runtime/config.js';
 import { CliError } from './cli-error.js';
 
@@ -75,25 +74,6 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
       await stack.close();
     });
 
-  const partner = program.command('partner').description('manage partners');
-  partner
-    .command('add')
-    .description('register a partner with a new EC P-256 key pair; prints the private key path')
-    .argument('<id>', 'partner id (a-z, 0-9, -)')
-    .option('--scopes <scopes>', 'space-separated scopes', DEFAULT_PARTNER_SCOPES.join(' '))
-    .action(async (id: string, opts: { scopes: string }) => {
-      const config = ctx.config();
-      const [{ preparedDeps }, { addPartner }] = await Promise.all([
-        import('./prepared-deps.js'),
-        import('../local/partner-keys.js'),
-      ]);
-      const deps = await preparedDeps(config);
-      const scopes = opts.scopes.split(/\s+/).filter(Boolean);
-      if (scopes.length === 0) throw new CliError('--scopes needs at least one scope', 2);
-      const { privateKeyPath } = await addPartner(config.home, deps.partners, deps.clock, id, scopes);
-      process.stdout.write(`${privateKeyPath}\n`);
-    });
-
   program
     .command('submit')
     .description(
@@ -111,10 +91,21 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
       'files above this size take the upload path (default PHI_SUBMIT_DIRECT_LIMIT, 4 MiB)',
     )
     .option('--wait <seconds>', 'how long to wait for the server to verify uploaded files', '300')
+    .option(
+      '--part-size <bytes>',
+      'upload files larger than this in parts of this size, resumable (default: above 64 MiB, in 16 MiB parts; at least 5 MiB)',
+    )
     .action(
       async (
         files: string[],
-        opts: { partner: string; url?: string; json?: boolean; directLimit?: string; wait: string },
+        opts: {
+          partner: string;
+          url?: string;
+          json?: boolean;
+          directLimit?: string;
+          wait: string;
+          partSize?: string;
+        },
       ) => {
         const config = ctx.config();
         const [{ preparedDeps }, { partnerClient }, { runSubmit, wholeNumber }] = await Promise.all([
@@ -124,10 +115,20 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
         ]);
         const directLimit = wholeNumber(opts.directLimit, '--direct-limit') ?? config.PHI_SUBMIT_DIRECT_LIMIT;
         const waitMs = (wholeNumber(opts.wait, '--wait') ?? 300) * 1000;
+        const partBytes = wholeNumber(opts.partSize, '--part-size');
+        if (partBytes !== undefined && partBytes < 5 * 1024 * 1024) {
+          throw new CliError('--part-size is at least 5242880 (5 MiB, S3 smallest part)', 2);
+        }
         await preparedDeps(config);
         const client = await partnerClient(config, opts.partner, opts.url);
         try {
-          await runSubmit(client, files, { json: opts.json === true, directLimit, waitMs });
+          await runSubmit(client, files, {
+            json: opts.json === true,
+            directLimit,
+            waitMs,
+            ...(partBytes === undefined ? {} : { partBytes }),
+            stateDir: path.join(config.home, 'upload-state'),
+          });
         } finally {
           client.close();
         }

@@ -261,11 +261,12 @@ async function tour(home: string): Promise<void> {
       );
     }
     await writeFile(contractFile, JSON.stringify(contract));
-    say('   The operator fixes the contract and runs `phi dlq replay --all`:');
+    say('   The operator fixes the contract and runs `phi dlq replay --all --ticket DEMO-1`:');
     const replay = await replayDeadLetters(deps, {
       selection: { kind: 'all' },
       dryRun: false,
       operator: 'demo-operator',
+      ticket: 'DEMO-1',
     });
     for (const r of replay.results) say(`     ${r.outcome} ${r.messageId} → ${r.sourceQueue}`);
     const healed = await waitFor(client, qid, (s) => s.status === 'delivered', 'delivery after the replay');
@@ -274,6 +275,7 @@ async function tour(home: string): Promise<void> {
       selection: { kind: 'all' },
       dryRun: false,
       operator: 'demo-operator',
+      ticket: 'DEMO-1',
     });
     say(
       `   Replaying again moves ${again.results.length} message(s); quality has ${(await deps.objects.list('consumers/quality/')).length} object(s) for it: no duplicates.`,

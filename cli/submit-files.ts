@@ -188,7 +188,15 @@ export function wholeNumber(value: string | undefined, flag: string): number | u
 export async function runSubmit(
   client: PartnerClient,
   files: readonly string[],
-  opts: { json: boolean; directLimit: number; waitMs: number },
+  opts: {
+    json: boolean;
+    directLimit: number;
+    waitMs: number;
+    /** `--part-size`: files above one part go in parts of this size (default: above 64 MiB, 16 MiB parts). */
+    partBytes?: number;
+    /** Where interrupted uploads in parts are remembered (`PHI_HOME/upload-state`). */
+    stateDir?: string;
+  },
   io: { stdout: ProgressStream; stderr: ProgressStream } = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<SubmitResult[]> {
   const counter = files.length > 1 && io.stderr.isTTY === true;
@@ -208,6 +216,15 @@ export async function runSubmit(
       directLimit: opts.directLimit,
       upload: {
         waitMs: opts.waitMs,
+        ...(opts.partBytes === undefined
+          ? {}
+          : { partBytes: opts.partBytes, multipartAbove: opts.partBytes }),
+        ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }),
+        notice: (line) => {
+          if (drawn) io.stderr.write('\n');
+          drawn = false;
+          io.stderr.write(`${line}\n`);
+        },
         progress: (label, total) => {
           // The counter line and a bar share the terminal line: end the counter's line first.
           if (drawn) io.stderr.write('\n');

@@ -12,6 +12,8 @@ export interface SubmitResult {
   /** Bulk submissions (the upload path): how many files the manifest declared, and their bytes. */
   readonly files?: number;
   readonly bytes?: number;
+  /** Files sent in parts: parts already in the landing zone when this run began (an interrupted run resumed). */
+  readonly partsResumed?: number;
   /** A bulk submission the server failed: the SPEC §5 code, the file (its name, from the manifest index) and why. */
   readonly failure?: { readonly code: string; readonly file?: string; readonly message: string };
 }

@@ -15,6 +15,30 @@ export interface UploadFile {
   readonly bytes: number;
   /** `sha-256=:BASE64:` (RFC 9530), as the server compares it. */
   readonly contentDigest: string;
+  /** Declared for a large file: sent in parts of this size, each with its own SHA-256 (docs/uploads.md "Multipart"). */
+  readonly parts?: { readonly bytes: number; readonly sha256: readonly string[] };
+}
+
+/** Files above this go in parts by default (docs/uploads.md "Multipart"). */
+export const MULTIPART_ABOVE = 64 * 1024 * 1024;
+/** The default part size: an interruption costs at most a few of these per file. */
+export const DEFAULT_PART_BYTES = 16 * 1024 * 1024;
+/** S3's bounds as the server takes them: 5 MiB parts at least, at most 1000 parts (one ListParts page). */
+export const MIN_PART_BYTES = 5 * 1024 * 1024;
+const MAX_PARTS = 1000;
+
+/**
+ * The part size for a file of `bytes`, or undefined when it goes whole: parts when it is larger than
+ * `above`, of `partBytes` (at least 5 MiB, and larger when 1000 parts would not hold the file).
+ */
+export function partBytesFor(bytes: number, above: number, partBytes: number): number | undefined {
+  if (bytes <= above) return undefined;
+  const size = Math.max(
+    MIN_PART_BYTES,
+    partBytes,
+    Math.ceil(bytes / MAX_PARTS / (1024 * 1024)) * 1024 * 1024,
+  );
+  return Math.ceil(bytes / size) >= 2 ? size : undefined;
 }
 
 /** A file to describe: its kind and resource type if something other than its bytes already says. */
@@ -116,8 +140,28 @@ export const candidateOf = (file: string): Candidate => ({
 export async function describeFile(
   candidate: Candidate,
   onBytes: (bytes: number) => void = () => {},
+  partBytes?: number,
 ): Promise<UploadFile> {
   const hash = createHash('sha256');
+  // The same pass hashes each part, cut at exact byte offsets whatever the chunk boundaries.
+  const partSums: string[] = [];
+  let part = createHash('sha256');
+  let inPart = 0;
+  const hashParts = (chunk: Buffer) => {
+    if (partBytes === undefined) return;
+    let at = 0;
+    while (at < chunk.byteLength) {
+      const take = Math.min(partBytes - inPart, chunk.byteLength - at);
+      part.update(chunk.subarray(at, at + take));
+      inPart += take;
+      at += take;
+      if (inPart === partBytes) {
+        partSums.push(part.digest('base64'));
+        part = createHash('sha256');
+        inPart = 0;
+      }
+    }
+  };
   let bytes = 0;
   let head = Buffer.alloc(0);
   let headDone = false;
@@ -125,6 +169,7 @@ export async function describeFile(
     highWaterMark: 1024 * 1024,
   }) as AsyncIterable<Buffer>) {
     hash.update(chunk);
+    hashParts(chunk);
     bytes += chunk.byteLength;
     if (!headDone) {
       head = Buffer.concat([head, chunk.subarray(0, HEAD_LIMIT - head.byteLength)]);
@@ -133,6 +178,7 @@ export async function describeFile(
     onBytes(chunk.byteLength);
   }
   if (bytes === 0) throw new CliError(`${candidate.path}: the file is empty`);
+  if (partBytes !== undefined && inPart > 0) partSums.push(part.digest('base64'));
   const kind = candidate.kind ?? kindOf(candidate.name, head);
   if (!kind) throw new CliError(`${candidate.path}: neither FHIR NDJSON, a FHIR Bundle nor X12`);
   const resourceType =
@@ -144,6 +190,9 @@ export async function describeFile(
     ...(resourceType ? { resourceType } : {}),
     bytes,
     contentDigest: `sha-256=:${hash.digest('base64')}:`,
+    ...(partBytes !== undefined && partSums.length >= 2
+      ? { parts: { bytes: partBytes, sha256: partSums } }
+      : {}),
   };
 }
 
@@ -200,6 +249,7 @@ export function manifestBytes(files: readonly UploadFile[]): Uint8Array {
         ...(f.resourceType ? { resourceType: f.resourceType } : {}),
         bytes: f.bytes,
         contentDigest: f.contentDigest,
+        ...(f.parts ? { parts: f.parts } : {}),
       })),
     }),
   );

@@ -1,11 +1,23 @@
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import os from 'node:os';
+import path from 'node:path';
 import { CliError } from './cli-error.js';
 import type { PartnerClient } from './client/partner-client.js';
 import type { Progress } from './progress.js';
 import type { SubmitResult } from './submit-result.js';
-import { candidateOf, describeFile, filesOfFolder, manifestBytes, type UploadFile } from './upload-files.js';
+import {
+  candidateOf,
+  DEFAULT_PART_BYTES,
+  describeFile,
+  filesOfFolder,
+  MULTIPART_ABOVE,
+  manifestBytes,
+  partBytesFor,
+  type UploadFile,
+} from './upload-files.js';
+import { type PartsOffer, partsOfferOf, sendInParts } from './upload-parts.js';
+import { fileRange, type RetryPolicy, sendWithRetries } from './upload-send.js';
+import { UploadState } from './upload-state.js';
 
 /** What the bulk path needs besides the client; injected so tests can use a fake clock. */
 export interface UploadOptions {
@@ -17,8 +29,15 @@ export interface UploadOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** PUTs in flight at once for a submission of several files. */
   readonly concurrency?: number;
-  /** Attempts per PUT, each from the first byte (a single presigned PUT cannot resume). */
+  /** Attempts per PUT (of a whole file or of one part), each from its first byte. */
   readonly attempts?: number;
+  /** Files larger than this go in parts (default 64 MiB), of `partBytes` each (default 16 MiB). */
+  readonly multipartAbove?: number;
+  readonly partBytes?: number;
+  /** Where the resume state of uploads in parts is kept (default: the system's temp folder). */
+  readonly stateDir?: string;
+  /** One line for the user (stderr), e.g. that an interrupted upload resumes. */
+  readonly notice?: (line: string) => void;
 }
 
 /** A submission the bulk path takes: a folder of NDJSON files, or one file above the direct limit. */
@@ -32,14 +51,17 @@ interface UploadTicket {
   readonly name: string;
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** When the file declared parts and the server offered its multipart upload. */
+  readonly parts?: PartsOffer;
 }
 
 const SETTLED = new Set(['processing', 'delivered', 'failed', 'dead-lettered']);
 
 /**
- * The upload path (SPEC §5): describe every file in one streamed pass, POST the signed manifest, PUT
- * each file streamed from disk with the headers the server gave, then poll until the server has
- * verified the files (`processing`), delivered, or failed the submission.
+ * The upload path (SPEC §5): describe every file in one streamed pass (a large file's parts hashed in
+ * the same pass), POST the signed manifest, PUT each file streamed from disk with the headers the
+ * server gave (a large file in parts, resuming what an interrupted run left), then poll until the
+ * server has verified the files (`processing`), delivered, or failed the submission.
  */
 export async function submitBulk(
   client: PartnerClient,
@@ -50,10 +72,12 @@ export async function submitBulk(
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   // Once the manifest is accepted, a later failure still names the submission: running again resumes it.
   let created: { httpStatus: number; submissionId: string; files: number; bytes: number } | undefined;
+  const resumed = { parts: 0, inParts: false };
   try {
     const candidates = target.folder ? await filesOfFolder(target.label) : [candidateOf(target.label)];
     const files = await describeAll(candidates, target.label, opts);
-    const res = await client.createUpload(manifestBytes(files));
+    const manifest = manifestBytes(files);
+    const res = await client.createUpload(manifest);
     const json = (res.json ?? {}) as {
       submissionId?: string;
       expiresAt?: string;
@@ -73,7 +97,16 @@ export async function submitBulk(
     if (res.status === 201 || (await stillWaiting(client, submissionId))) {
       const tickets = ticketsFor(files, json.files);
       const expiresAt = Date.parse(json.expiresAt ?? '') || now() + 15 * 60_000;
-      await putAll(client, files, tickets, target.label, expiresAt, opts, now, sleep);
+      const state = await UploadState.open(
+        opts.stateDir ?? path.join(os.tmpdir(), 'phi-upload-state'),
+        manifest,
+        submissionId,
+        new Date(expiresAt).toISOString(),
+      );
+      const before = [...state.resumed.values()].reduce((n, k) => n + k, 0);
+      if (before > 0)
+        opts.notice?.(`${target.label}: resuming ${submissionId} (${before} part(s) sent before)`);
+      await putAll(client, files, tickets, target.label, { expiresAt, state, resumed }, opts, now, sleep);
     }
     const status = await settledStatus(client, submissionId, opts.waitMs, now, sleep);
     const failure = status.failure
@@ -91,6 +124,7 @@ export async function submitBulk(
       submissionId,
       status: status.status ?? 'accepted',
       ...summary,
+      ...(resumed.inParts ? { partsResumed: resumed.parts } : {}),
       ...(failure ? { error: failure.code, failure } : {}),
     };
   } catch (e) {
@@ -108,8 +142,13 @@ async function describeAll(
   for (const c of candidates) total += (await stat(c.path)).size;
   const progress = opts.progress(`digest ${label}`, total);
   const files: UploadFile[] = [];
+  const above = opts.multipartAbove ?? MULTIPART_ABOVE;
+  const partBytes = opts.partBytes ?? DEFAULT_PART_BYTES;
   try {
-    for (const c of candidates) files.push(await describeFile(c, (n) => progress.advance(n)));
+    for (const c of candidates) {
+      const parts = partBytesFor((await stat(c.path)).size, above, partBytes);
+      files.push(await describeFile(c, (n) => progress.advance(n), parts));
+    }
   } catch (e) {
     progress.finish('failed');
     throw e;
@@ -137,7 +176,8 @@ function ticketsFor(files: readonly UploadFile[], answer: unknown): UploadTicket
     // SPEC §5: every PUT carries the file's SHA-256; S3 refuses a body that does not match it.
     headers['x-amz-checksum-sha256'] ??= file.contentDigest.slice('sha-256=:'.length, -1);
     headers['content-length'] = String(file.bytes);
-    return { name: file.name, url: entry.url, headers };
+    const parts = partsOfferOf(entry, { ...(file.parts ? { partSha256: file.parts.sha256 } : {}) });
+    return { name: file.name, url: entry.url, headers, ...(parts ? { parts } : {}) };
   });
 }
 
@@ -146,11 +186,16 @@ async function putAll(
   files: readonly UploadFile[],
   tickets: readonly UploadTicket[],
   label: string,
-  expiresAt: number,
+  run: {
+    readonly expiresAt: number;
+    readonly state: UploadState;
+    readonly resumed: { parts: number; inParts: boolean };
+  },
   opts: UploadOptions,
   now: () => number,
   sleep: (ms: number) => Promise<void>,
 ): Promise<void> {
+  const { expiresAt, state } = run;
   const progress = opts.progress(
     `upload ${label}`,
     files.reduce((n, f) => n + f.bytes, 0),
@@ -160,13 +205,21 @@ async function putAll(
   const worker = async () => {
     while (next < files.length && failed === undefined) {
       const i = next++;
+      const file = files[i] as UploadFile;
+      const ticket = tickets[i] as UploadTicket;
+      const policy = { attempts: opts.attempts ?? 4, expiresAt, now, sleep };
       try {
-        await putWithRetries(client, files[i] as UploadFile, tickets[i] as UploadTicket, i, progress, {
-          attempts: opts.attempts ?? 4,
-          expiresAt,
-          now,
-          sleep,
-        });
+        if (ticket.parts !== undefined && file.parts !== undefined) {
+          const partsFile = {
+            path: file.path,
+            name: file.name,
+            bytes: file.bytes,
+            partSha256: file.parts.sha256,
+          };
+          const sent = await sendInParts(client, partsFile, i, ticket.parts, state, progress, policy);
+          run.resumed.parts += sent.resumed;
+          run.resumed.inParts = true;
+        } else await putWithRetries(client, file, ticket, i, progress, policy);
       } catch (e) {
         failed ??= e;
       }
@@ -177,69 +230,20 @@ async function putAll(
   if (failed !== undefined) throw failed;
 }
 
-/** A PUT refused for good (4xx other than 408/429) is not retried: the URL expired or the bytes differ. */
-const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
-
 async function putWithRetries(
   client: PartnerClient,
   file: UploadFile,
   ticket: UploadTicket,
   index: number,
   progress: Progress,
-  policy: { attempts: number; expiresAt: number; now: () => number; sleep: (ms: number) => Promise<void> },
+  policy: RetryPolicy,
 ): Promise<void> {
-  for (let attempt = 1; ; attempt += 1) {
-    let sent = 0;
-    let reason: string;
-    try {
-      const res = await client.putUpload(
-        ticket.url,
-        ticket.headers,
-        fileBody(file, (n) => {
-          sent += n;
-          progress.advance(n);
-        }),
-      );
-      if (res.status >= 200 && res.status < 300) return;
-      reason = `HTTP ${res.status}`;
-      if (!retryable(res.status)) throw new CliError(`file ${index}: the upload was refused (${reason})`);
-    } catch (e) {
-      if (e instanceof CliError && e.message.startsWith(`file ${index}:`)) throw e;
-      reason = e instanceof Error ? e.message : String(e);
-      if (e instanceof CliError && e.message.includes('changed')) throw e;
-    }
-    progress.advance(-sent);
-    const backoff = 1000 * 2 ** (attempt - 1);
-    if (attempt >= policy.attempts || policy.now() + backoff >= policy.expiresAt) {
-      throw new CliError(`file ${index}: upload failed after ${attempt} attempt(s) (${reason})`);
-    }
-    await policy.sleep(backoff);
-  }
-}
-
-/**
- * The file's declared bytes, read from disk as the socket drains. It stops at the declared size and
- * fails when the file has shrunk, so a changed file never leaves a request waiting for bytes.
- */
-function fileBody(file: UploadFile, onBytes: (n: number) => void): Readable {
-  const source =
-    file.bytes === 0
-      ? Readable.from([])
-      : createReadStream(file.path, { start: 0, end: file.bytes - 1, highWaterMark: 1024 * 1024 });
-  let seen = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done: TransformCallback) {
-      seen += chunk.byteLength;
-      onBytes(chunk.byteLength);
-      done(null, chunk);
-    },
-    flush(done: TransformCallback) {
-      done(seen === file.bytes ? null : new CliError(`${file.name}: the file changed since it was declared`));
-    },
-  });
-  source.on('error', (e: Error) => counter.destroy(e));
-  counter.on('close', () => source.destroy());
-  return source.pipe(counter);
+  await sendWithRetries(
+    `file ${index}`,
+    (onBytes) => client.putUpload(ticket.url, ticket.headers, fileRange(file, 0, file.bytes, onBytes)),
+    progress,
+    policy,
+  );
 }
 
 async function stillWaiting(client: PartnerClient, submissionId: string): Promise<boolean> {

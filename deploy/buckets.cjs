@@ -146,10 +146,12 @@ const uploadArrivedRule = () => ({
             bucket: '$.detail.bucket.name',
             key: '$.detail.object.key',
             size: '$.detail.object.size',
+            // PutObject, CompleteMultipartUpload, …: the arrival takes every ObjectCreated:* alike.
+            reason: '$.detail.reason',
           },
           InputTemplate:
             '{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"<region>","eventTime":"<time>",' +
-            '"eventName":"ObjectCreated:Put","s3":{"s3SchemaVersion":"1.0","bucket":{"name":"<bucket>"},' +
+            '"eventName":"ObjectCreated:<reason>","s3":{"s3SchemaVersion":"1.0","bucket":{"name":"<bucket>"},' +
             '"object":{"key":"<key>","size":<size>}}}]}',
         },
       },

@@ -72,6 +72,13 @@ const grants = {
       ['s3:AbortMultipartUpload'],
       patterns.map((p) => objectsOf(data, p)),
     ),
+  /** A presigned ListParts acts with the signer's permissions: the partner lists its own upload's parts. */
+  listMultipartParts: (patterns) =>
+    allow(
+      'ListMultipartUploadParts',
+      ['s3:ListMultipartUploadParts'],
+      patterns.map((p) => objectsOf(data, p)),
+    ),
   issuerPublicKey: () => allow('ReadIssuerPublicKey', ['kms:GetPublicKey'], [arnOf(names.key.issuer)]),
   issuerSign: () =>
     allow('SignAccessTokens', ['kms:Sign'], [arnOf(names.key.issuer)], {

@@ -26,7 +26,7 @@ export interface HttpRoute {
  * body was left unread, so the connection is closed after the answer.
  */
 export interface StreamRoute {
-  readonly method: 'PUT';
+  readonly method: 'PUT' | 'GET' | 'POST';
   readonly path: string;
   readonly functionName: string;
   readonly stream: (

@@ -9,7 +9,7 @@ import { createHandler as uploads } from '../functions/http-uploads.js';
 import { createHandler as uploadArrived } from '../functions/s3-upload-arrived.js';
 import type { GetDeps } from '../shared/runtime/http-handler.js';
 import type { HttpRoute, StreamRoute } from './http-host.js';
-import { uploadRoute } from './upload-route.js';
+import { uploadRoutes } from './upload-route.js';
 
 /** The HTTP API's routes; serverless.yml declares the same table (a test keeps the two in step). */
 export function httpRoutes(getDeps: GetDeps): { routes: (HttpRoute | StreamRoute)[]; fallback: HttpRoute } {
@@ -43,8 +43,8 @@ export function httpRoutes(getDeps: GetDeps): { routes: (HttpRoute | StreamRoute
       },
       { method: 'POST', path: '/v1/uploads', functionName: 'uploads', handler: h.uploads },
       { method: 'GET', path: '/v1/submissions/{id}/errors', functionName: 'errors', handler: h.errors },
-      // Not an API Gateway route: on AWS the upload URLs are S3's own (presigned PUTs).
-      uploadRoute(getDeps, uploadArrived(getDeps)),
+      // Not API Gateway routes: on AWS the upload URLs are S3's own (presigned PUTs and multipart).
+      ...uploadRoutes(getDeps, uploadArrived(getDeps)),
     ],
     fallback: { method: 'GET', path: '$default', functionName: 'not-found', handler: notFound(getDeps) },
   };

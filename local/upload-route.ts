@@ -12,9 +12,12 @@ type ArrivalHandler = (event: unknown, context: Context) => Promise<unknown>;
 /** The bucket name the local landing zone gives in its events (there is no bucket; the key says all). */
 const LOCAL_LANDING_BUCKET = 'local-landing';
 
-/** An S3 `ObjectCreated:Put` notification record (event version 2.1), as S3 sends it to a Lambda. */
+/**
+ * An S3 `ObjectCreated:Put` (single PUT) or `ObjectCreated:CompleteMultipartUpload` notification record
+ * (event version 2.1), as S3 sends it to a Lambda.
+ */
 export function objectCreatedEvent(
-  landed: { key: string; size: number; eTag: string },
+  landed: { key: string; size: number; eTag: string; how?: 'Put' | 'CompleteMultipartUpload' },
   requestId: string,
   sourceIp: string,
   now: Date,
@@ -26,7 +29,7 @@ export function objectCreatedEvent(
         eventSource: 'aws:s3',
         awsRegion: 'local',
         eventTime: now.toISOString(),
-        eventName: 'ObjectCreated:Put',
+        eventName: `ObjectCreated:${landed.how ?? 'Put'}`,
         userIdentity: { principalId: 'local' },
         requestParameters: { sourceIPAddress: sourceIp },
         responseElements: { 'x-amz-request-id': requestId, 'x-amz-id-2': requestId },
@@ -67,13 +70,19 @@ async function notify(arrived: ArrivalHandler, event: S3Event, requestId: string
 }
 
 /**
- * `PUT /uploads/{partner}/{submissionId}/{index}?X-Phi-…`: the upload URLs the embedded landing zone
- * signs (shared/adapters/embedded/local-upload-landing.ts). The body is streamed from the socket into
- * the landing zone, never buffered; a landed file becomes an S3-shaped event for the arrival handler.
+ * `/uploads/{partner}/{submissionId}/{index}?X-Phi-…`: the upload URLs the embedded landing zone signs
+ * (shared/adapters/embedded/local-upload-landing.ts): `PUT` a whole file or (with `uploadId` and
+ * `partNumber`) a part, `GET` the parts of a multipart upload, `POST` its completion. Bodies are
+ * streamed from the socket into the landing zone, never buffered; a landed file (a PUT, or a completed
+ * multipart upload) becomes an S3-shaped event for the arrival handler.
  */
-export function uploadRoute(getDeps: GetDeps, arrived: ArrivalHandler): StreamRoute {
+export function uploadRoutes(getDeps: GetDeps, arrived: ArrivalHandler): StreamRoute[] {
+  return (['PUT', 'GET', 'POST'] as const).map((method) => uploadRoute(getDeps, arrived, method));
+}
+
+function uploadRoute(getDeps: GetDeps, arrived: ArrivalHandler, method: 'PUT' | 'GET' | 'POST'): StreamRoute {
   return {
-    method: 'PUT',
+    method,
     path: '/uploads/{partner}/{submissionId}/{index}',
     functionName: 'upload-landing',
     stream: async (req: IncomingMessage, url: URL, requestId: string) => {
@@ -89,6 +98,7 @@ export function uploadRoute(getDeps: GetDeps, arrived: ArrivalHandler): StreamRo
       }
       const checksum = req.headersDistinct['x-amz-checksum-sha256'];
       const answer = await landing.receive({
+        method,
         key: url.pathname.slice(1),
         query: url.searchParams,
         contentLength: req.headers['content-length'],

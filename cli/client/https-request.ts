@@ -47,6 +47,34 @@ export function httpsRequest(url: string, req: HttpsRequest): Promise<HttpsRespo
   });
 }
 
+/**
+ * A small request to a signed landing URL (ListParts, CompleteMultipartUpload): HTTPS with
+ * verification on, or plain HTTP to a loopback host only (an S3 emulator in tests), as streamRequest.
+ */
+export function landingRequest(url: string, req: HttpsRequest): Promise<HttpsResponse> {
+  const target = new URL(url);
+  if (target.protocol !== 'http:') return httpsRequest(url, req);
+  if (!LOOPBACK_HOSTS.has(target.hostname))
+    return Promise.reject(new CliError('an upload URL must be HTTPS'));
+  return new Promise((resolve, reject) => {
+    const r = http.request(
+      url,
+      { method: req.method, headers: req.headers, timeout: req.timeoutMs ?? 60_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      },
+    );
+    r.on('timeout', () => r.destroy(new CliError('request timed out')));
+    r.on('error', reject);
+    r.end(req.body);
+  });
+}
+
 export interface StreamedRequest {
   readonly method: 'PUT' | 'POST';
   readonly headers: Readonly<Record<string, string>>;

@@ -2,7 +2,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { JWK } from 'jose';
 import { CliError } from '../cli-error.js';
-import { type HttpsResponse, httpsRequest, streamRequest } from './https-request.js';
+import { type HttpsResponse, httpsRequest, landingRequest, streamRequest } from './https-request.js';
 import { clientAssertion, contentDigestHeader, signDetached } from './sign-submission.js';
 
 export type SubmissionKind = 'bundle' | 'claim';
@@ -129,6 +129,22 @@ export class PartnerClient {
       method: 'PUT',
       headers,
       body,
+      ...(ownOrigin ? { agent: this.agent, ...(this.opts.ca ? { ca: this.opts.ca } : {}) } : {}),
+    });
+  }
+
+  /** A ListParts (GET) or CompleteMultipartUpload (POST) to a signed URL the server handed out, trusted as putUpload's. */
+  async landingRequest(
+    url: string,
+    method: 'GET' | 'POST',
+    headers: Readonly<Record<string, string>>,
+    body?: string,
+  ): Promise<HttpsResponse> {
+    const ownOrigin = sameOrigin(url, this.opts.baseUrl);
+    return landingRequest(url, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
       ...(ownOrigin ? { agent: this.agent, ...(this.opts.ca ? { ca: this.opts.ca } : {}) } : {}),
     });
   }

@@ -6,7 +6,9 @@ import {
 } from '../core/audit/fhir-audit-event.js';
 import { type ChainLine, type ChainVerification, verifyChain } from '../core/audit/hash-chain.js';
 import { PipelineError } from '../core/errors.js';
+import type { AuditSink, Clock } from '../ports/index.js';
 import type { AuditExportFormat } from './audit-export-formats.js';
+import { type OperatorContext, recordOperatorAction } from './operator-actions.js';
 
 /**
  * The whole audit log in chain order: `() => deps.auditLog.read()`, the AuditLog port of the
@@ -75,4 +77,44 @@ export async function exportAuditLog(
     for (const event of events) await write(`${JSON.stringify(event)}\n`);
   }
   return { ok: true, count: events.length };
+}
+
+/**
+ * `phi audit export` as an operator action: exports, then appends one `audit.export` record with the
+ * operator, ticket, host, format and count (or `failure`, `audit-chain-broken` when the chain does not
+ * verify, or the error's code). The record follows the export, so it is in the next export, not this one:
+ * an export never contains a record claiming a success that had not happened yet.
+ */
+export async function exportAuditLogAsOperator(
+  deps: { readonly audit: AuditSink; readonly clock: Clock },
+  operator: OperatorContext,
+  read: AuditLogReader,
+  format: AuditExportFormat,
+  write: (text: string) => Promise<void>,
+  options: FhirAuditOptions & {
+    /** Runs after a sound export and before its record (e.g. the durable write of `--out`). */
+    readonly finish?: () => Promise<unknown>;
+  } = {},
+): Promise<AuditExportResult> {
+  let result: AuditExportResult;
+  try {
+    const { finish, ...fhir } = options;
+    result = await exportAuditLog(read, format, write, fhir);
+    if (result.ok && finish !== undefined) await finish();
+  } catch (error) {
+    await recordOperatorAction(deps, operator, {
+      verb: 'audit.export',
+      outcome: 'failure',
+      code: error instanceof PipelineError ? error.code : 'internal',
+      targets: { format },
+    });
+    throw error;
+  }
+  await recordOperatorAction(deps, operator, {
+    verb: 'audit.export',
+    ...(result.ok
+      ? { outcome: 'success', targets: { format, count: result.count } }
+      : { outcome: 'failure', code: 'audit-chain-broken', targets: { format } }),
+  });
+  return result;
 }

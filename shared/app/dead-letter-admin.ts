@@ -1,7 +1,7 @@
 import { MESSAGE_ID } from '../core/ids.js';
 import type { DeadLetter } from '../ports/index.js';
-import { recordAudit } from './audit-events.js';
 import { readFailure } from './failures.js';
+import { type OperatorContext, recordOperatorAction } from './operator-actions.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { ConsumerNotificationSchema, DeliverMessageSchema, IngestMessageSchema } from './queue-messages.js';
 import { queueNames } from './queue-names.js';
@@ -119,8 +119,12 @@ export interface ReplayRequest {
   readonly queue?: string;
   readonly selection: ReplaySelection;
   readonly dryRun: boolean;
-  /** Recorded as the audit actor (`operator`). */
+  /** Recorded as the audit actor (`operator`), with the ticket and host of `OperatorContext`. */
   readonly operator: string;
+  /** The change or incident reference (TICKET) every move's audit record carries. */
+  readonly ticket: string;
+  /** Where the replay was asked from; `os.hostname()` when absent. */
+  readonly host?: string;
 }
 
 export interface ReplayResult extends DeadLetterView {
@@ -152,9 +156,15 @@ function select(
   return { chosen, unmatched: [...new Set(unmatched)] };
 }
 
+const operatorOf = (request: ReplayRequest): OperatorContext => ({
+  operator: request.operator,
+  ticket: request.ticket,
+  ...(request.host === undefined ? {} : { host: request.host }),
+});
+
 /**
  * Moves the selected dead letters back to their source queues, one conditional move each, and records
- * every move with the operator's identity. Replaying twice is harmless: a message already moved is
+ * every move with the operator, ticket and host; ids that matched nothing are one `failure` record. Replaying twice is harmless: a message already moved is
  * reported, and the workers are idempotent per (submission, consumer).
  */
 export async function replayDeadLetters(
@@ -181,12 +191,11 @@ export async function replayDeadLetters(
       results.push({ ...view, outcome: 'already-moved' });
       continue;
     }
-    await recordAudit(deps.audit, deps.clock, {
-      actor: { type: 'operator', id: request.operator },
-      action: 'replay',
+    await recordOperatorAction(deps, operatorOf(request), {
+      verb: 'replay',
       outcome: 'success',
       ...(view.submissionId === undefined ? {} : { submissionId: view.submissionId }),
-      details: {
+      targets: {
         queue: view.queue,
         sourceQueue: view.sourceQueue,
         messageId: view.messageId,
@@ -195,6 +204,15 @@ export async function replayDeadLetters(
       },
     });
     results.push({ ...view, outcome: 'replayed' });
+  }
+  if (unmatched.length > 0 && !request.dryRun) {
+    // Counted, not listed: what the operator typed is not known to be an id of ours.
+    await recordOperatorAction(deps, operatorOf(request), {
+      verb: 'replay',
+      outcome: 'failure',
+      code: 'not-found',
+      targets: { unmatched: unmatched.length, selection: request.selection.kind },
+    });
   }
   return { results, unmatched };
 }

@@ -2,14 +2,16 @@ import { z } from 'zod';
 import { PipelineError } from '../core/errors.js';
 import { MESSAGE_ID, OPERATOR_ID, QUEUE_NAME } from '../core/ids.js';
 import { type ReplayReport, type ReplaySelection, replayDeadLetters } from './dead-letter-admin.js';
+import { TICKET } from './operator-actions.js';
 
 const MAX_IDS = 1000;
 
 const ids = z.array(z.string().regex(MESSAGE_ID)).min(1).max(MAX_IDS);
 
 /**
- * `aws lambda invoke --payload '{"all":true,"operator":"alice"}'`: the event of the replay function.
- * Exactly one of `all`, `ids`, `submissions`; `operator` is the identity the audit log records.
+ * `aws lambda invoke --payload '{"all":true,"operator":"alice","ticket":"CHG-12"}'`: the event of the
+ * replay function. Exactly one of `all`, `ids`, `submissions`; `operator`, `ticket` and `host` (the
+ * invoking machine, when the caller says) are what the audit log records.
  */
 export const ReplayEventSchema = z
   .object({
@@ -19,12 +21,18 @@ export const ReplayEventSchema = z
     submissions: ids.optional(),
     dryRun: z.boolean().optional(),
     operator: z.string().regex(OPERATOR_ID),
+    ticket: z.string().regex(TICKET),
+    host: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,253}$/)
+      .optional(),
   })
   .strict();
 export type ReplayEvent = z.infer<typeof ReplayEventSchema>;
 
 export interface ReplayResponse extends ReplayReport {
   readonly operator: string;
+  readonly ticket: string;
   readonly dryRun: boolean;
   readonly counts: { readonly replayed: number; readonly wouldReplay: number; readonly alreadyMoved: number };
 }
@@ -32,6 +40,7 @@ export interface ReplayResponse extends ReplayReport {
 /** What the replay function logs of a request: the operator, the kind of selection and counts, no ids. */
 export interface ReplaySummary {
   readonly operator: string;
+  readonly ticket: string;
   readonly selection: ReplaySelection['kind'];
   readonly dryRun: boolean;
   readonly replayed: number;
@@ -84,6 +93,9 @@ export async function replayOnRequest(
     selection,
     dryRun,
     operator: request.operator,
+    ticket: request.ticket,
+    // Without a host from the invoker the function's own is the truthful answer: where it ran.
+    ...(request.host === undefined ? {} : { host: request.host }),
   });
   const count = (outcome: string) => report.results.filter((r) => r.outcome === outcome).length;
   const counts = {
@@ -92,9 +104,10 @@ export async function replayOnRequest(
     alreadyMoved: count('already-moved'),
   };
   return {
-    response: { ...report, operator: request.operator, dryRun, counts },
+    response: { ...report, operator: request.operator, ticket: request.ticket, dryRun, counts },
     summary: {
       operator: request.operator,
+      ticket: request.ticket,
       selection: selection.kind,
       dryRun,
       ...counts,

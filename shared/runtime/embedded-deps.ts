@@ -20,16 +20,17 @@ import { pipelineSettings } from './pipeline-settings.js';
 /** The embedded default: every port backed by files and SQLite under PHI_HOME. */
 export function createEmbeddedDeps(config: Config): PipelineDeps {
   const clock = systemClock;
-  const keys = new LocalKeyProvider(config.home);
+  const keys = new LocalKeyProvider(config.home, { cache: config.dataKeyCache });
   const queue = new SqliteQueue(config.home, { maxReceiveCount: config.PHI_MAX_RECEIVE_COUNT });
+  const envelope = createEnvelope(keys);
   return {
     settings: pipelineSettings(config, ''),
     objects: new FileObjectStore(config.home),
-    uploads: new LocalUploadLanding(config.home, { publicUrl: config.publicUrl, clock }),
+    uploads: new LocalUploadLanding(config.home, { publicUrl: config.publicUrl, clock, envelope }),
     queue,
     deadLetters: new SqliteDeadLetters(queue),
     keys,
-    envelope: createEnvelope(keys),
+    envelope,
     signer: new LocalTokenSigner(config.home),
     partners: new FilePartnerRegistry(config.home),
     contracts: new FileContractStore(config.home),

@@ -2,7 +2,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LocalKeyProvider } from '../../shared/adapters/embedded/local-key-provider.js';
 import { LocalUploadLanding } from '../../shared/adapters/embedded/local-upload-landing.js';
+import { createEnvelope } from '../../shared/crypto/envelope.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { describeUploadLandingContract } from '../contract/upload-landing.contract.js';
 
@@ -13,22 +15,39 @@ const body = async function* (bytes: Uint8Array): AsyncIterable<Uint8Array> {
 
 async function localFixture() {
   const home = await mkdtemp(join(tmpdir(), 'phi-landing-'));
-  const landing = new LocalUploadLanding(home, { publicUrl: 'https://127.0.0.1:8443', clock: systemClock });
+  const landing = new LocalUploadLanding(home, {
+    publicUrl: 'https://127.0.0.1:8443',
+    clock: systemClock,
+    envelope: createEnvelope(new LocalKeyProvider(home)),
+  });
+  const send = async (
+    method: 'PUT' | 'GET' | 'POST',
+    url: string,
+    headers: Readonly<Record<string, string>>,
+    bytes: Uint8Array = new Uint8Array(0),
+  ) => {
+    const parsed = new URL(url);
+    const answer = await landing.receive({
+      method,
+      key: decodeURIComponent(parsed.pathname.slice(1)),
+      query: parsed.searchParams,
+      contentLength: String(bytes.byteLength),
+      checksumSha256: headers['x-amz-checksum-sha256'],
+      body: body(bytes),
+    });
+    return {
+      status: answer.status,
+      text: answer.body,
+      ...(answer.headers.ETag ? { eTag: answer.headers.ETag } : {}),
+    };
+  };
   return {
     home,
     landing,
     refusesTampering: true,
-    put: async (url: string, headers: Readonly<Record<string, string>>, bytes: Uint8Array) => {
-      const parsed = new URL(url);
-      const answer = await landing.receive({
-        key: decodeURIComponent(parsed.pathname.slice(1)),
-        query: parsed.searchParams,
-        contentLength: String(bytes.byteLength),
-        checksumSha256: headers['x-amz-checksum-sha256'],
-        body: body(bytes),
-      });
-      return { status: answer.status, text: answer.body };
-    },
+    send,
+    put: (url: string, headers: Readonly<Record<string, string>>, bytes: Uint8Array) =>
+      send('PUT', url, headers, bytes),
     cleanup: () => rm(home, { recursive: true, force: true }),
   };
 }

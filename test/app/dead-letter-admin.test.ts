@@ -216,6 +216,7 @@ describe('Function: replayDeadLetters', () => {
       selection: { kind: 'all' },
       dryRun: true,
       operator: OPERATOR,
+      ticket: 'CHG-1',
     });
 
     expect(report.results).toEqual([
@@ -235,6 +236,7 @@ describe('Function: replayDeadLetters', () => {
       selection: { kind: 'all' },
       dryRun: false,
       operator: OPERATOR,
+      ticket: 'CHG-1',
     });
 
     expect(report.results.map((r) => r.outcome)).toEqual(['replayed', 'replayed']);
@@ -270,6 +272,7 @@ describe('Function: replayDeadLetters', () => {
       selection: { kind: 'ids', ids: ['orig-a', 'nope'] },
       dryRun: true,
       operator: OPERATOR,
+      ticket: 'CHG-1',
     });
     expect(byOriginal.results.map((r) => r.messageId)).toEqual([first.messageId]);
     expect(byOriginal.unmatched).toEqual(['nope']);
@@ -279,6 +282,7 @@ describe('Function: replayDeadLetters', () => {
       selection: { kind: 'submissions', submissionIds: [c.submissionId] },
       dryRun: false,
       operator: OPERATOR,
+      ticket: 'CHG-1',
     });
     expect(bySubmission.results).toEqual([
       expect.objectContaining({ outcome: 'replayed', submissionId: c.submissionId }),
@@ -294,8 +298,18 @@ describe('Function: replayDeadLetters', () => {
     const second = { ...h.deps, queue: secondQueue, deadLetters: new SqliteDeadLetters(secondQueue) };
     try {
       const reports = await Promise.all([
-        replayDeadLetters(h.deps, { selection: { kind: 'all' }, dryRun: false, operator: 'one@host' }),
-        replayDeadLetters(second, { selection: { kind: 'all' }, dryRun: false, operator: 'two@host' }),
+        replayDeadLetters(h.deps, {
+          selection: { kind: 'all' },
+          dryRun: false,
+          operator: 'one@host',
+          ticket: 'CHG-1',
+        }),
+        replayDeadLetters(second, {
+          selection: { kind: 'all' },
+          dryRun: false,
+          operator: 'two@host',
+          ticket: 'CHG-2',
+        }),
       ]);
 
       const replayed = reports.flatMap((r) =>
@@ -329,6 +343,7 @@ describe('Function: replayDeadLetters', () => {
       selection: { kind: 'submissions', submissionIds: [msg.submissionId] },
       dryRun: false,
       operator: OPERATOR,
+      ticket: 'CHG-1',
     });
     expect(first.results.map((r) => r.outcome)).toEqual(['replayed', 'replayed']);
     while ((await runDeliverOnce(h.deps, 'lake', 1)) > 0);
@@ -341,6 +356,7 @@ describe('Function: replayDeadLetters', () => {
       selection: { kind: 'all' },
       dryRun: false,
       operator: OPERATOR,
+      ticket: 'CHG-1',
     });
     expect(again.results.map((r) => r.outcome)).toEqual(['replayed']);
     while ((await runDeliverOnce(h.deps, 'lake', 1)) > 0);

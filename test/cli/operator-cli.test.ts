@@ -3,10 +3,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumeOperator } from '../../cli/operator-commands.js';
 import { recordFailure } from '../../shared/app/failures.js';
 import type { PipelineDeps } from '../../shared/app/pipeline-deps.js';
 import type { ConsumerNotification } from '../../shared/app/queue-messages.js';
@@ -23,9 +24,14 @@ const envFor = (home: string): NodeJS.ProcessEnv => ({
   PHI_HOME: home,
 });
 
-const start = (home: string, args: readonly string[]) => spawnPhi(args, envFor(home));
+const start = (home: string, args: readonly string[], extra: NodeJS.ProcessEnv = {}) =>
+  spawnPhi(args, { ...envFor(home), ...extra });
 
 const phi = (home: string, ...args: string[]): Promise<Run> => start(home, args).done;
+
+/** `phi consume` where the consumer itself runs it: its environment declares PHI_CONSUMER. */
+const asConsumer = (home: string, consumer: string, ...args: string[]): Promise<Run> =>
+  start(home, ['consume', consumer, ...args], { PHI_CONSUMER: consumer }).done;
 
 /** Poll every 100 ms, for up to 20 s. */
 const POLL = { timeoutMs: 20_000, intervalMs: 100 };
@@ -73,7 +79,15 @@ const deliverBody = (submissionId: string, consumer: string) =>
     receivedAt: new Date().toISOString(),
   });
 
-async function auditLines(home: string): Promise<{ action: string; actor: { type: string; id: string } }[]> {
+interface AuditLine {
+  action: string;
+  actor: { type: string; id: string };
+  outcome: string;
+  code?: string;
+  details?: Record<string, string | number | boolean>;
+}
+
+async function auditLines(home: string): Promise<AuditLine[]> {
   const dir = join(home, 'audit');
   const names = (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).sort();
   const lines: string[] = [];
@@ -109,17 +123,53 @@ describe('CLI: help and usage', () => {
   );
 
   it.each([
-    ['replay without a selection', ['dlq', 'replay']],
-    ['replay with two selections', ['dlq', 'replay', '--all', '--id', 'x']],
-    ['replay with a malformed operator', ['dlq', 'replay', '--all', '--operator', 'a b']],
-    ['export without --format', ['audit', 'export']],
-    ['export in an unknown format', ['audit', 'export', '--format', 'xml']],
-    ['consume with a bad consumer id', ['consume', '../Lake']],
-  ])('%s is a usage error: exit 2, one line on stderr', async (_case, args) => {
+    ['replay without a selection', ['dlq', 'replay', '--ticket', 'CHG-1']],
+    ['replay with two selections', ['dlq', 'replay', '--all', '--id', 'x', '--ticket', 'CHG-1']],
+    [
+      'replay with a malformed operator',
+      ['dlq', 'replay', '--all', '--operator', 'a b', '--ticket', 'CHG-1'],
+    ],
+    ['replay without --ticket', ['dlq', 'replay', '--all']],
+    ['replay --dry-run without --ticket', ['dlq', 'replay', '--all', '--dry-run']],
+    ['replay with a free-text ticket', ['dlq', 'replay', '--all', '--ticket', 'called Jane Doe']],
+    ['replay with an over-long ticket', ['dlq', 'replay', '--all', '--ticket', 'T'.repeat(65)]],
+    ['export without --format', ['audit', 'export', '--ticket', 'CHG-1']],
+    ['export in an unknown format', ['audit', 'export', '--format', 'xml', '--ticket', 'CHG-1']],
+    ['export without --ticket', ['audit', 'export', '--format', 'fhir']],
+    ['export with a free-text ticket', ['audit', 'export', '--format', 'fhir', '--ticket', 'a;b']],
+    ['consume with a bad consumer id', ['consume', '../Lake', '--ticket', 'CHG-1']],
+  ])('%s is a usage error: exit 2, one line on stderr, nothing audited', async (_case, args) => {
     const run = await phi(home, ...args);
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).not.toContain('Jane');
     expect(run.stdout).toBe('');
+    expect(existsSync(join(home, 'audit')) ? await auditLines(home) : []).toEqual([]);
+  });
+});
+
+describe('phi consume: the consumer or an operator on its behalf', () => {
+  const local = { declared: undefined, target: 'local' } as const;
+  it.each([
+    ['the embedded default, undeclared', local, {}],
+    ['its own declared environment', { declared: 'lake', target: 'local' } as const, {}],
+    ['its own declared environment on AWS', { declared: 'lake', target: 'aws' } as const, {}],
+  ])('runs as the consumer in %s: no ticket, no operator action', (_case, environment, opts) => {
+    expect(consumeOperator('lake', environment, opts)).toBeUndefined();
+  });
+  it.each([
+    ["another consumer's environment", { declared: 'pond', target: 'local' } as const],
+    ['an undeclared shell against AWS', { declared: undefined, target: 'aws' } as const],
+  ])(
+    'is an operator action in %s: a usage error without --ticket, the ticket recorded with it',
+    (_case, environment) => {
+      expect(() => consumeOperator('lake', environment, {})).toThrow(/--ticket/);
+      expect(consumeOperator('lake', environment, { ticket: 'CHG-7' })).toMatchObject({ ticket: 'CHG-7' });
+    },
+  );
+  it('is an operator action wherever --ticket or --operator is given', () => {
+    expect(consumeOperator('lake', local, { ticket: 'INC-2' })).toMatchObject({ ticket: 'INC-2' });
+    expect(() => consumeOperator('lake', local, { operator: 'ops-1' })).toThrow(/--ticket/);
   });
 });
 
@@ -140,7 +190,7 @@ describe('CLI: phi consume', () => {
     for (const n of notes) await deps.queue.send(queueNames.notify('lake'), JSON.stringify(n));
     const out = join(home, 'out-lake');
 
-    const run = await phi(home, 'consume', 'lake', '--out', out, '--once');
+    const run = await asConsumer(home, 'lake', '--out', out, '--once');
 
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout.trim().split('\n').sort()).toEqual(
@@ -153,6 +203,44 @@ describe('CLI: phi consume', () => {
     }
     expect(await deps.queue.receive(queueNames.notify('lake'))).toEqual([]);
     expect((await auditLines(home)).filter((r) => r.action === 'consumer.decrypt')).toHaveLength(2);
+    // The consumer itself: no operator action.
+    expect((await auditLines(home)).filter((r) => r.action === 'consumer.consume')).toEqual([]);
+  });
+
+  it('an operator consuming on behalf of a consumer needs --ticket and is audited with it', async () => {
+    const note = await storeCopy(deps, 'pond', '{"e":5}\n');
+    await deps.queue.send(queueNames.notify('pond'), JSON.stringify(note));
+    const out = join(home, 'out-pond');
+
+    const elsewhere = await start(home, ['consume', 'pond', '--out', out, '--once'], {
+      PHI_CONSUMER: 'lake',
+    }).done;
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toMatch(/requires --ticket/);
+    expect(existsSync(out)).toBe(false);
+
+    const run = await phi(
+      home,
+      'consume',
+      'pond',
+      '--out',
+      out,
+      '--once',
+      '--ticket',
+      'INC-5',
+      '--operator',
+      'dan@desk',
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(note.submissionId);
+    const records = (await auditLines(home)).filter((r) => r.action === 'consumer.consume');
+    expect(records.map((r) => [r.actor, r.outcome, r.details])).toEqual([
+      [
+        { type: 'operator', id: 'dan@desk' },
+        'success',
+        { consumer: 'pond', written: 1, refused: 0, ticket: 'INC-5', host: hostname() },
+      ],
+    ]);
   });
 
   it("refuses another consumer's object and a notification for someone else: exit 1, id and code on stderr", async () => {
@@ -166,7 +254,7 @@ describe('CLI: phi consume', () => {
     const misrouted = await deps.queue.send(queueNames.notify('lds'), JSON.stringify(lakes));
     const out = join(home, 'out-lds');
 
-    const run = await phi(home, 'consume', 'lds', '--out', out, '--once');
+    const run = await asConsumer(home, 'lds', '--out', out, '--once');
 
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
@@ -177,7 +265,7 @@ describe('CLI: phi consume', () => {
 
   it('without --once waits for notifications until SIGTERM, then exits 0', async () => {
     const out = join(home, 'out-live');
-    const { child, done } = start(home, ['consume', 'live', '--out', out]);
+    const { child, done } = start(home, ['consume', 'live', '--out', out], { PHI_CONSUMER: 'live' });
     const note = await storeCopy(deps, 'live', '{"d":4}\n');
     await deps.queue.send(queueNames.notify('live'), JSON.stringify(note));
     const file = join(out, `${note.submissionId}.ndjson`);
@@ -223,23 +311,26 @@ describe('CLI: phi dlq', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ messageId, sourceQueue: 'deliver-lake', submissionId });
   });
 
-  it('replay --dry-run moves nothing; --id of nothing exits 1; --all moves and audits the operator', async () => {
-    const dry = await phi(home, 'dlq', 'replay', '--all', '--dry-run');
+  it('replay --dry-run moves nothing; --id of nothing exits 1; --all moves and audits operator, ticket and host', async () => {
+    const dry = await phi(home, 'dlq', 'replay', '--all', '--dry-run', '--ticket', 'CHG-1');
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/^would replay \S+ deliver-lake-dlq -> deliver-lake /);
     expect(await deps.deadLetters.list()).toHaveLength(1);
 
-    const unknown = await phi(home, 'dlq', 'replay', '--id', 'no-such-id');
+    const unknown = await phi(home, 'dlq', 'replay', '--id', 'no-such-id', '--ticket', 'CHG-1');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no-such-id');
 
-    const real = await phi(home, 'dlq', 'replay', '--all', '--operator', 'bob@desk');
+    const real = await phi(home, 'dlq', 'replay', '--all', '--operator', 'bob@desk', '--ticket', 'INC/77#2');
     expect(real.code).toBe(0);
     expect(real.stdout).toMatch(/^replayed \S+ deliver-lake-dlq -> deliver-lake /);
     expect(await deps.deadLetters.list()).toEqual([]);
     expect(await deps.queue.receive('deliver-lake')).toHaveLength(1);
     const replays = (await auditLines(home)).filter((r) => r.action === 'replay');
-    expect(replays.map((r) => r.actor)).toEqual([{ type: 'operator', id: 'bob@desk' }]);
+    expect(replays.map((r) => [r.actor, r.outcome, r.code, r.details?.ticket, r.details?.host])).toEqual([
+      [expect.objectContaining({ type: 'operator' }), 'failure', 'not-found', 'CHG-1', hostname()],
+      [{ type: 'operator', id: 'bob@desk' }, 'success', undefined, 'INC/77#2', hostname()],
+    ]);
   });
 
   it('two concurrent replay --all move each message once', async () => {
@@ -249,8 +340,8 @@ describe('CLI: phi dlq', () => {
     }
 
     const runs = await Promise.all([
-      phi(home, 'dlq', 'replay', '--queue', 'deliver-race', '--all'),
-      phi(home, 'dlq', 'replay', '--queue', 'deliver-race', '--all'),
+      phi(home, 'dlq', 'replay', '--queue', 'deliver-race', '--all', '--ticket', 'CHG-2'),
+      phi(home, 'dlq', 'replay', '--queue', 'deliver-race', '--all', '--ticket', 'CHG-2'),
     ]);
 
     expect(runs.map((r) => r.code)).toEqual([0, 0]);
@@ -292,7 +383,7 @@ describe('CLI: phi audit', () => {
   });
 
   it('export --format fhir writes NDJSON AuditEvents; fhir-bundle --out writes a Bundle file (0600)', async () => {
-    const ndjson = await phi(home, 'audit', 'export', '--format', 'fhir');
+    const ndjson = await phi(home, 'audit', 'export', '--format', 'fhir', '--ticket', 'AUD-1');
     expect(ndjson.code).toBe(0);
     const events = ndjson.stdout
       .trim()
@@ -301,13 +392,43 @@ describe('CLI: phi audit', () => {
     expect(events.map((e) => e.resourceType)).toEqual(['AuditEvent', 'AuditEvent', 'AuditEvent']);
 
     const file = join(home, 'export', 'audit.json');
-    const bundle = await phi(home, 'audit', 'export', '--format', 'fhir-bundle', '--out', file);
+    const bundle = await phi(
+      home,
+      'audit',
+      'export',
+      '--format',
+      'fhir-bundle',
+      '--out',
+      file,
+      '--ticket',
+      'AUD-2',
+      '--operator',
+      'carol@desk',
+    );
     expect(bundle.code).toBe(0);
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
       resourceType: 'Bundle',
       type: 'collection',
     });
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+    // Each export is audited after it ran: the first is in the second, operator and ticket mapped to BALP.
+    const bundled = JSON.parse(await readFile(file, 'utf8')) as {
+      entry: { resource: { subtype: { code: string }[]; agent: Record<string, unknown>[] } }[];
+    };
+    const exportEvents = bundled.entry
+      .map((e) => e.resource)
+      .filter((r) => r.subtype.some((c) => c.code === 'audit.export'));
+    expect(exportEvents).toHaveLength(1);
+    expect(exportEvents[0]?.agent[0]).toMatchObject({
+      type: { coding: [{ code: 'humanuser' }] },
+      network: { address: hostname(), type: '1' },
+      purposeOfUse: [{ coding: [{ code: 'HOPERAT' }], text: 'AUD-1' }],
+    });
+    const exports = (await auditLines(home)).filter((r) => r.action === 'audit.export');
+    expect(exports.map((r) => [r.actor.id, r.details?.ticket, r.details?.format, r.details?.count])).toEqual([
+      [expect.any(String), 'AUD-1', 'fhir', 3],
+      ['carol@desk', 'AUD-2', 'fhir-bundle', 4],
+    ]);
   });
 
   it('one changed byte: verify exits 1 naming file, line, seq and reason; export refuses', async () => {
@@ -318,7 +439,7 @@ describe('CLI: phi audit', () => {
     await writeFile(file, text.replace('"submission.accepted"', '"submission.acceptee"'));
 
     const verify = await phi(home, 'audit', 'verify');
-    const exported = await phi(home, 'audit', 'export', '--format', 'fhir');
+    const exported = await phi(home, 'audit', 'export', '--format', 'fhir', '--ticket', 'AUD-3');
 
     expect(verify.code).toBe(1);
     expect(verify.stdout).toBe('');
@@ -327,6 +448,13 @@ describe('CLI: phi audit', () => {
     ]);
     expect(exported.code).toBe(1);
     expect(exported.stdout).toBe('');
+    const last = (await auditLines(home)).at(-1);
+    expect([last?.action, last?.outcome, last?.code, last?.details?.ticket]).toEqual([
+      'audit.export',
+      'failure',
+      'audit-chain-broken',
+      'AUD-3',
+    ]);
   });
 });
 

@@ -3,7 +3,16 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeFile, filesOfFolder, kindOf, manifestBytes } from '../../cli/upload-files.js';
+import {
+  DEFAULT_PART_BYTES,
+  describeFile,
+  filesOfFolder,
+  kindOf,
+  MIN_PART_BYTES,
+  MULTIPART_ABOVE,
+  manifestBytes,
+  partBytesFor,
+} from '../../cli/upload-files.js';
 
 const head = (s: string) => Buffer.from(s);
 
@@ -122,5 +131,44 @@ describe('upload files: what the manifest declares', () => {
       ],
     });
     expect(() => manifestBytes([f, { ...f, path: '/b/P.ndjson' }])).toThrow(/share a name/);
+  });
+});
+
+describe('upload files: parts of a large file', () => {
+  const MiB = 1024 * 1024;
+  it('cuts parts at exact offsets whatever the read chunks, and declares them in the manifest', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'phi-parts-'));
+    try {
+      const body = Buffer.alloc(2 * 5 * MiB + 777, 'x');
+      body.write('{"resourceType":"Observation"}\n');
+      for (let i = 0; i < body.byteLength; i += 4099) body[i] = 0x30 + (i % 10);
+      const file = path.join(dir, 'Observation.ndjson');
+      await writeFile(file, body);
+      const described = await describeFile({ path: file, name: 'Observation.ndjson' }, () => {}, 5 * MiB);
+      const expected = [0, 1, 2].map((i) =>
+        createHash('sha256')
+          .update(body.subarray(i * 5 * MiB, (i + 1) * 5 * MiB))
+          .digest('base64'),
+      );
+      expect(described.parts).toEqual({ bytes: 5 * MiB, sha256: expected });
+      const manifest = JSON.parse(Buffer.from(manifestBytes([described])).toString('utf8')) as {
+        files: { parts?: unknown }[];
+      };
+      expect(manifest.files[0]?.parts).toEqual({ bytes: 5 * MiB, sha256: expected });
+      expect((await describeFile({ path: file, name: 'Observation.ndjson' })).parts).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('goes in parts above the threshold only, at least 5 MiB, at most 1000 parts', () => {
+    expect(partBytesFor(64 * MiB, MULTIPART_ABOVE, DEFAULT_PART_BYTES)).toBeUndefined();
+    expect(partBytesFor(64 * MiB + 1, MULTIPART_ABOVE, DEFAULT_PART_BYTES)).toBe(16 * MiB);
+    expect(partBytesFor(12 * MiB, 5 * MiB, MIN_PART_BYTES)).toBe(5 * MiB);
+    expect(partBytesFor(12 * MiB, 5 * MiB, 1024)).toBe(5 * MiB);
+    const huge = 5 * 1024 * MiB;
+    const size = partBytesFor(huge, MULTIPART_ABOVE, 5 * MiB) ?? 0;
+    expect(Math.ceil(huge / size)).toBeLessThanOrEqual(1000);
+    expect(size % MiB).toBe(0);
   });
 });

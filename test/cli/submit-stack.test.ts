@@ -82,7 +82,7 @@ describe('phi submit against the embedded stack: the upload path end to end', ()
       },
     });
     expect(r).toMatchObject({ httpStatus: 201, status: 'accepted' });
-    expect(r?.error).toMatch(/file 0: the upload was refused \(HTTP 400\)/);
+    expect(r?.error).toMatch(/file 0: the upload was refused \(HTTP 400 BadDigest\)/);
     const record = await submissionRecords.read(t.stack.deps.objects, 'demo', r?.submissionId ?? '');
     expect(record?.status).toBe('accepted');
     expect(await t.stack.deps.objects.exists(storageKeys.rawFile('demo', r?.submissionId ?? '', 0))).toBe(

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { completeMultipartXml, parseListParts } from '../../cli/client/multipart-xml.js';
 import type { UploadLanding } from '../../shared/ports/upload-landing.js';
 
 export interface UploadLandingFixture {
@@ -10,6 +11,13 @@ export interface UploadLandingFixture {
     headers: Readonly<Record<string, string>>,
     body: Uint8Array,
   ): Promise<{ status: number; text: string }>;
+  /** Any request to a signed URL (UploadPart is a PUT, ListParts a GET, CompleteMultipartUpload a POST). */
+  send(
+    method: 'PUT' | 'GET' | 'POST',
+    url: string,
+    headers: Readonly<Record<string, string>>,
+    body?: Uint8Array,
+  ): Promise<{ status: number; text: string; eTag?: string }>;
   /**
    * Whether the store behind the URL itself refuses a body that is not the signed one. S3 does (400
    * BadDigest, 403 SignatureDoesNotMatch); moto_server does not check signatures or checksums, so the
@@ -118,6 +126,115 @@ export function describeUploadLandingContract(name: string, make: () => Promise<
       const four = await signedFor(keyOf());
       const moved = four.url.replace(/\/(\d+)\?/, '/9?');
       expect((await fixture.put(moved, four.headers, body)).status).toBe(403);
+    });
+
+    const MiB = 1024 * 1024;
+    /** Three parts: two of S3's smallest allowed size and a short last one. */
+    const multipartFile = () => {
+      const body = randomBytes(10 * MiB + 4099);
+      const parts = [body.subarray(0, 5 * MiB), body.subarray(5 * MiB, 10 * MiB), body.subarray(10 * MiB)];
+      return {
+        body,
+        parts,
+        options: { bytes: body.byteLength, partBytes: 5 * MiB, partSha256: parts.map(sha256) },
+      };
+    };
+
+    it('takes a multipart upload part by part, lists what is there, and completes it as one file', async () => {
+      const key = keyOf(1);
+      const file = multipartFile();
+      const uploadId = await landing.createMultipart(key);
+      const signed = await landing.presignMultipart(key, uploadId, {
+        ...file.options,
+        expiresAt: inMinutes(5),
+      });
+      expect(signed.parts.map((p) => p.partNumber)).toEqual([1, 2, 3]);
+      expect(signed.parts[1]?.headers['x-amz-checksum-sha256']).toBe(
+        sha256(file.parts[1] ?? Buffer.alloc(0)),
+      );
+      const put = async (i: number) => {
+        const part = signed.parts[i];
+        if (!part) throw new Error('no part');
+        return fixture.send('PUT', part.url, part.headers, file.parts[i]);
+      };
+      // Parts 3 and 1 first, as after an interruption; the listing shows exactly those.
+      expect((await put(2)).status).toBe(200);
+      const first = await put(0);
+      expect(first.status).toBe(200);
+      const listed = await fixture.send('GET', signed.listParts.url, signed.listParts.headers);
+      expect(listed.status).toBe(200);
+      expect(parseListParts(listed.text)?.map((p) => p.partNumber)).toEqual([1, 3]);
+      expect(parseListParts(listed.text)?.[0]?.eTag).toBe(first.eTag?.replace(/"/g, ''));
+      expect(await landing.exists(key)).toBe(false);
+      expect((await put(1)).status).toBe(200);
+      const all = parseListParts((await fixture.send('GET', signed.listParts.url, {})).text) ?? [];
+      expect(all.map((p) => p.size)).toEqual(file.parts.map((p) => p.byteLength));
+      const done = await fixture.send(
+        'POST',
+        signed.complete.url,
+        signed.complete.headers,
+        Buffer.from(
+          completeMultipartXml(all.map((p, i) => ({ ...p, checksumSha256: file.options.partSha256[i] }))),
+        ),
+      );
+      expect(done.status).toBe(200);
+      expect(await landing.exists(key)).toBe(true);
+      expect((await readAll(await landing.open(key)))?.equals(file.body)).toBe(true);
+      // Done: the upload id is gone, and deleting the file removes it.
+      expect((await fixture.send('GET', signed.listParts.url, {})).status).toBe(404);
+      await landing.delete(key);
+      expect(await landing.exists(key)).toBe(false);
+    });
+
+    it('aborts a multipart upload: its parts are gone and nothing lands', async () => {
+      const key = keyOf(2);
+      const file = multipartFile();
+      const uploadId = await landing.createMultipart(key);
+      const signed = await landing.presignMultipart(key, uploadId, {
+        ...file.options,
+        expiresAt: inMinutes(5),
+      });
+      const part = signed.parts[0];
+      expect((await fixture.send('PUT', part?.url ?? '', part?.headers ?? {}, file.parts[0])).status).toBe(
+        200,
+      );
+      await landing.abortMultipart(key, uploadId);
+      await landing.abortMultipart(key, uploadId);
+      expect((await fixture.send('GET', signed.listParts.url, {})).status).toBe(404);
+      expect(await landing.exists(key)).toBe(false);
+    });
+
+    it('refuses a tampered part, and a completion over parts that are not there', async (ctx) => {
+      if (!fixture.refusesTampering) ctx.skip();
+      const key = keyOf(4);
+      const file = multipartFile();
+      const uploadId = await landing.createMultipart(key);
+      const signed = await landing.presignMultipart(key, uploadId, {
+        ...file.options,
+        expiresAt: inMinutes(5),
+      });
+      const tampered = Buffer.from(file.parts[1] ?? Buffer.alloc(0));
+      tampered[77] = (tampered[77] ?? 0) ^ 0xff;
+      const part = signed.parts[1];
+      const refused = await fixture.send('PUT', part?.url ?? '', part?.headers ?? {}, tampered);
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain('BadDigest');
+      // Its own checksum in the header: not the signed one. Another part's URL: another size and checksum.
+      const other = await fixture.send(
+        'PUT',
+        part?.url ?? '',
+        { 'x-amz-checksum-sha256': sha256(tampered) },
+        tampered,
+      );
+      expect(other.status).toBe(403);
+      const moved = (part?.url ?? '').replace('partNumber=2', 'partNumber=1');
+      expect((await fixture.send('PUT', moved, part?.headers ?? {}, file.parts[1])).status).toBe(403);
+      expect(parseListParts((await fixture.send('GET', signed.listParts.url, {})).text)).toEqual([]);
+      const bogus = completeMultipartXml([{ partNumber: 2, eTag: '0'.repeat(32) }]);
+      expect(
+        (await fixture.send('POST', signed.complete.url, signed.complete.headers, Buffer.from(bogus))).status,
+      ).toBe(400);
+      expect(await landing.exists(key)).toBe(false);
     });
 
     it('refuses an expired URL', async (ctx) => {

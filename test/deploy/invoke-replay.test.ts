@@ -61,7 +61,12 @@ const codeOf = async (promise: Promise<unknown>): Promise<string> => {
 describe('Function: invoke-replay', () => {
   it('moves the dead letters back to their source queue and audits each move with the operator', async () => {
     const submissionId = await deadLetter();
-    const response = await invoke({ all: true, operator: 'alice@example.org' });
+    const response = await invoke({
+      all: true,
+      operator: 'alice@example.org',
+      ticket: 'CHG-7',
+      host: 'desk-1',
+    });
     expect(response.counts).toEqual({ replayed: 1, wouldReplay: 0, alreadyMoved: 0 });
     expect(response.results[0]).toMatchObject({ submissionId, sourceQueue: 'ingest', outcome: 'replayed' });
     const back = await deps.queue.receive(queueNames.ingest, {
@@ -70,32 +75,53 @@ describe('Function: invoke-replay', () => {
     });
     expect(back.map((m) => (JSON.parse(m.body) as IngestMessage).submissionId)).toEqual([submissionId]);
     const audit = (await new FileAuditLog(home).read()).map(
-      (line) => JSON.parse(line.text) as { action: string; actor: { id: string }; submissionId?: string },
+      (line) =>
+        JSON.parse(line.text) as {
+          action: string;
+          actor: { id: string };
+          submissionId?: string;
+          details?: Record<string, unknown>;
+        },
     );
     expect(audit.filter((r) => r.action === 'replay')).toEqual([
-      expect.objectContaining({ actor: expect.objectContaining({ id: 'alice@example.org' }), submissionId }),
+      expect.objectContaining({
+        actor: expect.objectContaining({ id: 'alice@example.org' }),
+        submissionId,
+        details: expect.objectContaining({ ticket: 'CHG-7', host: 'desk-1' }),
+      }),
     ]);
   });
 
   it('moves nothing on a dry run, and reports ids that matched no dead letter', async () => {
     const submissionId = await deadLetter();
-    const dry = await invoke({ submissions: [submissionId], dryRun: true, operator: 'bob' });
+    const dry = await invoke({ submissions: [submissionId], dryRun: true, operator: 'bob', ticket: 'CHG-8' });
     expect(dry.counts.wouldReplay).toBe(1);
     expect(await deps.deadLetters.list(queueNames.ingest)).toHaveLength(1);
-    const none = await invoke({ queue: 'ingest-dlq', ids: ['no-such-message'], operator: 'bob' });
+    const none = await invoke({
+      queue: 'ingest-dlq',
+      ids: ['no-such-message'],
+      operator: 'bob',
+      ticket: 'CHG-8',
+    });
     expect(none.unmatched).toEqual(['no-such-message']);
     expect(none.counts.replayed).toBe(0);
   });
 
-  it('requires an operator and exactly one selection, naming fields and never echoing values', async () => {
-    expect(await codeOf(invoke({ all: true }))).toBe('content-invalid');
-    expect(await codeOf(invoke({ all: true, ids: ['a'], operator: 'bob' }))).toBe('content-invalid');
-    expect(await codeOf(invoke({ operator: 'bob' }))).toBe('content-invalid');
+  it('requires an operator, a ticket and exactly one selection, naming fields and never echoing values', async () => {
+    expect(await codeOf(invoke({ all: true, ticket: 'CHG-8' }))).toBe('content-invalid');
+    expect(await codeOf(invoke({ all: true, operator: 'bob' }))).toBe('content-invalid');
+    expect(await codeOf(invoke({ all: true, operator: 'bob', ticket: 'patient Jane Doe' }))).toBe(
+      'content-invalid',
+    );
+    expect(await codeOf(invoke({ all: true, ids: ['a'], operator: 'bob', ticket: 'CHG-8' }))).toBe(
+      'content-invalid',
+    );
+    expect(await codeOf(invoke({ operator: 'bob', ticket: 'CHG-8' }))).toBe('content-invalid');
     expect(await codeOf(invoke(null))).toBe('content-invalid');
     const secret = 'Jane Q. Patient <script>';
     let message = '';
     try {
-      parseReplayEvent({ all: true, operator: secret, extra: secret });
+      parseReplayEvent({ all: true, operator: secret, ticket: 'CHG-8', extra: secret });
     } catch (error) {
       message = error instanceof Error ? error.message : '';
       expect((error as PipelineError).details).toEqual({ fields: ['(event)', 'operator'] });

@@ -79,6 +79,15 @@ describe('Bulk uploads: manifest, signed PUTs, arrival, verification (docs/uploa
     }
     return created.json.submissionId ?? '';
   }
+  // Settling sets the status first and removes files after it (a crash in between leaves them for a
+  // retry, never a settled-looking submission with files missing): a test that saw the status waits.
+  const landedGone = (id: string) =>
+    until(async () => ((await landed(id)).length === 0 ? true : undefined), POLL);
+  const rawGone = (id: string) =>
+    until(
+      async () => ((await deps.objects.exists(storageKeys.rawFile('demo', id, 0))) ? undefined : true),
+      POLL,
+    );
   const landed = async (id: string): Promise<string[]> => {
     try {
       return await readdir(path.join(t.home, 'landing', 'uploads', 'demo', id));
@@ -143,7 +152,7 @@ describe('Bulk uploads: manifest, signed PUTs, arrival, verification (docs/uploa
       );
       expect(Buffer.from(plain).equals(file.body)).toBe(true);
     }
-    expect(await landed(id)).toEqual([]);
+    await landedGone(id);
     // The same manifest again: 200, same submission, nothing new.
     const again = await postManifest(t, manifestOf(files));
     expect(again.status).toBe(200);
@@ -196,8 +205,8 @@ describe('Bulk uploads: manifest, signed PUTs, arrival, verification (docs/uploa
     const failed = await settled(id);
     expect(failed).toMatchObject({ status: 'failed', failure: { code: 'upload-mismatch', file: 1 } });
     expect((await ingestMessages()).some((m) => m.submissionId === id)).toBe(false);
-    expect(await landed(id)).toEqual([]);
-    expect(await deps.objects.exists(storageKeys.rawFile('demo', id, 0))).toBe(false);
+    await landedGone(id);
+    await rawGone(id);
     expect(await auditActions(id)).toEqual(['submission.accepted', 'upload.failed']);
   });
 
@@ -303,7 +312,7 @@ describe('Bulk uploads: manifest, signed PUTs, arrival, verification (docs/uploa
     ).toBe(true);
     expect(at.length).toBeGreaterThan(4);
     expect(outcomes.every((o) => o.resourceType === 'OperationOutcome')).toBe(true);
-    expect(await deps.objects.exists(storageKeys.rawFile('demo', id, 0))).toBe(false);
+    await rawGone(id);
     expect((await ingestMessages()).some((m) => m.submissionId === id)).toBe(false);
 
     // The canary is nowhere: status, errors, audit, logs, stored objects in the clear.

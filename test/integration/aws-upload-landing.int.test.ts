@@ -24,6 +24,11 @@ describeUploadLandingContract('S3UploadLanding', async () => ({
     const answer = await fetch(url, { method: 'PUT', headers, body });
     return { status: answer.status, text: await answer.text() };
   },
+  send: async (method, url, headers, body) => {
+    const answer = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }) });
+    const eTag = answer.headers.get('etag');
+    return { status: answer.status, text: await answer.text(), ...(eTag ? { eTag } : {}) };
+  },
   cleanup: async () => {},
 }));
 
@@ -60,4 +65,29 @@ it('signs what S3 enforces: the checksum, the size and SSE-KMS as headers, for a
       expiresAt: new Date(Date.now() + 16 * 60_000),
     }),
   ).rejects.toMatchObject({ code: 'content-invalid' });
+});
+
+it('signs each UploadPart with its size and SHA-256 as headers, and creates the upload with SSE-KMS', async () => {
+  const key = 'uploads/demo/0b7a3f1e-2c4d-4e5f-8a9b-0c1d2e3f4a5b/2';
+  const checksums = ['a', 'b'].map((c) => createHash('sha256').update(c).digest('base64'));
+  const landing = landingOf();
+  const uploadId = await landing.createMultipart(key);
+  const signed = await landing.presignMultipart(key, uploadId, {
+    bytes: 6 * 1024 * 1024,
+    partBytes: 5 * 1024 * 1024,
+    partSha256: checksums,
+    expiresAt: new Date(Date.now() + 15 * 60_000),
+  });
+  signed.parts.forEach((part, i) => {
+    const url = new URL(part.url);
+    expect((url.searchParams.get('X-Amz-SignedHeaders') ?? '').split(';')).toEqual(
+      expect.arrayContaining(['content-length', 'x-amz-checksum-sha256']),
+    );
+    expect(url.searchParams.has('x-amz-checksum-sha256')).toBe(false);
+    expect(url.searchParams.get('partNumber')).toBe(String(i + 1));
+    expect(part.headers['x-amz-checksum-sha256']).toBe(checksums[i]);
+  });
+  expect(new URL(signed.complete.url).searchParams.get('uploadId')).toBe(uploadId);
+  expect(Number(new URL(signed.listParts.url).searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(900);
+  await landing.abortMultipart(key, uploadId);
 });

@@ -107,3 +107,37 @@ describe('Function: parseManifest', () => {
     expect([...R4_RESOURCE_TYPES].sort()).toEqual([...allResourceTypes()].sort());
   });
 });
+
+describe('Function: parseManifest, declared parts', () => {
+  const MiB = 1024 * 1024;
+  const big = { maxFileBytes: 5 * 1024 * MiB, maxTotalBytes: 10 * 1024 * MiB };
+  const sha = (n: number) =>
+    Array.from({ length: n }, (_, i) => createHash('sha256').update(String(i)).digest('base64'));
+  const parse = (parts: unknown, size = 12 * MiB) =>
+    parseManifest(bytes({ files: [file({ bytes: size, parts })] }), big);
+  const expressionOf = (parts: unknown, size?: number): string | undefined => {
+    try {
+      parse(parts, size);
+    } catch (error) {
+      if (error instanceof PipelineError) return error.details?.expression as string | undefined;
+      throw error;
+    }
+    return undefined;
+  };
+
+  it('keeps the part size and one SHA-256 per part', () => {
+    const manifest = parse({ bytes: 5 * MiB, sha256: sha(3) });
+    expect(manifest.files[0]?.parts).toEqual({ bytes: 5 * MiB, sha256: sha(3) });
+  });
+
+  it('refuses a part count that does not cut the file, parts under 5 MiB, one part, and other members', () => {
+    expect(expressionOf({ bytes: 5 * MiB, sha256: sha(2) })).toBe('files[0].parts.sha256');
+    expect(expressionOf({ bytes: 5 * MiB, sha256: sha(4) })).toBe('files[0].parts.sha256');
+    expect(expressionOf({ bytes: 5 * MiB - 1, sha256: sha(3) })).toBe('files[0].parts.bytes');
+    expect(expressionOf({ bytes: 12 * MiB, sha256: sha(1) })).toBe('files[0].parts.sha256');
+    expect(expressionOf({ bytes: 5 * MiB, sha256: sha(3), extra: 1 })).toBe('files[0].parts');
+    expect(expressionOf({ bytes: 5 * MiB, sha256: [...sha(2), 'not-a-digest'] })).toBe(
+      'files[0].parts.sha256[2]',
+    );
+  });
+});

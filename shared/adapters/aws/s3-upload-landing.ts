@@ -1,14 +1,26 @@
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListPartsCommand,
   PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { PipelineError } from '../../core/errors.js';
 import type { Clock } from '../../ports/clock.js';
-import type { PresignedUpload, PresignOptions, UploadLanding } from '../../ports/upload-landing.js';
+import {
+  type MultipartOptions,
+  type PresignedMultipart,
+  type PresignedUpload,
+  type PresignOptions,
+  partSize,
+  type UploadLanding,
+} from '../../ports/upload-landing.js';
 import { assertObjectKey } from '../embedded/object-key.js';
 import { awsErrorName, awsFailureDetails, awsHttpStatus } from './aws-errors.js';
 
@@ -29,6 +41,9 @@ const UNHOISTABLE = new Set([
   'x-amz-server-side-encryption',
   'x-amz-server-side-encryption-aws-kms-key-id',
 ]);
+
+/** A part's checksum is checked as a header, as the single PUT's is. */
+const PART_UNHOISTABLE = new Set(['x-amz-checksum-sha256']);
 
 const unavailable = (operation: string, key: string, cause: unknown): PipelineError =>
   new PipelineError('store-unavailable', `landing zone ${operation} failed`, {
@@ -53,18 +68,23 @@ export class S3UploadLanding implements UploadLanding {
     private readonly options: S3UploadLandingOptions,
   ) {}
 
-  async presignPut(key: string, options: PresignOptions): Promise<PresignedUpload> {
-    assertObjectKey(key);
-    // A URL asked for again after its expiry (a repeated manifest) still gets one, dead within a second.
+  /** Seconds until `expiresAt`, at most 900; a URL asked for again after its expiry is dead within a second. */
+  private lifeOf(key: string, expiresAt: Date): number {
     const seconds = Math.max(
       1,
-      Math.floor((options.expiresAt.getTime() - this.options.clock.now().getTime()) / 1000),
+      Math.floor((expiresAt.getTime() - this.options.clock.now().getTime()) / 1000),
     );
     if (seconds > 900) {
       throw new PipelineError('content-invalid', 'an upload URL lives at most 900 seconds', {
         details: { key },
       });
     }
+    return seconds;
+  }
+
+  async presignPut(key: string, options: PresignOptions): Promise<PresignedUpload> {
+    assertObjectKey(key);
+    const seconds = this.lifeOf(key, options.expiresAt);
     const command = new PutObjectCommand({
       Bucket: this.options.bucket,
       Key: key,
@@ -86,6 +106,84 @@ export class S3UploadLanding implements UploadLanding {
         'x-amz-server-side-encryption-aws-kms-key-id': this.options.sseKmsKeyId,
       },
     };
+  }
+
+  /**
+   * SSE-KMS and the SHA-256 checksum algorithm are fixed here, by our role, so no part can choose
+   * another key or go without a checksum.
+   */
+  async createMultipart(key: string): Promise<string> {
+    assertObjectKey(key);
+    try {
+      const answer = await this.s3.send(
+        new CreateMultipartUploadCommand({
+          Bucket: this.options.bucket,
+          Key: key,
+          ServerSideEncryption: 'aws:kms',
+          SSEKMSKeyId: this.options.sseKmsKeyId,
+          ChecksumAlgorithm: 'SHA256',
+        }),
+      );
+      if (answer.UploadId === undefined) throw unavailable('create-multipart', key, undefined);
+      return answer.UploadId;
+    } catch (error) {
+      if (error instanceof PipelineError) throw error;
+      throw unavailable('create-multipart', key, error);
+    }
+  }
+
+  /**
+   * Presigned UploadPart per part with its size and SHA-256 as signed headers (S3 answers `400
+   * BadDigest` to other bytes), and presigned ListParts and CompleteMultipartUpload: a client that
+   * holds the answer can resume and finish without our API, until `expiresAt`.
+   */
+  async presignMultipart(
+    key: string,
+    uploadId: string,
+    options: MultipartOptions,
+  ): Promise<PresignedMultipart> {
+    assertObjectKey(key);
+    const expiresIn = this.lifeOf(key, options.expiresAt);
+    const common = { Bucket: this.options.bucket, Key: key, UploadId: uploadId };
+    const parts = await Promise.all(
+      options.partSha256.map(async (checksum, i) => {
+        const partNumber = i + 1;
+        const url = await getSignedUrl(
+          this.s3,
+          new UploadPartCommand({
+            ...common,
+            PartNumber: partNumber,
+            ContentLength: partSize(options.bytes, options.partBytes, partNumber),
+            ChecksumSHA256: checksum,
+          }),
+          { expiresIn, unhoistableHeaders: PART_UNHOISTABLE, signableHeaders: new Set(['content-length']) },
+        );
+        return { partNumber, url, method: 'PUT' as const, headers: { 'x-amz-checksum-sha256': checksum } };
+      }),
+    );
+    const listUrl = await getSignedUrl(this.s3, new ListPartsCommand({ ...common, MaxParts: 1000 }), {
+      expiresIn,
+    });
+    const completeUrl = await getSignedUrl(this.s3, new CompleteMultipartUploadCommand(common), {
+      expiresIn,
+    });
+    return {
+      parts,
+      listParts: { url: listUrl, method: 'GET', headers: {} },
+      complete: { url: completeUrl, method: 'POST', headers: { 'content-type': 'application/xml' } },
+    };
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    assertObjectKey(key);
+    try {
+      await this.s3.send(
+        new AbortMultipartUploadCommand({ Bucket: this.options.bucket, Key: key, UploadId: uploadId }),
+      );
+    } catch (error) {
+      if (isMissing(error) || awsErrorName(error) === 'NoSuchUpload') return;
+      throw unavailable('abort-multipart', key, error);
+    }
   }
 
   async open(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {

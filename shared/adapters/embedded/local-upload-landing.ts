@@ -1,18 +1,32 @@
-import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, open, rename, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { lstat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { constantTimeEqual } from '../../core/encoding.js';
 import { PipelineError } from '../../core/errors.js';
+import type { Envelope } from '../../crypto/envelope.js';
 import type { Clock } from '../../ports/clock.js';
-import type { PresignedUpload, PresignOptions, UploadLanding } from '../../ports/upload-landing.js';
-import { ensureDirectory, FILE_MODE, fsyncDirectory, hasErrorCode } from './durable-fs.js';
+import {
+  type MultipartOptions,
+  type PresignedMultipart,
+  type PresignedUpload,
+  type PresignOptions,
+  partSize,
+  type UploadLanding,
+} from '../../ports/upload-landing.js';
+import { hasErrorCode } from './durable-fs.js';
 import { keysDirectory, loadOrCreateKeyFile } from './key-files.js';
-import { decryptLanding, encryptLanding } from './landing-file-cipher.js';
+import { type LandingAnswer, s3Error } from './landing-answer.js';
+import { decryptLanding, landedFileContext } from './landing-file-cipher.js';
+import { LandingMultipart, MAX_COMPLETE_BODY_BYTES, MAX_PARTS, UPLOAD_ID } from './landing-multipart.js';
+import { isLanded, landStream } from './landing-write.js';
 import { assertObjectKey } from './object-key.js';
 
-/** A PUT to a signed upload URL, as the local host received it (headers lower-cased, body not read yet). */
-export interface LandingPutRequest {
+export type { LandingAnswer } from './landing-answer.js';
+
+/** A request to a signed landing URL, as the local host received it (headers lower-cased, body not read yet). */
+export interface LandingRequest {
+  readonly method: 'PUT' | 'GET' | 'POST';
   /** The URL path without its leading `/`: the landing key itself. */
   readonly key: string;
   readonly query: URLSearchParams;
@@ -21,59 +35,45 @@ export interface LandingPutRequest {
   readonly body: AsyncIterable<Uint8Array>;
 }
 
-/** What the host answers, S3's way: 200 with an ETag, or an XML `<Error>` with S3's code. */
-export interface LandingPutAnswer {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-  /** Set when a file landed: what S3 puts in its `ObjectCreated:Put` event record. */
-  readonly landed?: { readonly key: string; readonly size: number; readonly eTag: string };
-  /** True when the refusal came before the body was read: the host closes the connection. */
-  readonly bodyUnread?: boolean;
-}
-
 /** Only landing keys are accepted: `uploads/{partner}/{submissionId}/{index}`. */
 const LANDING_KEY = /^uploads\/[a-z0-9][a-z0-9-]{0,63}\/[0-9a-f-]{36}\/\d{1,4}$/;
 const CHECKSUM = /^[A-Za-z0-9+/]{43}=$/;
 /** Signed URLs live at most this long (S3's presigned URLs here are given the same bound). */
 export const MAX_UPLOAD_URL_SECONDS = 900;
 
-function s3Error(status: number, code: string, message: string, bodyUnread = false): LandingPutAnswer {
-  return {
-    status,
-    headers: { 'Content-Type': 'application/xml' },
-    body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`,
-    bodyUnread,
-  };
-}
+const notSigned = (): LandingAnswer => s3Error(403, 'AccessDenied', 'Not a signed upload URL.', true);
 
 /**
  * The landing zone of the embedded default: signed upload URLs on the local HTTPS host (HMAC-SHA-256
- * over method, key, expiry, size and checksum, under a key in PHI_HOME/keys), files streamed to
- * `PHI_HOME/landing/…` encrypted as they arrive (landing-file-cipher.ts), and S3's answers: `403
- * SignatureDoesNotMatch` when the URL, the size or the `x-amz-checksum-sha256` header is not the one
- * signed, `403 AccessDenied` once expired, `411 MissingContentLength`, `400 BadDigest` when the bytes'
- * SHA-256 is not the declared one (nothing kept), `200` with an ETag (MD5 hex, as S3's single PUT).
+ * over the operation, key, upload id, part, expiry, size and checksum, under a key in PHI_HOME/keys),
+ * files streamed to `PHI_HOME/landing/…` encrypted as they arrive (landing-file-cipher.ts), and S3's
+ * answers: `403 SignatureDoesNotMatch` when the URL, the size or the `x-amz-checksum-sha256` header is
+ * not the one signed, `403 AccessDenied` once expired, `411 MissingContentLength`, `400 BadDigest` when
+ * the bytes' SHA-256 is not the declared one (nothing kept), `200` with an ETag (MD5 hex, as S3's).
+ * Multipart uploads (UploadPart, ListParts, CompleteMultipartUpload) are landing-multipart.ts.
  */
 export class LocalUploadLanding implements UploadLanding {
   private readonly root: string;
-  private material: Promise<{ files: Buffer; urls: Buffer }> | undefined;
+  private readonly multipart: LandingMultipart;
+  private urlKey: Promise<Buffer> | undefined;
 
   constructor(
     private readonly home: string,
-    private readonly options: { readonly publicUrl: string; readonly clock: Clock },
+    private readonly options: {
+      readonly publicUrl: string;
+      readonly clock: Clock;
+      readonly envelope: Envelope;
+    },
   ) {
     this.root = join(home, 'landing');
+    this.multipart = new LandingMultipart(this.root, options.envelope);
   }
 
-  private keys(): Promise<{ files: Buffer; urls: Buffer }> {
-    this.material ??= loadOrCreateKeyFile(join(keysDirectory(this.home), 'upload-landing.key'), () =>
+  private urlSigningKey(): Promise<Buffer> {
+    this.urlKey ??= loadOrCreateKeyFile(join(keysDirectory(this.home), 'upload-landing.key'), () =>
       randomBytes(32),
-    ).then((master) => ({
-      files: Buffer.from(hkdfSync('sha256', master, '', 'phi-landing-files/1', 32)),
-      urls: Buffer.from(hkdfSync('sha256', master, '', 'phi-landing-urls/1', 32)),
-    }));
-    return this.material;
+    ).then((master) => Buffer.from(hkdfSync('sha256', master, '', 'phi-landing-urls/1', 32)));
+    return this.urlKey;
   }
 
   private pathOf(key: string): string {
@@ -81,9 +81,24 @@ export class LocalUploadLanding implements UploadLanding {
     return join(this.root, ...key.split('/'));
   }
 
-  private async signature(key: string, expires: string, bytes: string, checksum: string): Promise<Buffer> {
-    const { urls } = await this.keys();
-    return createHmac('sha256', urls).update(`PUT\n${key}\n${expires}\n${bytes}\n${checksum}`).digest();
+  /** One line per signed value; the first names the operation, so no URL serves another. */
+  private async signature(...lines: readonly string[]): Promise<Buffer> {
+    return createHmac('sha256', await this.urlSigningKey())
+      .update(lines.join('\n'))
+      .digest();
+  }
+
+  private async signedQuery(
+    lines: readonly string[],
+    expires: string,
+    extra: Record<string, string>,
+  ): Promise<string> {
+    const sig = await this.signature(...lines);
+    return new URLSearchParams({
+      ...extra,
+      'X-Phi-Expires': expires,
+      'X-Phi-Signature': sig.toString('base64url'),
+    }).toString();
   }
 
   async presignPut(key: string, options: PresignOptions): Promise<PresignedUpload> {
@@ -95,28 +110,99 @@ export class LocalUploadLanding implements UploadLanding {
     }
     const expires = String(Math.floor(options.expiresAt.getTime() / 1000));
     const bytes = String(options.bytes);
-    const sig = await this.signature(key, expires, bytes, options.checksumSha256);
-    const query = new URLSearchParams({
-      'X-Phi-Expires': expires,
+    const query = await this.signedQuery(['PUT', key, expires, bytes, options.checksumSha256], expires, {
       'X-Phi-Bytes': bytes,
-      'X-Phi-Signature': sig.toString('base64url'),
     });
     return {
-      url: `${this.options.publicUrl}/${key}?${query.toString()}`,
+      url: `${this.options.publicUrl}/${key}?${query}`,
       headers: { 'x-amz-checksum-sha256': options.checksumSha256 },
     };
   }
 
-  /** Serves one PUT: checks the signature before reading a byte, then streams, hashes and encrypts. */
-  async receive(req: LandingPutRequest): Promise<LandingPutAnswer> {
-    const expires = req.query.get('X-Phi-Expires') ?? '';
-    const bytes = req.query.get('X-Phi-Bytes') ?? '';
-    const given = Buffer.from(req.query.get('X-Phi-Signature') ?? '', 'base64url');
-    const checksum = req.checksumSha256 ?? '';
-    if (!LANDING_KEY.test(req.key) || !/^\d{1,12}$/.test(expires) || !/^\d{1,13}$/.test(bytes)) {
-      return s3Error(403, 'AccessDenied', 'Not a signed upload URL.', true);
+  async createMultipart(key: string): Promise<string> {
+    assertObjectKey(key);
+    return this.multipart.create(key);
+  }
+
+  async presignMultipart(
+    key: string,
+    uploadId: string,
+    options: MultipartOptions,
+  ): Promise<PresignedMultipart> {
+    assertObjectKey(key);
+    if (
+      !UPLOAD_ID.test(uploadId) ||
+      options.partSha256.length > MAX_PARTS ||
+      !options.partSha256.every((c) => CHECKSUM.test(c))
+    ) {
+      throw new PipelineError(
+        'content-invalid',
+        'a multipart upload needs its id and SHA-256 part checksums',
+        {
+          details: { key },
+        },
+      );
     }
-    const expected = await this.signature(req.key, expires, bytes, checksum);
+    const expires = String(Math.floor(options.expiresAt.getTime() / 1000));
+    const base = `${this.options.publicUrl}/${key}`;
+    const parts = await Promise.all(
+      options.partSha256.map(async (checksum, i) => {
+        const partNumber = i + 1;
+        const bytes = String(partSize(options.bytes, options.partBytes, partNumber));
+        const query = await this.signedQuery(
+          ['PUT-PART', key, uploadId, String(partNumber), expires, bytes, checksum],
+          expires,
+          { uploadId, partNumber: String(partNumber), 'X-Phi-Bytes': bytes },
+        );
+        return {
+          partNumber,
+          url: `${base}?${query}`,
+          method: 'PUT' as const,
+          headers: { 'x-amz-checksum-sha256': checksum },
+        };
+      }),
+    );
+    const list = await this.signedQuery(['LIST', key, uploadId, expires], expires, { uploadId });
+    const complete = await this.signedQuery(['COMPLETE', key, uploadId, expires], expires, { uploadId });
+    return {
+      parts,
+      listParts: { url: `${base}?${list}`, method: 'GET', headers: {} },
+      complete: {
+        url: `${base}?${complete}`,
+        method: 'POST',
+        headers: { 'content-type': 'application/xml' },
+      },
+    };
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    assertObjectKey(key);
+    await this.multipart.abort(key, uploadId);
+  }
+
+  /**
+   * Serves one request to a signed URL: checks the signature, expiry and size before reading a byte,
+   * then streams (a whole file or a part), lists parts, or completes a multipart upload.
+   */
+  async receive(req: LandingRequest): Promise<LandingAnswer> {
+    const expires = req.query.get('X-Phi-Expires') ?? '';
+    const given = Buffer.from(req.query.get('X-Phi-Signature') ?? '', 'base64url');
+    const uploadId = req.query.get('uploadId');
+    if (!LANDING_KEY.test(req.key) || !/^\d{1,12}$/.test(expires)) return notSigned();
+    if (uploadId !== null && !UPLOAD_ID.test(uploadId)) return notSigned();
+    const checksum = req.checksumSha256 ?? '';
+    const bytes = req.query.get('X-Phi-Bytes') ?? '';
+    const partNumber = req.query.get('partNumber') ?? '';
+    let lines: string[];
+    if (req.method === 'PUT' && uploadId === null) lines = ['PUT', req.key, expires, bytes, checksum];
+    else if (req.method === 'PUT' && uploadId !== null) {
+      if (!/^[1-9]\d{0,4}$/.test(partNumber) || Number(partNumber) > MAX_PARTS) return notSigned();
+      lines = ['PUT-PART', req.key, uploadId, partNumber, expires, bytes, checksum];
+    } else if (uploadId !== null)
+      lines = [req.method === 'GET' ? 'LIST' : 'COMPLETE', req.key, uploadId, expires];
+    else return notSigned();
+    if (req.method === 'PUT' && !/^\d{1,13}$/.test(bytes)) return notSigned();
+    const expected = await this.signature(...lines);
     if (!constantTimeEqual(new Uint8Array(given), new Uint8Array(expected))) {
       return s3Error(
         403,
@@ -128,6 +214,8 @@ export class LocalUploadLanding implements UploadLanding {
     if (this.options.clock.now().getTime() > Number(expires) * 1000) {
       return s3Error(403, 'AccessDenied', 'Request has expired.', true);
     }
+    if (req.method === 'GET') return this.multipart.list(req.key, uploadId ?? '');
+    if (req.method === 'POST') return this.complete(req, uploadId ?? '');
     if (req.contentLength === undefined) {
       return s3Error(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.', true);
     }
@@ -135,68 +223,60 @@ export class LocalUploadLanding implements UploadLanding {
       // content-length is a signed header of S3's presigned PUT, so a different size fails the signature.
       return s3Error(403, 'SignatureDoesNotMatch', 'Content-Length is not the signed size.', true);
     }
-    return this.store(req.key, Number(bytes), checksum, req.body);
+    const declared = { bytes: Number(bytes), checksumSha256: checksum };
+    if (uploadId !== null)
+      return this.multipart.putPart(req.key, uploadId, Number(partNumber), declared, req.body);
+    return this.store(req.key, declared, req.body);
+  }
+
+  private async complete(req: LandingRequest, uploadId: string): Promise<LandingAnswer> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req.body) {
+      size += chunk.byteLength;
+      if (size > MAX_COMPLETE_BODY_BYTES) {
+        return s3Error(400, 'MaxMessageLengthExceeded', 'Your request was too big.');
+      }
+      chunks.push(Buffer.from(chunk));
+    }
+    return this.multipart.complete(
+      req.key,
+      uploadId,
+      Buffer.concat(chunks).toString('utf8'),
+      this.pathOf(req.key),
+    );
   }
 
   private async store(
     key: string,
-    declared: number,
-    checksum: string,
+    declared: { readonly bytes: number; readonly checksumSha256: string },
     body: AsyncIterable<Uint8Array>,
-  ): Promise<LandingPutAnswer> {
+  ): Promise<LandingAnswer> {
     const path = this.pathOf(key);
-    await ensureDirectory(dirname(path));
-    const temp = join(dirname(path), `.tmp-${randomBytes(8).toString('hex')}`);
-    const sha256 = createHash('sha256');
-    const md5 = createHash('md5');
-    let size = 0;
-    async function* measured(): AsyncIterable<Uint8Array> {
-      for await (const chunk of body) {
-        size += chunk.byteLength;
-        sha256.update(chunk);
-        md5.update(chunk);
-        yield chunk;
-      }
-    }
-    const { files } = await this.keys();
-    const handle = await open(temp, 'wx', FILE_MODE);
-    let kept = false;
-    try {
-      for await (const frame of encryptLanding(files, key, measured())) await handle.write(frame);
-      if (size !== declared) {
-        return s3Error(400, 'IncompleteBody', 'You did not provide the number of bytes specified.');
-      }
-      const digest = sha256.digest('base64');
-      if (!constantTimeEqual(Buffer.from(digest), Buffer.from(checksum))) {
-        return s3Error(400, 'BadDigest', 'The SHA256 you specified did not match the calculated checksum.');
-      }
-      await handle.sync();
-      await handle.close();
-      await rename(temp, path);
-      kept = true;
-      await fsyncDirectory(dirname(path));
-      const eTag = `"${md5.digest('hex')}"`;
-      return {
-        status: 200,
-        headers: { ETag: eTag, 'x-amz-checksum-sha256': digest },
-        body: '',
-        landed: { key, size, eTag },
-      };
-    } finally {
-      await handle.close().catch(() => undefined);
-      if (!kept) await unlink(temp).catch(() => undefined);
-    }
+    const landed = await landStream(this.options.envelope, landedFileContext(key), path, declared, body);
+    if (!isLanded(landed)) return landed;
+    // A later PUT replaces an earlier completed multipart upload, as on S3.
+    await this.multipart.removeAssembled(path);
+    const eTag = `"${landed.md5}"`;
+    return {
+      status: 200,
+      headers: { ETag: eTag, 'x-amz-checksum-sha256': landed.sha256 },
+      body: '',
+      landed: { key, size: landed.size, eTag, how: 'Put' },
+    };
   }
 
   async open(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
-    if (!(await this.exists(key))) return undefined;
-    const { files } = await this.keys();
-    return decryptLanding(files, key, createReadStream(this.pathOf(key)));
+    const path = this.pathOf(key);
+    if (await this.isFile(key, path)) {
+      return decryptLanding(this.options.envelope, landedFileContext(key), createReadStream(path));
+    }
+    return this.multipart.openAssembled(path);
   }
 
-  async exists(key: string): Promise<boolean> {
+  private async isFile(key: string, path: string): Promise<boolean> {
     try {
-      return (await lstat(this.pathOf(key))).isFile();
+      return (await lstat(path)).isFile();
     } catch (error) {
       if (hasErrorCode(error, 'ENOENT', 'ENOTDIR')) return false;
       throw new PipelineError('store-unavailable', 'landing zone stat failed', {
@@ -207,9 +287,15 @@ export class LocalUploadLanding implements UploadLanding {
     }
   }
 
+  async exists(key: string): Promise<boolean> {
+    const path = this.pathOf(key);
+    return (await this.isFile(key, path)) || (await this.multipart.isAssembled(path));
+  }
+
   async delete(key: string): Promise<void> {
+    const path = this.pathOf(key);
     try {
-      await unlink(this.pathOf(key));
+      await unlink(path);
     } catch (error) {
       if (!hasErrorCode(error, 'ENOENT', 'ENOTDIR')) {
         throw new PipelineError('store-unavailable', 'landing zone delete failed', {
@@ -219,5 +305,6 @@ export class LocalUploadLanding implements UploadLanding {
         });
       }
     }
+    await this.multipart.removeAssembled(path);
   }
 }

@@ -1,4 +1,5 @@
 import { recordAudit } from '../audit-events.js';
+import { standingRefusal } from '../partner-governance.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
 import type { IngestMessage } from '../queue-messages.js';
 import { storageKeys } from '../storage-keys.js';
@@ -11,6 +12,7 @@ import {
   parseLandingKey,
   uploadArrivals,
   uploadErrorsEncryptionContext,
+  uploadMultiparts,
   uploadVerification,
 } from './upload-records.js';
 import { verifyBulkFiles } from './verify-files.js';
@@ -22,7 +24,7 @@ export interface LandedObject {
 }
 
 /**
- * An upload landed (S3 `ObjectCreated:Put` on AWS, the local host's own event embedded). Records the
+ * An upload landed (S3 `ObjectCreated:Put` or `ObjectCreated:CompleteMultipartUpload` on AWS, the local host's own event embedded). Records the
  * arrival; the arrival that completes the set verifies the submission. S3 events come at least once
  * and in any order, so every step is idempotent: a repeat finds its marker, the claim, or a settled
  * status. A file that belongs to no pending bulk submission is deleted, never kept.
@@ -49,6 +51,12 @@ export async function uploadArrived(deps: PipelineDeps, object: LandedObject): P
 
 /** Verifies a bulk submission whose files have all landed, then moves it on or fails it. */
 export async function verifyAndSettle(deps: PipelineDeps, record: SubmissionRecord): Promise<void> {
+  const partner = await deps.partners.get(record.partner);
+  if (partner === undefined || partner.status === 'disabled' || standingRefusal(partner, deps.clock.now())) {
+    const message = 'The partner is not authorized to submit.';
+    await failBulkSubmission(deps, record, { code: 'partner-not-authorized', message }, undefined);
+    return;
+  }
   const verification = await verifyBulkFiles(deps, record);
   // Before the ISA13s are marked as this submission's: a repeat is judged as the verification judged it.
   await storeBulkAcknowledgements(deps, record, verification.claimFiles);
@@ -156,8 +164,15 @@ export async function failBulkSubmission(
   }
 }
 
+/** Landed files, and any multipart upload still open (its parts would otherwise wait for the lifecycle rule). */
 async function deleteLanded(deps: PipelineDeps, record: SubmissionRecord): Promise<void> {
   for (const file of record.files ?? []) {
     await deps.uploads.delete(storageKeys.upload(record.partner, record.id, file.index));
+  }
+  for (const multipart of await uploadMultiparts.all(deps.objects, record.partner, record.id)) {
+    await deps.uploads.abortMultipart(
+      storageKeys.upload(record.partner, record.id, multipart.index),
+      multipart.uploadId,
+    );
   }
 }

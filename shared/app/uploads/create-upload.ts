@@ -13,15 +13,32 @@ import { checkIdempotencyKey, refuseContentCoding, takeRateLimit } from '../subm
 import { idempotencyClaims, submissionRecords } from '../submission-records.js';
 import { type ExpiryMessage, expiryDeduplicationId } from './expiry-message.js';
 import { type DeclaredFile, declaredSha256, type Manifest, parseManifest } from './manifest.js';
+import { uploadMultiparts } from './upload-records.js';
 
 /** The same request as any submission's, without a kind: the manifest lists the kinds. */
 export type UploadRequest = Omit<SubmissionRequest, 'kind'>;
 
-export interface UploadUrl {
-  readonly name: string;
+interface SignedRequest<M extends string> {
   readonly url: string;
-  readonly method: 'PUT';
+  readonly method: M;
   readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * Offered beside the whole-file PUT for a file whose manifest entry declares `parts` (docs/uploads.md
+ * "Multipart"): an S3 multipart upload the client may fill part by part, list, and complete.
+ */
+export interface MultipartOffer {
+  readonly uploadId: string;
+  readonly partBytes: number;
+  readonly parts: readonly (SignedRequest<'PUT'> & { readonly partNumber: number })[];
+  readonly listParts: SignedRequest<'GET'>;
+  readonly complete: SignedRequest<'POST'>;
+}
+
+export interface UploadUrl extends SignedRequest<'PUT'> {
+  readonly name: string;
+  readonly multipart?: MultipartOffer;
 }
 
 export interface UploadCreated {
@@ -53,7 +70,7 @@ export async function createUpload(deps: PipelineDeps, req: UploadRequest): Prom
     details: { kind: 'bulk', bytes: req.body.byteLength },
   };
   return auditRefusal(deps.audit, deps.clock, refusal, async (identify) => {
-    const { partner, scopes } = await authenticate(deps, req.authorization);
+    const { partner, scopes } = await authenticate(deps, req, 'uploads');
     identify(partner.id);
     await takeRateLimit(deps, partner.id);
     // Which scopes apply depends on the kinds listed; a token with neither cannot submit any kind.
@@ -169,16 +186,27 @@ async function persist(
       delaySeconds: Math.min(900, Math.max(0, Math.ceil((expiresAt.getTime() - now.getTime()) / 1000))),
       deduplicationId: expiryDeduplicationId(submissionId, 0),
     });
+    for (const [index, file] of manifest.files.entries()) {
+      if (file.parts !== undefined) await startMultipart(deps, partnerId, submissionId, index);
+    }
     await idempotencyClaims.complete(deps.objects, partnerId, idempotencyKey, claim);
   }
   const files = await Promise.all(
     manifest.files.map(async (file, index): Promise<UploadUrl> => {
-      const signed = await deps.uploads.presignPut(storageKeys.upload(partnerId, submissionId, index), {
+      const key = storageKeys.upload(partnerId, submissionId, index);
+      const signed = await deps.uploads.presignPut(key, {
         checksumSha256: declaredSha256(file.contentDigest),
         bytes: file.bytes,
         expiresAt,
       });
-      return { name: file.name, url: signed.url, method: 'PUT', headers: signed.headers };
+      const multipart = await multipartOffer(deps, partnerId, submissionId, index, file, expiresAt);
+      return {
+        name: file.name,
+        url: signed.url,
+        method: 'PUT',
+        headers: signed.headers,
+        ...(multipart === undefined ? {} : { multipart }),
+      };
     }),
   );
   return {
@@ -186,5 +214,63 @@ async function persist(
     submissionId,
     expiresAt: expiresAt.toISOString(),
     files,
+  };
+}
+
+/**
+ * Starts the multipart upload of a file that declared parts, once: the first to record its upload id
+ * wins, and a request that lost the race aborts its own, so retries and repeats share one upload.
+ */
+async function startMultipart(
+  deps: PipelineDeps,
+  partner: string,
+  submissionId: string,
+  index: number,
+): Promise<void> {
+  if ((await uploadMultiparts.read(deps.objects, partner, submissionId, index)) !== undefined) return;
+  const key = storageKeys.upload(partner, submissionId, index);
+  const uploadId = await deps.uploads.createMultipart(key);
+  const at = deps.clock.now().toISOString();
+  const { created } = await uploadMultiparts.claim(deps.objects, partner, submissionId, {
+    index,
+    uploadId,
+    at,
+  });
+  if (!created) await deps.uploads.abortMultipart(key, uploadId);
+}
+
+/** Fresh signed requests for a file's multipart upload, when it has one (a repeat finds the first's). */
+async function multipartOffer(
+  deps: PipelineDeps,
+  partner: string,
+  submissionId: string,
+  index: number,
+  file: DeclaredFile,
+  expiresAt: Date,
+): Promise<MultipartOffer | undefined> {
+  if (file.parts === undefined) return undefined;
+  const record = await uploadMultiparts.read(deps.objects, partner, submissionId, index);
+  if (record === undefined) return undefined;
+  const signed = await deps.uploads.presignMultipart(
+    storageKeys.upload(partner, submissionId, index),
+    record.uploadId,
+    {
+      bytes: file.bytes,
+      partBytes: file.parts.bytes,
+      partSha256: file.parts.sha256,
+      expiresAt,
+    },
+  );
+  return {
+    uploadId: record.uploadId,
+    partBytes: file.parts.bytes,
+    parts: signed.parts.map((p) => ({
+      partNumber: p.partNumber,
+      url: p.url,
+      method: 'PUT',
+      headers: p.headers,
+    })),
+    listParts: { url: signed.listParts.url, method: 'GET', headers: signed.listParts.headers },
+    complete: { url: signed.complete.url, method: 'POST', headers: signed.complete.headers },
   };
 }

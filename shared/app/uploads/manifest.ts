@@ -16,6 +16,14 @@ export const MAX_MANIFEST_FILES = 1000;
 /** S3's largest single PUT (5 GiB): each file is one presigned PUT. */
 export const S3_SINGLE_PUT_MAX_BYTES = 5 * 1024 ** 3;
 
+/**
+ * Multipart (docs/uploads.md "Multipart"): parts of 5 MiB (S3's smallest but the last) to 5 GiB, 2 to
+ * 1000 of them (one presigned ListParts page lists 1000).
+ */
+export const MIN_PART_BYTES = 5 * 1024 * 1024;
+export const MAX_PART_BYTES = 5 * 1024 ** 3;
+export const MAX_MULTIPART_PARTS = 1000;
+
 /** A declared fhir-bundle file is parsed whole, as /v1/bundles does: at most this large. */
 export const MAX_BULK_BUNDLE_BYTES = 64 * 1024 * 1024;
 
@@ -30,6 +38,14 @@ export interface ManifestLimits {
 const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$/;
 /** RFC 9530 with exactly one member, sha-256, as a canonical Byte Sequence. */
 const SHA256_DIGEST = /^sha-256=:([A-Za-z0-9+/=]{44}):$/;
+/** A bare base64 SHA-256, as `x-amz-checksum-sha256` carries it. */
+const SHA256_BASE64 = /^[A-Za-z0-9+/]{43}=$/;
+
+/** How a file is cut for a multipart upload, as the partner signed it: the part size and each part's SHA-256. */
+export interface DeclaredParts {
+  readonly bytes: number;
+  readonly sha256: readonly string[];
+}
 
 export interface DeclaredFile {
   readonly name: string;
@@ -37,6 +53,8 @@ export interface DeclaredFile {
   readonly resourceType?: string;
   readonly bytes: number;
   readonly contentDigest: string;
+  /** Optional: declared to be offered a multipart upload of this file (resumable part by part). */
+  readonly parts?: DeclaredParts;
 }
 
 export interface Manifest {
@@ -66,6 +84,13 @@ const fileSchema = (limits: ManifestLimits) =>
       resourceType: z.string().optional(),
       bytes: z.number().int().min(1).max(limits.maxFileBytes),
       contentDigest: z.string().max(64).refine(isSha256Digest),
+      parts: z
+        .object({
+          bytes: z.number().int().min(MIN_PART_BYTES).max(MAX_PART_BYTES),
+          sha256: z.array(z.string().regex(SHA256_BASE64)).min(2).max(MAX_MULTIPART_PARTS),
+        })
+        .strict()
+        .optional(),
     })
     .strict()
     .superRefine((file, ctx) => {
@@ -77,6 +102,9 @@ const fileSchema = (limits: ManifestLimits) =>
             ? type === undefined || type === 'Bundle'
             : type === undefined;
       if (!fits) ctx.addIssue({ code: 'custom', path: ['resourceType'], message: '' });
+      if (file.parts !== undefined && file.parts.sha256.length !== Math.ceil(file.bytes / file.parts.bytes)) {
+        ctx.addIssue({ code: 'custom', path: ['parts', 'sha256'], message: '' });
+      }
       if (file.kind === 'fhir-bundle' && file.bytes > MAX_BULK_BUNDLE_BYTES) {
         ctx.addIssue({ code: 'custom', path: ['bytes'], message: 'bundle' });
       }
@@ -103,12 +131,13 @@ const manifestSchema = (limits: ManifestLimits) =>
 const MESSAGES: Record<string, string> = {
   manifest: 'The manifest must be a JSON object with exactly one member, files.',
   files: `files must list 1 to ${MAX_MANIFEST_FILES} file declarations.`,
-  file: 'Each file declaration has exactly name, kind, bytes, contentDigest and, when its kind needs it, resourceType.',
+  file: 'Each file declaration has exactly name, kind, bytes, contentDigest, when its kind needs it resourceType, and optionally parts.',
   name: 'name must be a plain file name (letters, digits, ".", "_", "-", at most 255, not starting with ".") and unique in the manifest.',
   kind: 'kind must be fhir-ndjson, fhir-bundle or x12-837.',
   resourceType:
     'resourceType must be an R4 resource type for fhir-ndjson, Bundle or absent for fhir-bundle, and absent for x12-837.',
   contentDigest: "contentDigest must be the file's RFC 9530 digest, sha-256=:BASE64:.",
+  parts: `parts, when present, has exactly bytes (the part size, ${MIN_PART_BYTES} to ${MAX_PART_BYTES}) and sha256 (the base64 SHA-256 of each part in order, 2 to ${MAX_MULTIPART_PARTS}, as many as the file has parts).`,
 };
 
 function expressionOf(path: readonly PropertyKey[]): string {
@@ -120,6 +149,7 @@ function expressionOf(path: readonly PropertyKey[]): string {
 }
 
 function messageOf(issue: z.core.$ZodIssue, limits: ManifestLimits): string {
+  if (issue.path[2] === 'parts') return MESSAGES.parts ?? '';
   const last = issue.path.at(-1);
   if (issue.code === 'unrecognized_keys')
     return issue.path.length === 0 ? (MESSAGES.manifest ?? '') : (MESSAGES.file ?? '');

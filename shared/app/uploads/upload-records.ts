@@ -35,6 +35,40 @@ export const uploadArrivals = {
     (await objects.list(storageKeys.uploadArrivalPrefix(partner, id))).length,
 };
 
+/** The multipart upload of a declared file (AWS or local upload id, never content), one per file that has one. */
+const multipartPrefix = (partner: string, id: string) => `submissions/${partner}/${id}/multipart/`;
+const MultipartSchema = z
+  .object({ index: z.number().int(), uploadId: z.string().min(1).max(1024), at: z.string() })
+  .strict();
+export type MultipartRecord = z.infer<typeof MultipartSchema>;
+const multiparts = jsonRecord('upload-multipart', MultipartSchema);
+
+/**
+ * Which multipart upload a file's parts go to. Create-if-absent, so a repeated manifest (or a retried
+ * request) answers the same upload id and an interrupted upload resumes where it stopped.
+ */
+export const uploadMultiparts = {
+  claim: (
+    objects: Parameters<typeof multiparts.write>[0],
+    partner: string,
+    id: string,
+    value: MultipartRecord,
+  ) =>
+    multiparts.write(objects, `${multipartPrefix(partner, id)}${value.index}.json`, value, {
+      ifAbsent: true,
+    }),
+  read: (objects: Parameters<typeof multiparts.read>[0], partner: string, id: string, index: number) =>
+    multiparts.read(objects, `${multipartPrefix(partner, id)}${index}.json`),
+  all: async (objects: Parameters<typeof multiparts.read>[0], partner: string, id: string) => {
+    const found: MultipartRecord[] = [];
+    for (const key of await objects.list(multipartPrefix(partner, id))) {
+      const record = await multiparts.read(objects, key);
+      if (record !== undefined) found.push(record);
+    }
+    return found;
+  },
+};
+
 const VerificationSchema = z
   .object({ state: z.enum(['verifying', 'queued', 'failed']), at: z.string() })
   .strict();

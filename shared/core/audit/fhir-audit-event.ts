@@ -31,8 +31,15 @@ export interface FhirAuditAgent {
   readonly type: { readonly coding: readonly FhirCoding[] };
   readonly who: FhirReference;
   readonly requestor: boolean;
-  /** FHIR network-type: 2 = IP address, 5 = URI. */
-  readonly network?: { readonly address: string; readonly type: '2' | '5' };
+  /** FHIR network-type: 1 = machine name, 2 = IP address, 5 = URI. */
+  readonly network?: { readonly address: string; readonly type: '1' | '2' | '5' };
+  /** An operator's reason: the ActReason category and, as its text, the ticket the operator gave. */
+  readonly purposeOfUse?: readonly FhirCodeableConcept[];
+}
+
+export interface FhirCodeableConcept {
+  readonly coding?: readonly FhirCoding[];
+  readonly text?: string;
 }
 
 export interface FhirAuditEntity {
@@ -89,6 +96,7 @@ const SECURITY_ROLE = 'http://terminology.hl7.org/CodeSystem/extra-security-role
 const ENTITY_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-entity-type';
 const OBJECT_ROLE = 'http://terminology.hl7.org/CodeSystem/object-role';
 const SOURCE_TYPE = 'http://terminology.hl7.org/CodeSystem/security-source-type';
+const ACT_REASON = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
 
 /** Our own vocabularies: the pipeline's action names and identifier namespaces. */
 export const PIPELINE_ACTION_SYSTEM = 'urn:phi-pipeline:audit-action';
@@ -117,6 +125,9 @@ const CODES = {
   dataProcessor: coding(SECURITY_ROLE, 'dataprocessor', 'data processor'),
   humanUser: coding(SECURITY_ROLE, 'humanuser', 'human user'),
   applicationServer: coding(SOURCE_TYPE, '4', 'Application Server'),
+  securityAlert: coding(DCM, '110113', 'Security Alert'),
+  userSecurityAttributesChanged: coding(DCM, '110137', 'User Security Attributes Changed'),
+  healthcareOperations: coding(ACT_REASON, 'HOPERAT', 'healthcare operations'),
 } as const;
 
 /**
@@ -168,6 +179,50 @@ export const ACTION_MAPPINGS: Readonly<Record<string, ActionMapping>> = {
   },
   'dead-letter': { type: CODES.applicationActivity, subtype: [], action: 'E', pattern: 'activity' },
   replay: { type: CODES.applicationActivity, subtype: [], action: 'E', pattern: 'activity' },
+  // Operator verbs that change who may receive or send PHI are security alerts on a user's attributes.
+  'consumer.disable': {
+    type: CODES.securityAlert,
+    subtype: [CODES.userSecurityAttributesChanged],
+    action: 'U',
+    pattern: 'activity',
+  },
+  'consumer.enable': {
+    type: CODES.securityAlert,
+    subtype: [CODES.userSecurityAttributesChanged],
+    action: 'U',
+    pattern: 'activity',
+  },
+  'partner.revoke': {
+    type: CODES.securityAlert,
+    subtype: [CODES.userSecurityAttributesChanged],
+    action: 'U',
+    pattern: 'activity',
+  },
+  'partner.rotate-key': {
+    type: CODES.securityAlert,
+    subtype: [CODES.userSecurityAttributesChanged],
+    action: 'U',
+    pattern: 'activity',
+  },
+  'partner.add': {
+    type: CODES.securityAlert,
+    subtype: [CODES.userSecurityAttributesChanged],
+    action: 'C',
+    pattern: 'activity',
+  },
+  'partner.set': {
+    type: CODES.securityAlert,
+    subtype: [CODES.userSecurityAttributesChanged],
+    action: 'U',
+    pattern: 'activity',
+  },
+  'consumer.consume': {
+    type: CODES.import,
+    subtype: [CODES.disclose, CODES.decrypt],
+    action: 'C',
+    pattern: 'activity',
+  },
+  'audit.export': { type: CODES.export, subtype: [], action: 'R', pattern: 'activity' },
   'consumer.decrypt': {
     type: CODES.import,
     subtype: [CODES.disclose, CODES.decrypt],
@@ -219,6 +274,28 @@ function agent(
   return network === undefined ? base : { ...base, network };
 }
 
+/**
+ * An operator's agent carries the accountability of issue 12: the machine the verb ran on
+ * (network type 1, machine name) and the ticket. R4 puts an agent's reason for the event in
+ * `agent.purposeOfUse` (CodeableConcept, extensible binding to v3 PurposeOfUse): the coding says
+ * health care operations (HIPAA's category for administering the pipeline), the text is the ticket
+ * reference. The ticket also stays in the details entity with the other details.
+ */
+function withOperatorAccountability(record: ChainedAuditRecord, requestor: FhirAuditAgent): FhirAuditAgent {
+  if (record.actor.type !== 'operator') return requestor;
+  const host = record.details?.host;
+  const ticket = record.details?.ticket;
+  return {
+    ...requestor,
+    ...(typeof host === 'string' && requestor.network === undefined
+      ? { network: { address: host, type: '1' as const } }
+      : {}),
+    ...(typeof ticket === 'string'
+      ? { purposeOfUse: [{ coding: [CODES.healthcareOperations], text: ticket }] }
+      : {}),
+  };
+}
+
 function agentsOf(
   record: ChainedAuditRecord,
   pattern: Pattern,
@@ -265,7 +342,7 @@ function agentsOf(
               ? CODES.destinationRole
               : CODES.sourceRole;
       return {
-        agents: [agent(type, actor, true, client)],
+        agents: [withOperatorAccountability(record, agent(type, actor, true, client))],
         observer: record.actor.type === 'operator' ? CLI : record.actor.type === 'system' ? actor : API,
       };
     }

@@ -153,6 +153,14 @@ const OPAQUE =
   /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<![0-9a-z])[0-9a-f]{32}(?![0-9a-z])/gi;
 const OPAQUE_HINT = /[0-9a-f]{8}-[0-9a-f]{4}-|[0-9a-f]{32}/i;
 const withoutOpaque = (text: string): string => (OPAQUE_HINT.test(text) ? text.replace(OPAQUE, ' ') : text);
+/**
+ * The engine's pseudonymous ids and fullUrls (a lower-case UUID, or `urn:uuid:` and one): most of the
+ * distinct strings of an output (in the Synthea corpus, 21,000 of 23,000), each judged once. The
+ * profile of `phi deid` had their date and digit searches as most of the gate's scan.
+ */
+const PSEUDONYM_UUID = /^(?:urn:uuid:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const isPseudonymUuid = (text: string): boolean =>
+  (text.length === 36 || text.length === 45) && PSEUDONYM_UUID.test(text);
 const UCUM = 'http://unitsofmeasure.org';
 const YEARS_PER_UNIT: Readonly<Record<string, number>> = { a: 1, mo: 1 / 12, wk: 7 / 365.25, d: 1 / 365.25 };
 
@@ -281,21 +289,29 @@ class Scanner {
     const short = text.length <= MEMO_MAX_LENGTH;
     const known = short ? this.memo.get(text) : undefined;
     if (known !== undefined) return known;
+    const verdict: StringVerdict = isPseudonymUuid(text)
+      ? // Exactly what the general case finds in these shapes: no date (a UUID is blanked before dates
+        // and digits are looked for, and `urn:uuid:` holds none), only the terms.
+        { finer: false, kind: this.term(text), date: false }
+      : this.judge(text);
+    if (short) {
+      if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+      this.memo.set(text, verdict);
+    }
+    return verdict;
+  }
+
+  private judge(text: string): StringVerdict {
     const { policy, values } = this;
     const yearOnly = YEAR_INSTANT.test(text);
     const fhirDate = !yearOnly && FINER_THAN_YEAR.test(text);
-    const verdict: StringVerdict = {
+    return {
       finer: policy.dates && fhirDate,
       // A FHIR date is judged as a date (its precision, the input's dates), not as a digit string: a
       // kept or shifted 2024-03-15 is not the identifier 20240315.
       kind: this.term(text) ?? (fhirDate || yearOnly ? undefined : this.digits(text)),
       date: values.dates.size > 0 && !yearOnly && this.date(text),
     };
-    if (short) {
-      if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
-      this.memo.set(text, verdict);
-    }
-    return verdict;
   }
 
   /** The first run of up to `maxWords` words that is one of the input's terms. */
