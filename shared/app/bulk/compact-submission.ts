@@ -1,24 +1,9 @@
 import { isResourceType } from '../../core/deid/model.js';
 import { Submission } from '../../core/deid/references.js';
+import { hash64 } from './hashed-terms.js';
 
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const URN_UUID = /^urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
-/** 64 bits of two independent 32-bit multiplicative hashes of a string's UTF-16 code units. */
-function hash64(text: string): bigint {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  a ^= a >>> 16;
-  a = Math.imul(a, 0x85ebca6b);
-  a ^= a >>> 13;
-  return (BigInt(a >>> 0) << 32n) | BigInt(b >>> 0);
-}
 
 /** A growable, then sorted, array of 64-bit keys: 8 bytes an entry instead of a Set's string and slot. */
 class HashSet64 {

@@ -33,6 +33,13 @@ function hashPair(text: string, out: Uint32Array): void {
   out[1] = b >>> 0;
 }
 
+/** The same 64 bits as one number, for sets of hashes (compact-submission.ts). */
+export function hash64(text: string): bigint {
+  const pair = new Uint32Array(2);
+  hashPair(text, pair);
+  return (BigInt(pair[0] ?? 0) << 32n) | BigInt(pair[1] ?? 0);
+}
+
 const INITIAL_SLOTS = 1024;
 
 /**
