@@ -19,6 +19,26 @@ export interface HttpsRequest {
   readonly timeoutMs?: number;
 }
 
+/** The whole answer of a small exchange, body buffered. */
+function collectResponse(
+  res: http.IncomingMessage,
+  resolve: (response: HttpsResponse) => void,
+  reject: (error: unknown) => void,
+): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () =>
+    resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+  );
+  res.on('error', reject);
+}
+
+function send(r: http.ClientRequest, req: HttpsRequest, reject: (error: unknown) => void): void {
+  r.on('timeout', () => r.destroy(new CliError('request timed out')));
+  r.on('error', reject);
+  r.end(req.body);
+}
+
 /** One HTTPS exchange with certificate verification always on. */
 export function httpsRequest(url: string, req: HttpsRequest): Promise<HttpsResponse> {
   return new Promise((resolve, reject) => {
@@ -32,18 +52,9 @@ export function httpsRequest(url: string, req: HttpsRequest): Promise<HttpsRespo
         minVersion: 'TLSv1.2',
         timeout: req.timeoutMs ?? 60_000,
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on('error', reject);
-      },
+      (res) => collectResponse(res, resolve, reject),
     );
-    r.on('timeout', () => r.destroy(new CliError('request timed out')));
-    r.on('error', reject);
-    r.end(req.body);
+    send(r, req, reject);
   });
 }
 
@@ -60,18 +71,9 @@ export function landingRequest(url: string, req: HttpsRequest): Promise<HttpsRes
     const r = http.request(
       url,
       { method: req.method, headers: req.headers, timeout: req.timeoutMs ?? 60_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on('error', reject);
-      },
+      (res) => collectResponse(res, resolve, reject),
     );
-    r.on('timeout', () => r.destroy(new CliError('request timed out')));
-    r.on('error', reject);
-    r.end(req.body);
+    send(r, req, reject);
   });
 }
 

@@ -107,13 +107,20 @@ export class LandingMultipart {
   ): Promise<LandingAnswer> {
     if (!(await this.isOpen(key, uploadId))) return { ...noSuchUpload(), bodyUnread: true };
     const dir = this.dirOf(uploadId);
-    const landed = await landStream(
-      this.envelope,
-      landedPartContext(key, uploadId, partNumber),
-      join(dir, `part-${partNumber}`),
-      expected,
-      body,
-    );
+    let landed: Awaited<ReturnType<typeof landStream>>;
+    try {
+      landed = await landStream(
+        this.envelope,
+        landedPartContext(key, uploadId, partNumber),
+        join(dir, `part-${partNumber}`),
+        expected,
+        body,
+      );
+    } catch (error) {
+      // The abort removed the folder under the part's temporary file.
+      if (!(await this.isOpen(key, uploadId))) return this.refuseAborted(dir);
+      throw error;
+    }
     if (!isLanded(landed)) return landed;
     const record: PartRecord = {
       partNumber,
@@ -123,11 +130,19 @@ export class LandingMultipart {
       lastModified: new Date().toISOString(),
     };
     await writeFileDurably(join(dir, `part-${partNumber}.json`), Buffer.from(JSON.stringify(record)));
+    // An abort (the submission settled) while this part streamed removed the upload; writing the part
+    // recreated its folder. S3 refuses such a part: so do we, and nothing of it stays behind.
+    if (!(await this.isOpen(key, uploadId))) return this.refuseAborted(dir);
     return {
       status: 200,
       headers: { ETag: `"${landed.md5}"`, 'x-amz-checksum-sha256': landed.sha256 },
       body: '',
     };
+  }
+
+  private async refuseAborted(dir: string): Promise<LandingAnswer> {
+    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+    return noSuchUpload();
   }
 
   private async parts(uploadId: string): Promise<PartRecord[]> {
@@ -220,7 +235,7 @@ export class LandingMultipart {
 
   async abort(key: string, uploadId: string): Promise<void> {
     if (!(await this.isOpen(key, uploadId))) return;
-    await rm(this.dirOf(uploadId), { recursive: true, force: true });
+    await rm(this.dirOf(uploadId), { recursive: true, force: true, maxRetries: 3 });
   }
 
   /** The plaintext of a completed upload at `target`, its parts in order; undefined when there is none. */
