@@ -1,4 +1,5 @@
 export { SignalDetector } from './detector.js';
+export { SIGNAL_METRICS, type SignalMetric, SUBMISSION_ROUTES, signalMetricOf } from './metrics.js';
 export {
   AUTH_FAILURE_CODES,
   type BaselineRule,

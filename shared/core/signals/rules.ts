@@ -71,6 +71,7 @@ export const AUTH_FAILURE_CODES = [
   'unauthenticated',
   'insufficient-scope',
   'partner-not-authorized',
+  'invalid_client',
 ] as const;
 
 const authFailures: RecordMatch = { outcome: 'failure', codes: AUTH_FAILURE_CODES };
