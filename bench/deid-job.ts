@@ -1,16 +1,33 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { deidentifyFiles } from '../shared/app/deidentify-files.js';
-import { builtInProfile } from '../shared/core/deid/contract.js';
+import { builtInProfile, type ConsumerContract, parseContract } from '../shared/core/deid/contract.js';
 import { jsonFloor, x12SplitFloor } from './floors.js';
 import { corpusBundles, x12File } from './inputs.js';
 import type { BenchRow } from './report.js';
 
+/** The built-in profiles, then the shipped contracts (contracts/*.json) when they are there. */
+function deidContracts(): { name: string; contract: ConsumerContract }[] {
+  const list: { name: string; contract: ConsumerContract }[] = (
+    ['safe-harbor', 'limited-data-set'] as const
+  ).map((name) => ({
+    name,
+    contract: builtInProfile(name),
+  }));
+  for (const name of ['analytics', 'research', 'billing']) {
+    const file = path.join(process.cwd(), 'contracts', `${name}.json`);
+    if (existsSync(file))
+      list.push({ name, contract: parseContract(JSON.parse(readFileSync(file, 'utf8')), file) });
+  }
+  return list;
+}
+
 /**
  * `phi deid` as a job (the use case behind the verb, without process start): every Synthea corpus
  * Bundle in one job, and a generated 837P, de-identified to an output folder under each built-in
- * profile, release gate included; beside JSON parse + serialize (X12: the split) of the same bytes.
+ * profile and shipped contract, release gate included; beside JSON parse + serialize (X12: the split) of the same bytes.
  */
 export async function benchDeidJob(quick: boolean, log: (s: string) => void): Promise<BenchRow[]> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'phi-bench-deid-'));
@@ -45,7 +62,7 @@ export async function benchDeidJob(quick: boolean, log: (s: string) => void): Pr
     for (const job of jobs) {
       const total = job.bytes.reduce((n, b) => n + b.length, 0);
       const floor = job.format === 'fhir' ? jsonFloor : x12SplitFloor;
-      for (const profile of ['safe-harbor', 'limited-data-set'] as const) {
+      for (const { name: profile, contract } of deidContracts()) {
         log(`deid: ${job.format} ${profile}`);
         let floorMs = Number.POSITIVE_INFINITY;
         let stageMs = Number.POSITIVE_INFINITY;
@@ -56,7 +73,7 @@ export async function benchDeidJob(quick: boolean, log: (s: string) => void): Pr
             floorMs = Math.min(floorMs, performance.now() - t0);
             t0 = performance.now();
             await deidentifyFiles(job.files, {
-              contract: builtInProfile(profile),
+              contract,
               secret: new Uint8Array(32).fill(7),
               keyId: 'bench',
               referenceDate: '2026-12-03',

@@ -13,16 +13,17 @@ import type { KeyMaterials } from '../shared/ports/key-provider.js';
 /**
  * Preloaded into the bench's stack process (`node --import …/key-port-counter.js phi.js start`), and
  * through the inherited execArgv into any worker thread it starts: counts the calls at the key port
- * without changing shared/. `materials` is one envelope operation (one object encrypted or decrypted);
- * a keyring's onEncrypt/onDecrypt is one data key generated or unwrapped, which on AWS is one KMS call
- * (GenerateDataKey/Decrypt) unless a data-key cache answers first. Counts go to
+ * without changing shared/. `materials` is one envelope operation (one object encrypted or decrypted).
+ * The keyring is wrapped where LocalKeyProvider makes it, inside the shared data-key manager, so each
+ * onEncrypt/onDecrypt counted is one data key really generated or unwrapped (one KMS call
+ * GenerateDataKey/Decrypt on AWS), after the data-key cache had no answer. Counts go to
  * `$BENCH_KEY_PORT_DIR/<pid>-<thread>.json`, rewritten as they change; the bench sums the files.
  */
 export interface KeyPortCounts {
   materials: number;
   dataKeysGenerated: number;
   dataKeysUnwrapped: number;
-  /** Materials handed out that are not a keyring (a materials manager): their key calls are not visible here. */
+  /** Materials of a provider whose keyrings are not made by the wrapped method: their key calls are not visible. */
   opaqueMaterials: number;
 }
 
@@ -71,26 +72,25 @@ function changed(): void {
 }
 
 if (dir !== undefined) {
-  const wrapped = new WeakMap<object, KeyMaterials>();
-  const original = LocalKeyProvider.prototype.materials;
+  const originalKeyring = LocalKeyProvider.prototype.keyring;
+  const countedKeyring = async function countedKeyring(
+    this: LocalKeyProvider,
+    keyName: string,
+  ): Promise<KeyringNode> {
+    return new CountingKeyring(await originalKeyring.call(this, keyName));
+  };
+  LocalKeyProvider.prototype.keyring = countedKeyring;
+  const originalMaterials = LocalKeyProvider.prototype.materials;
   LocalKeyProvider.prototype.materials = async function countedMaterials(
     this: LocalKeyProvider,
     keyName: string,
   ): Promise<KeyMaterials> {
-    const materials = await original.call(this, keyName);
+    const materials = await originalMaterials.call(this, keyName);
     counts.materials++;
+    // A provider that makes its keyrings some other way (a subclass) escapes the count: say so.
+    if (this.keyring !== countedKeyring) counts.opaqueMaterials++;
     changed();
-    const inner = materials as unknown as object;
-    if (!(inner instanceof KeyringNode)) {
-      counts.opaqueMaterials++;
-      return materials;
-    }
-    let counting = wrapped.get(inner);
-    if (counting === undefined) {
-      counting = new CountingKeyring(inner) as unknown as KeyMaterials;
-      wrapped.set(inner, counting);
-    }
-    return counting;
+    return materials;
   };
   process.on('exit', flush);
 }

@@ -15,12 +15,36 @@ export async function freePort(): Promise<number> {
   });
 }
 
-const BENCH_ONLY = new Set(['PHI_CORPUS_DIR', 'PHI_X12_CORPUS']);
+const BENCH_ONLY = new Set(['PHI_CORPUS_DIR', 'PHI_X12_CORPUS', 'BENCH_STACK_NODE_OPTIONS']);
 const counterModule = fileURLToPath(new URL('./key-port-counter.js', import.meta.url));
 const countersDir = (home: string): string => path.join(home, 'bench-key-port');
 
 /**
- * `phi start` in a child process, exactly as a user runs it (workers on unless `env` says otherwise),
+ * What `npm start` gives `phi start` (package.json's start script): the environment it sets (glibc
+ * malloc settings) and the node options (V8 heap bounds), see docs/streaming.md "Memory", so the
+ * stack is measured as users run it.
+ */
+export function startScript(): { env: Record<string, string>; nodeOptions: string[] } {
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as {
+    scripts?: { start?: string };
+  };
+  const words = (pkg.scripts?.start ?? '').split(/\s+/);
+  const node = words.indexOf('node');
+  const entry = words.indexOf('dist/bin/phi.js');
+  const env = Object.fromEntries(
+    words
+      .slice(0, Math.max(0, node))
+      .map((w) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(w))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1] ?? '', m[2] ?? '']),
+  );
+  const nodeOptions =
+    node >= 0 && entry > node ? words.slice(node + 1, entry).filter((w) => w.startsWith('--')) : [];
+  return { env, nodeOptions };
+}
+
+/**
+ * `phi start` in a child process, exactly as a user runs it (`npm start`, with its node options) (workers on unless `env` says otherwise),
  * so the load generator's own CPU work does not share its event loop. The key-port counter is
  * preloaded (inherited by worker threads); the rate limiter is opened so the bench measures the stack.
  */
@@ -30,19 +54,25 @@ export async function startStackProcess(
   env: Record<string, string> = {},
 ): Promise<ChildProcess> {
   mkdirSync(countersDir(home), { recursive: true });
+  const start = startScript();
   const child = spawn(
     process.execPath,
-    ['--import', counterModule, path.join(packageRoot(), 'dist/bin/phi.js'), 'start'],
+    [...start.nodeOptions, '--import', counterModule, path.join(packageRoot(), 'dist/bin/phi.js'), 'start'],
     {
       env: {
         // The bench's own settings (corpus folders) are not the stack's: its config refuses unknown PHI_ names.
         ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !BENCH_ONLY.has(k))),
+        ...start.env,
         PHI_HOME: home,
         PORT: String(port),
         PHI_RATE_LIMIT_RPS: '1000000',
         PHI_RATE_LIMIT_BURST: '1000000',
         POWERTOOLS_LOG_LEVEL: 'WARN',
         BENCH_KEY_PORT_DIR: countersDir(home),
+        // Node options for the stack alone (not this process), e.g. V8 heap flags to compare.
+        ...(process.env.BENCH_STACK_NODE_OPTIONS === undefined
+          ? {}
+          : { NODE_OPTIONS: process.env.BENCH_STACK_NODE_OPTIONS }),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

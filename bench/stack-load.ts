@@ -215,11 +215,14 @@ export async function benchStack(opts: StackOptions): Promise<{ rows: BenchRow[]
             }),
       });
     }
+    const bulkOnly = process.env.BENCH_BULK_CASES?.split(',');
     const bulkDir = await mkdtemp(path.join(os.tmpdir(), 'phi-bench-bulk-'));
     try {
       const bulkCases = opts.sizes
         .filter((s) => s.bytes > DIRECT_LIMIT_BYTES)
-        .flatMap((size) => (['fhir', 'x12'] as const).map((format) => ({ format, size, rssTarget: false })));
+        .flatMap((size) => (['fhir', 'x12'] as const).map((format) => ({ format, size, rssTarget: false })))
+        // BENCH_BULK_CASES=fhir (or x12, or none): only those bulk cases, e.g. to watch one's memory.
+        .filter((c) => bulkOnly === undefined || bulkOnly.includes(c.format));
       if (opts.withGigabyte) {
         bulkCases.push({
           format: 'fhir',

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_PARTNER_SCOPES } from '../shared/core/auth/scopes.js';
 import type { AwsSettings, Config } from '../shared/runtime/config.js';
 import { CliError } from './cli-error.js';
 
@@ -76,25 +75,6 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
       });
       await stopSignals();
       await stack.close();
-    });
-
-  const partner = program.command('partner').description('manage partners');
-  partner
-    .command('add')
-    .description('register a partner with a new EC P-256 key pair; prints the private key path')
-    .argument('<id>', 'partner id (a-z, 0-9, -)')
-    .option('--scopes <scopes>', 'space-separated scopes', DEFAULT_PARTNER_SCOPES.join(' '))
-    .action(async (id: string, opts: { scopes: string }) => {
-      const config = ctx.config();
-      const [{ preparedDeps }, { addPartner }] = await Promise.all([
-        import('./prepared-deps.js'),
-        import('../local/partner-keys.js'),
-      ]);
-      const deps = await preparedDeps(config);
-      const scopes = opts.scopes.split(/\s+/).filter(Boolean);
-      if (scopes.length === 0) throw new CliError('--scopes needs at least one scope', 2);
-      const { privateKeyPath } = await addPartner(config.home, deps.partners, deps.clock, id, scopes);
-      process.stdout.write(`${privateKeyPath}\n`);
     });
 
   program

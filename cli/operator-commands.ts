@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { AUDIT_EXPORT_FORMATS, type AuditExportFormat } from '../shared/app/audit-export-formats.js';
 import type { ConsumeOutcome } from '../shared/app/consume-notifications.js';
 import type { DeadLetterView, ReplayResult, ReplaySelection } from '../shared/app/dead-letter-admin.js';
+import type { OperatorContext } from '../shared/app/operator-actions.js';
 import { CONSUMER_ID, CONSUMER_ID_RULE } from '../shared/core/ids.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './core-commands.js';
@@ -57,35 +58,69 @@ function describeRefusal(outcome: Extract<ConsumeOutcome, { status: 'refused' }>
   return `phi: notification ${outcome.messageId} refused: ${outcome.code}${submission}\n`;
 }
 
+/**
+ * Whether `phi consume CONSUMER` runs as that consumer or as an operator on its behalf (SPEC §2 makes
+ * it consumer tooling; §5 makes reading a share for someone else an audited operator action). A
+ * consumer's own environment declares itself with PHI_CONSUMER=CONSUMER. On the embedded default, one
+ * machine whose user plays every part, an undeclared run is the consumer's; a declaration naming another
+ * consumer, any undeclared run against AWS, or an explicit --ticket/--operator makes it an operator
+ * action: it needs --ticket and is audited as `consumer.consume`.
+ */
+export function consumeOperator(
+  consumer: string,
+  environment: { readonly declared: string | undefined; readonly target: 'local' | 'aws' },
+  opts: { ticket?: string; operator?: string },
+): OperatorContext | undefined {
+  const explicit = opts.ticket !== undefined || opts.operator !== undefined;
+  const asConsumer =
+    environment.declared === consumer ||
+    (environment.declared === undefined && environment.target === 'local');
+  if (asConsumer && !explicit) return undefined;
+  const why =
+    environment.declared === undefined
+      ? `phi consume ${consumer} against a deployed stack without PHI_CONSUMER=${consumer}`
+      : `phi consume ${consumer} on behalf of the consumer (PHI_CONSUMER is not ${consumer} here)`;
+  return operatorContextOf(opts, why);
+}
+
 function registerConsume(program: Command, ctx: CliContext): void {
-  program
-    .command('consume')
-    .description(
-      "consumer tooling: take notifications from the consumer's queue, decrypt each object with the consumer's key, write the plaintext to DIR",
-    )
-    .argument('<consumer>', 'consumer id (a-z, 0-9, -)')
-    .usage('CONSUMER [--out DIR] [--once]')
-    .option('--out <dir>', 'where plaintext files go (default: ./out/<consumer>)')
-    .option(
-      '--once',
-      'drain the notifications available now, then exit (default: wait for more until Ctrl-C)',
-    )
-    .action(async (consumer: string, opts: { out?: string; once?: boolean }) => {
+  withTicketOptions(
+    program
+      .command('consume')
+      .description(
+        "consumer tooling: take notifications from the consumer's queue, decrypt each object with the consumer's key, write the plaintext to DIR; run for another consumer (PHI_CONSUMER names another, or against AWS without PHI_CONSUMER) it is an operator action and needs --ticket",
+      )
+      .argument('<consumer>', 'consumer id (a-z, 0-9, -)')
+      .usage('CONSUMER [--out DIR] [--once] [--ticket REF [--operator ID]]')
+      .option('--out <dir>', 'where plaintext files go (default: ./out/<consumer>)')
+      .option(
+        '--once',
+        'drain the notifications available now, then exit (default: wait for more until Ctrl-C)',
+      ),
+  ).action(
+    async (consumer: string, opts: { out?: string; once?: boolean; ticket?: string; operator?: string }) => {
       if (!CONSUMER_ID.test(consumer)) throw new CliError(`consumer id must match ${CONSUMER_ID_RULE}`, 2);
-      const [{ preparedDeps }, { consumeNotifications }, { directoryOutput }, { queueNames }] =
+      const config = ctx.config();
+      const operator = consumeOperator(
+        consumer,
+        { declared: config.PHI_CONSUMER, target: config.PHI_TARGET },
+        opts,
+      );
+      const [{ preparedDeps }, { consumeNotifications }, { directoryOutput }, { queueNames }, actions] =
         await Promise.all([
           import('./prepared-deps.js'),
           import('../shared/app/consume-notifications.js'),
           import('./output-directory.js'),
           import('../shared/app/queue-names.js'),
+          import('../shared/app/operator-actions.js'),
         ]);
-      const deps = await preparedDeps(ctx.config());
+      const deps = await preparedDeps(config);
       const dir = path.resolve(opts.out ?? path.join('out', consumer));
       const controller = new AbortController();
       const stop = (): void => controller.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      try {
+      const consume = async () => {
         const summary = await consumeNotifications(deps, {
           consumer,
           output: directoryOutput(dir),
@@ -97,6 +132,18 @@ function registerConsume(program: Command, ctx: CliContext): void {
             else if (outcome.status === 'refused') process.stderr.write(describeRefusal(outcome));
           },
         });
+        return { result: summary, targets: { written: summary.written, refused: summary.refused } };
+      };
+      try {
+        const summary =
+          operator === undefined
+            ? (await consume()).result
+            : await actions.auditedOperatorAction(
+                deps,
+                operator,
+                { verb: 'consumer.consume', targets: { consumer } },
+                consume,
+              );
         if (summary.refused > 0) {
           throw new CliError(
             `${summary.refused} notification(s) refused; they stay on ${queueNames.notify(consumer)} until its dead-letter queue takes them`,
@@ -106,7 +153,8 @@ function registerConsume(program: Command, ctx: CliContext): void {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
       }
-    });
+    },
+  );
 }
 
 function registerDlq(program: Command, ctx: CliContext): void {

@@ -8,6 +8,7 @@ import { registerCoreCommands } from './core-commands.js';
 import { registerDeidCommand } from './deid-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerOperatorCommands } from './operator-commands.js';
+import { registerPartnerCommands } from './partner-commands.js';
 
 /**
  * `phi`: one line on stderr per failure, no stack unless --verbose; exit 0 success, 1 failed, 2 usage.
@@ -32,6 +33,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
     },
   };
   registerCoreCommands(program, ctx);
+  registerPartnerCommands(program, ctx);
   registerOperatorCommands(program, ctx);
   registerDeidCommand(program, ctx);
   registerDemoCommand(program);

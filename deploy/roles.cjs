@@ -48,7 +48,12 @@ function statementsFor(settings, fnName) {
         grants.sendTo('QueueAcceptedSubmissions', [q.ingest]),
       ];
     case 'status':
-      return [...common, grants.readData(['registry/partners/*', 'submissions/*']), grants.issuerPublicKey()];
+      return [
+        ...common,
+        // consumer-state/: a disabled consumer's share reads as waiting (docs/operators.md).
+        grants.readData(['registry/partners/*', 'submissions/*', 'consumer-state/*']),
+        grants.issuerPublicKey(),
+      ];
     case 'acknowledgement':
       return [
         ...common,
@@ -97,7 +102,14 @@ function statementsFor(settings, fnName) {
     case 'uploadArrived':
       return [
         ...common,
-        grants.readData(['uploads/*', 'submissions/*', 'raw/*', 'failures/upload-expiry/*']),
+        // The partner's record: its standing (revoked, BAA) is checked again when its files arrive.
+        grants.readData([
+          'registry/partners/*',
+          'uploads/*',
+          'submissions/*',
+          'raw/*',
+          'failures/upload-expiry/*',
+        ]),
         grants.writeData(['submissions/*', 'raw/*', 'errors/*', 'failures/upload-expiry/*']),
         // Landed files once settled, and the raw files of a failed bulk submission: nothing else.
         grants.deleteData(['uploads/*', 'raw/*']),
@@ -146,6 +158,7 @@ function deliverStatements(consumer, common) {
       `secrets/deid-${c}`,
       `consumers/${c}/*`,
       `failures/deliver-${c}/*`,
+      `consumer-state/${c}.json`,
     ]),
     grants.writeData([
       `deliveries/${c}/*`,
@@ -163,7 +176,12 @@ function deliverStatements(consumer, common) {
       CONSUMER_PURPOSES,
     ),
     grants.consumeFrom('ConsumeDeliverQueue', [q.deliver(consumer)]),
-    grants.sendTo('NotifyAndDeadLetter', [q.notify(consumer), q.deadLetter(q.deliver(consumer))]),
+    // Its own deliver queue too: a disabled consumer's share is sent back there with a delay (held).
+    grants.sendTo('NotifyHoldAndDeadLetter', [
+      q.notify(consumer),
+      q.deliver(consumer),
+      q.deadLetter(q.deliver(consumer)),
+    ]),
   ];
 }
 
@@ -246,6 +264,52 @@ function consumerPolicy(consumer) {
   };
 }
 
+/**
+ * Every statement of an operator's policy holds only with MFA: `aws:MultiFactorAuthPresent` is true
+ * for credentials from an MFA-authenticated session (AssumeRole or GetSessionToken with a code) and
+ * absent for long-term access keys, so `Bool` (not `BoolIfExists`) refuses those too.
+ */
+const withMfa = (statement) => ({
+  ...statement,
+  Condition: { ...(statement.Condition ?? {}), Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+});
+
+/**
+ * The operator verbs that touch PHI or access (issue 12): invoke the replay function; set a consumer's
+ * disabled flag (`phi consumer disable|enable`: consumer-state/*, after reading its contract); read and
+ * append the audit chain (`phi audit export`, and the record each verb appends). Kept under its first
+ * logical id (ReplayInvokePolicy) so attached roles and the stack output stay as they were.
+ */
+function operatorPolicy(settings) {
+  return {
+    Type: 'AWS::IAM::ManagedPolicy',
+    Properties: {
+      Description:
+        'Operators, with MFA only: invoke the dead-letter replay function, disable/enable consumers, export and append the audit chain',
+      ...(settings.operatorRoles.length > 0 ? { Roles: settings.operatorRoles } : {}),
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          allow('InvokeReplay', ['lambda:InvokeFunction'], [arnOf(names.fn.lambda('replay'))]),
+          allow(
+            'SetConsumerState',
+            ['s3:GetObject', 's3:PutObject'],
+            [objectsOf(names.bucket.data, 'consumer-state/*')],
+          ),
+          allow(
+            'ReadConsumerContracts',
+            ['s3:GetObject'],
+            [objectsOf(names.bucket.data, 'registry/contracts/*')],
+          ),
+          grants.listData(),
+          grants.storageKey(),
+          ...grants.auditAppend(),
+        ].map(withMfa),
+      },
+    },
+  };
+}
+
 function roleResources(settings) {
   const resources = {};
   for (const fnName of names.allFunctions(settings))
@@ -253,17 +317,7 @@ function roleResources(settings) {
   for (const consumer of settings.consumers) {
     resources[`Consumer${consumer.logical}AccessPolicy`] = consumerPolicy(consumer);
   }
-  resources.ReplayInvokePolicy = {
-    Type: 'AWS::IAM::ManagedPolicy',
-    Properties: {
-      Description: 'Operators: invoke the dead-letter replay function, nothing else',
-      ...(settings.operatorRoles.length > 0 ? { Roles: settings.operatorRoles } : {}),
-      PolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [allow('InvokeReplay', ['lambda:InvokeFunction'], [arnOf(names.fn.lambda('replay'))])],
-      },
-    },
-  };
+  resources.ReplayInvokePolicy = operatorPolicy(settings);
   return resources;
 }
 

@@ -1,3 +1,4 @@
+import { holdIfConsumerDisabled } from '../shared/app/consumer-state.js';
 import { consumerShareDeadLettered } from '../shared/app/dead-letters.js';
 import { deliverToConsumer } from '../shared/app/deliver-to-consumer.js';
 import { DeliverMessageSchema } from '../shared/app/queue-messages.js';
@@ -9,6 +10,7 @@ export const createHandler = (deps = getDeps) =>
   createSqsHandler(deps, {
     schema: DeliverMessageSchema,
     run: async (d, msg, attempt) => {
+      if (await holdIfConsumerDisabled(d, msg)) return;
       await deliverToConsumer(d, msg, attempt);
     },
     onDeadLetter: consumerShareDeadLettered,

@@ -4,10 +4,20 @@ import { ensureDirectory } from '../shared/adapters/embedded/durable-fs.js';
 import type { PipelineDeps } from '../shared/app/pipeline-deps.js';
 import type { Config } from '../shared/runtime/config.js';
 import { packageRoot } from './package-root.js';
-import { addPartner, privateKeyPath } from './partner-keys.js';
+import { addPartner, DEFAULT_TERM_DAYS, privateKeyPath } from './partner-keys.js';
 import { ensureTlsFiles, type TlsFiles } from './tls-files.js';
 
 export const DEMO_PARTNER = 'demo';
+const DEMO_GOVERNANCE = { riskTier: 'low', owner: 'phi demo' } as const;
+
+const demoGovernance = (now: Date) => {
+  const inAYear = new Date(now.getTime() + DEFAULT_TERM_DAYS * 86_400_000).toISOString().slice(0, 10);
+  return {
+    ...DEMO_GOVERNANCE,
+    baa: { status: 'active', signedAt: now.toISOString().slice(0, 10), expiresAt: inAYear },
+    nextReviewDue: inAYear,
+  } as const;
+};
 
 type HomeDeps = Pick<PipelineDeps, 'partners' | 'signer' | 'keys' | 'clock'>;
 
@@ -33,8 +43,13 @@ export async function prepareHome(
     () => true,
     () => false,
   );
-  if (!hasKey && !(await deps.partners.get(DEMO_PARTNER))) {
-    await addPartner(config.home, deps.partners, deps.clock, DEMO_PARTNER);
+  const demo = await deps.partners.get(DEMO_PARTNER);
+  if (!hasKey && !demo) {
+    await addPartner(config.home, deps.partners, deps.clock, DEMO_PARTNER, undefined, DEMO_GOVERNANCE);
+  } else if (demo?.status === 'active' && demo.baa === undefined) {
+    // A demo partner written before governance (docs/partners.md): this home's own synthetic partner
+    // is the one record brought forward by itself; any other partner waits for `phi partner set`.
+    await deps.partners.put({ ...demo, ...demoGovernance(deps.clock.now()) });
   }
   await installDefaultContracts(config.home);
   return { tls, demoKeyPath };

@@ -30,6 +30,7 @@ export const STACK_OUTPUT_VARIABLES = [
   'PHI_TOKEN_TTL_SECONDS',
   'PHI_KMS_CACHE_MAX_AGE_SECONDS',
   'PHI_KMS_CACHE_MAX_MESSAGES',
+  'PHI_KMS_CACHE_MAX_BYTES',
 ] as const;
 
 const ALIASES: Readonly<Record<string, string>> = {

@@ -64,7 +64,7 @@ export async function getAcknowledgement(
 ): Promise<Uint8Array> {
   const refusal = { action: 'acknowledgement.read', requestId: req.requestId, sourceIp: req.sourceIp };
   return auditRefusal(deps.audit, deps.clock, refusal, async (identify) => {
-    const { partner } = await authenticate(deps, req.authorization);
+    const { partner } = await authenticate(deps, req, 'acknowledgement');
     identify(partner.id);
     const type = (req.type ?? '999').toLowerCase();
     if (!isAcknowledgementType(type)) {

@@ -48,6 +48,12 @@ export async function auditRefusal<T>(
       partnerId = id;
     });
   } catch (error) {
+    // A governance refusal's reason (e.g. `baa-expired`) is for the operator: the log, never the wire.
+    const reason = error instanceof PipelineError ? error.details?.reason : undefined;
+    const details = typeof reason === 'string' ? { ...refusal.details, reason } : refusal.details;
+    // A partner refused after it authenticated (partner-not-authorized) is named by the refusal itself.
+    const refused = error instanceof PipelineError ? error.details?.partner : undefined;
+    partnerId ??= typeof refused === 'string' ? refused : undefined;
     await recordAudit(audit, clock, {
       actor: partnerId ? { type: 'partner', id: partnerId } : { type: 'anonymous', id: 'unknown' },
       action: refusal.action,
@@ -55,7 +61,7 @@ export async function auditRefusal<T>(
       code: error instanceof PipelineError ? error.code : 'internal',
       requestId: refusal.requestId,
       sourceIp: refusal.sourceIp,
-      ...(refusal.details === undefined ? {} : { details: refusal.details }),
+      ...(details === undefined ? {} : { details }),
     });
     throw error;
   }

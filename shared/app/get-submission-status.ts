@@ -2,6 +2,7 @@ import { reject } from '../core/errors.js';
 import { SUBMISSION_ID } from '../core/ids.js';
 import { auditRefusal, recordAudit } from './audit-events.js';
 import { authenticate } from './authenticate.js';
+import { readConsumerState } from './consumer-state.js';
 import { listConsumerStatuses } from './consumer-status.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import type { ConsumerStatus, SubmissionRecord } from './submission.js';
@@ -13,7 +14,7 @@ export interface SubmissionStatus {
   readonly status: string;
   readonly receivedAt: string;
   readonly contentDigest: string;
-  readonly consumers: readonly { id: string; status: string; at: string }[];
+  readonly consumers: readonly ConsumerProgress[];
   /** `no-consumer`: processed, and no consumer contract takes this kind, so nothing was delivered. */
   readonly reason?: 'no-consumer';
   /** Bulk submissions: how many files the manifest declared, and until when they may arrive. */
@@ -21,6 +22,31 @@ export interface SubmissionStatus {
   readonly expiresAt?: string;
   /** Bulk submissions with status `failed`: the code, the file (manifest index) and a fixed sentence. */
   readonly failure?: { readonly code: string; readonly file?: number; readonly message: string };
+}
+
+/**
+ * One consumer's progress. `waiting: 'consumer-disabled'` (with `since`, when the operator disabled it):
+ * the share is not delivered and is held in the consumer's deliver queue until `phi consumer enable`;
+ * the status stays `processing`, never `delivered`.
+ */
+export interface ConsumerProgress {
+  readonly id: string;
+  readonly status: string;
+  readonly at: string;
+  readonly waiting?: 'consumer-disabled';
+  readonly since?: string;
+}
+
+async function progressOf(
+  objects: PipelineDeps['objects'],
+  { id, status, at }: ConsumerStatus,
+): Promise<ConsumerProgress> {
+  if (status !== 'processing') return { id, status, at };
+  // The flag only annotates; a status read does not fail because the flag could not be read.
+  const state = await readConsumerState(objects, id).catch(() => undefined);
+  return state?.state === 'disabled'
+    ? { id, status, at, waiting: 'consumer-disabled', since: state.since }
+    : { id, status, at };
 }
 
 /** Reads a submission by id within one partner's records; any other partner's id reads as unknown. */
@@ -39,7 +65,7 @@ export async function readSubmissionStatus(
     status: overallStatus(record, consumers),
     receivedAt: record.receivedAt,
     contentDigest: record.contentDigest,
-    consumers: consumers.map(({ id, status, at }) => ({ id, status, at })),
+    consumers: await Promise.all(consumers.map((c) => progressOf(deps.objects, c))),
     ...(record.expectedConsumers?.length === 0 ? { reason: 'no-consumer' as const } : {}),
     ...(record.files === undefined ? {} : { files: record.files.length }),
     ...(record.expiresAt === undefined ? {} : { expiresAt: record.expiresAt }),
@@ -74,7 +100,7 @@ export async function getSubmissionStatus(
 ): Promise<SubmissionStatus> {
   const refusal = { action: 'submission.read', requestId: req.requestId, sourceIp: req.sourceIp };
   return auditRefusal(deps.audit, deps.clock, refusal, async (identify) => {
-    const { partner } = await authenticate(deps, req.authorization);
+    const { partner } = await authenticate(deps, req, 'status');
     identify(partner.id);
     const status = await readSubmissionStatus(deps, partner.id, req.submissionId);
     if (!status) throw reject('not-found', 'no such submission');

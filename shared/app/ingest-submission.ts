@@ -67,7 +67,7 @@ export async function ingestSubmission(
     details: { kind: req.kind, bytes: req.body.byteLength },
   };
   return auditRefusal(deps.audit, deps.clock, refusal, async (identify) => {
-    const { partner, scopes } = await authenticate(deps, req.authorization);
+    const { partner, scopes } = await authenticate(deps, req, req.kind === 'bundle' ? 'bundles' : 'claims');
     identify(partner.id);
 
     await takeRateLimit(deps, partner.id);

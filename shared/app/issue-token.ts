@@ -5,6 +5,7 @@ import { grantScopes } from '../core/auth/scopes.js';
 import { OAuthError } from '../core/errors.js';
 import { auditRefusal, recordAudit } from './audit-events.js';
 import { jsonRecord } from './json-records.js';
+import { type GovernanceRefusal, governanceRefusal, usableKeys } from './partner-governance.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { storageKeys } from './storage-keys.js';
 
@@ -35,16 +36,20 @@ export async function issueToken(deps: PipelineDeps, req: TokenRequest): Promise
     const partnerId = claimedIssuer(form.client_assertion);
     identify(partnerId);
     const partner = partnerId ? await deps.partners.get(partnerId) : undefined;
-    if (!partnerId || !partner || partner.status !== 'active') {
+    if (!partnerId || !partner || partner.status === 'disabled') {
       throw new OAuthError('invalid_client', 'client is not registered');
     }
     const now = deps.clock.now();
     const assertion = await verifyClientAssertion(form.client_assertion, {
       partnerId,
-      partnerKeys: partner.keys,
+      partnerKeys: usableKeys(partner, now),
       tokenUrl: deps.settings.tokenUrl,
       now,
     });
+    // Governance after authentication (SPEC §5: "exists and authenticated") and before the jti is
+    // remembered, so a refused request stores nothing.
+    const refusal = governanceRefusal(partner, { now, sourceIp: req.sourceIp });
+    if (refusal !== undefined) throw governanceOAuthError(refusal);
     const fresh = await assertionJtiRecord.write(
       deps.objects,
       storageKeys.assertionJti(partnerId, assertion.jti),
@@ -75,6 +80,14 @@ export async function issueToken(deps: PipelineDeps, req: TokenRequest): Promise
       details: { scopes: granted.length },
     });
     return { access_token: token, token_type: 'bearer', expires_in: expiresIn, scope: granted.join(' ') };
+  });
+}
+
+/** RFC 6749 `invalid_client` on the wire; `partner-not-authorized` and the reason in the audit record. */
+function governanceOAuthError(reason: GovernanceRefusal): OAuthError {
+  return new OAuthError('invalid_client', 'client is not authorized', {
+    code: 'partner-not-authorized',
+    details: { reason },
   });
 }
 

@@ -39,8 +39,10 @@ export type OperatorVerb =
   | 'consumer.enable'
   | 'consumer.consume'
   | 'audit.export'
+  | 'partner.add'
   | 'partner.revoke'
-  | 'partner.rotate-key';
+  | 'partner.rotate-key'
+  | 'partner.set';
 
 /** Ids, names, counts and codes of what the verb acted on; never a submitted value. */
 export type OperatorTargets = Readonly<Record<string, string | number | boolean>>;

@@ -39,28 +39,36 @@ export async function processSubmission(
   }
   await recordExpectedConsumers(deps, msg, consumers);
   const at = deps.clock.now().toISOString();
-  for (const consumer of consumers) {
-    await writeConsumerStatus(
-      deps.objects,
-      msg.partner,
-      msg.submissionId,
-      { id: consumer, status: 'processing', at },
-      { ifAbsent: true },
-    );
-    const deliver: DeliverMessage = {
-      version: 1,
-      type: 'submission.deliver',
-      submissionId: msg.submissionId,
-      partner: msg.partner,
-      consumer,
-      kind: msg.kind,
-      key: msg.key,
-      contentDigest: msg.contentDigest,
-      receivedAt: msg.receivedAt,
-      ...(msg.files === undefined ? {} : { files: msg.files }),
-    };
-    await deps.queue.send(queueNames.deliver(consumer), JSON.stringify(deliver));
-  }
+  // Every status before any deliver message (a deliver worker finds its status); the writes of each
+  // step run together, so the statuses share their directory's fsync and the sends one queue commit.
+  await Promise.all(
+    consumers.map((consumer) =>
+      writeConsumerStatus(
+        deps.objects,
+        msg.partner,
+        msg.submissionId,
+        { id: consumer, status: 'processing', at },
+        { ifAbsent: true },
+      ),
+    ),
+  );
+  await Promise.all(
+    consumers.map((consumer) => {
+      const deliver: DeliverMessage = {
+        version: 1,
+        type: 'submission.deliver',
+        submissionId: msg.submissionId,
+        partner: msg.partner,
+        consumer,
+        kind: msg.kind,
+        key: msg.key,
+        contentDigest: msg.contentDigest,
+        receivedAt: msg.receivedAt,
+        ...(msg.files === undefined ? {} : { files: msg.files }),
+      };
+      return deps.queue.send(queueNames.deliver(consumer), JSON.stringify(deliver));
+    }),
+  );
   // A kind no contract takes stays `accepted`: nothing was delivered, and its status says why.
   await clearDeadLettered(deps, msg);
   await recordAudit(deps.audit, deps.clock, {

@@ -1,5 +1,6 @@
 import { PipelineError } from '../core/errors.js';
 import { contentDigestOf } from '../core/integrity/content-digest.js';
+import { decryptedCopies } from './decrypted-copies.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { storageKeys } from './storage-keys.js';
 import { rawEncryptionContext } from './submission.js';
@@ -27,13 +28,13 @@ export async function decryptRaw(
       retryable: true,
     });
   }
-  const plaintext = await deps.envelope.decrypt(
-    'data',
-    raw.body,
-    rawEncryptionContext(msg.partner, msg.submissionId),
-  );
+  const context = rawEncryptionContext(msg.partner, msg.submissionId);
+  // The process worker and each consumer's deliver worker read the same bytes within seconds.
+  const copyKey = decryptedCopies.keyOf(raw.body, context);
+  const plaintext = decryptedCopies.get(copyKey) ?? (await deps.envelope.decrypt('data', raw.body, context));
   if (contentDigestOf(plaintext) !== msg.contentDigest) {
     throw new PipelineError('content-invalid', 'the raw submission does not match its Content-Digest');
   }
+  decryptedCopies.put(copyKey, plaintext);
   return plaintext;
 }

@@ -23,7 +23,13 @@ export const BulkFileSchema = z
 export type BulkFile = z.infer<typeof BulkFileSchema>;
 
 /** Why a bulk submission failed (SPEC §5 `failed` codes); `file` is the manifest index, never its name. */
-export const BULK_FAILURE_CODES = ['upload-mismatch', 'upload-incomplete', 'invalid-content'] as const;
+export const BULK_FAILURE_CODES = [
+  'upload-mismatch',
+  'upload-incomplete',
+  'invalid-content',
+  /** Issue 12: the partner was revoked or lost its BAA between the manifest and its files' arrival. */
+  'partner-not-authorized',
+] as const;
 export const SubmissionFailureSchema = z
   .object({
     code: z.enum(BULK_FAILURE_CODES),

@@ -9,6 +9,8 @@
 export const ERROR_CODES = {
   unauthenticated: { status: 401, issue: 'login' },
   'insufficient-scope': { status: 403, issue: 'forbidden' },
+  /** SPEC §5: authenticated, but no active BAA, revoked, or calling from outside its allow-list. */
+  'partner-not-authorized': { status: 403, issue: 'forbidden' },
   'unsupported-media-type': { status: 415, issue: 'not-supported' },
   'payload-too-large': { status: 413, issue: 'too-long' },
   'digest-missing': { status: 400, issue: 'required' },
@@ -143,11 +145,17 @@ export const reject = (code: ErrorCode, message: string, details?: ErrorDetails)
 
 export class OAuthError extends PipelineError {
   override readonly name = 'OAuthError';
+  /**
+   * `audit`: the code (and details) the audit record carries when it says more than the wire may (SPEC
+   * §5: a partner refused by governance is `invalid_client` to the client, `partner-not-authorized` in
+   * the log).
+   */
   constructor(
     readonly oauthCode: OAuthErrorCode,
     message: string,
+    audit?: { readonly code: ErrorCode; readonly details?: ErrorDetails },
   ) {
-    super(oauthCode, message);
+    super(audit?.code ?? oauthCode, message, audit?.details === undefined ? {} : { details: audit.details });
   }
   get status(): number {
     return this.oauthCode === 'invalid_client' ? 401 : 400;

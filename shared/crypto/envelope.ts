@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { AlgorithmSuiteIdentifier, buildClient, CommitmentPolicy } from '@aws-crypto/client-node';
+import type { AlgorithmSuiteIdentifier, buildClient } from '@aws-crypto/client-node';
 import { PipelineError } from '../core/errors.js';
 import type { KeyProvider } from '../ports/key-provider.js';
 import { encryptionMaterials } from './key-materials.js';
@@ -34,8 +34,13 @@ export interface Envelope {
   ): AsyncIterable<Uint8Array>;
 }
 
-/** Committing, non-signing suite; with 64 KiB frames about 10x faster than the SDK defaults (toolchain.md §4). */
-export const ENVELOPE_SUITE = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
+/**
+ * Committing, non-signing suite (ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY, 0x0478; a test holds
+ * it equal to the SDK's enum, which is not imported here so that loading the envelope does not load the
+ * SDK); with 64 KiB frames about 10x faster than the SDK defaults (toolchain.md §4).
+ */
+export const ENVELOPE_SUITE =
+  0x0478 as AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
 export const ENVELOPE_FRAME_LENGTH = 65_536;
 
 /** Context keys name things; values are ids, so no submitted content can end up in a message header. */
@@ -170,16 +175,29 @@ function sameContext(actual: Readonly<Record<string, string>>, expected: Encrypt
   );
 }
 
+type Client = ReturnType<typeof buildClient>;
+
+/**
+ * The Encryption SDK and its dependencies take 100-170 ms to load: imported on the first encrypt or
+ * decrypt, so a verb or handler that builds the pipeline without opening an object never loads it.
+ */
 export function createEnvelope(keys: KeyProvider): Envelope {
-  const client = buildClient({
-    commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT,
-    maxEncryptedDataKeys: 1,
-  });
+  let loading: Promise<Client> | undefined;
+  const sdk = (): Promise<Client> => {
+    loading ??= import('@aws-crypto/client-node').then(({ buildClient, CommitmentPolicy }) =>
+      buildClient({
+        commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT,
+        maxEncryptedDataKeys: 1,
+      }),
+    );
+    return loading;
+  };
 
   return {
     async encrypt(keyName, plaintext, context) {
       assertContext(context);
       const materials = encryptionMaterials(await keys.materials(keyName));
+      const client = await sdk();
       try {
         const { result } = await client.encrypt(materials, plaintext, {
           suiteId: ENVELOPE_SUITE,
@@ -195,6 +213,7 @@ export function createEnvelope(keys: KeyProvider): Envelope {
     async decrypt(keyName, ciphertext, expectedContext) {
       assertContext(expectedContext);
       const materials = encryptionMaterials(await keys.materials(keyName));
+      const client = await sdk();
       let decrypted: Awaited<ReturnType<typeof client.decrypt>>;
       try {
         decrypted = await client.decrypt(materials, ciphertext);
@@ -221,6 +240,7 @@ export function createEnvelope(keys: KeyProvider): Envelope {
     async *encryptStream(keyName, plaintext, context) {
       assertContext(context);
       const materials = encryptionMaterials(await keys.materials(keyName));
+      const client = await sdk();
       const stream = client.encryptStream(materials, {
         suiteId: ENVELOPE_SUITE,
         frameLength: ENVELOPE_FRAME_LENGTH,
@@ -234,6 +254,7 @@ export function createEnvelope(keys: KeyProvider): Envelope {
     async *decryptStream(keyName, ciphertext, expectedContext) {
       assertContext(expectedContext);
       const materials = encryptionMaterials(await keys.materials(keyName));
+      const client = await sdk();
       const stream = client.decryptUnsignedMessageStream(materials);
       let verdict: 'pending' | 'accepted' | 'refused' = 'pending';
       // Emitted once the header is authenticated and before any frame is deciphered.

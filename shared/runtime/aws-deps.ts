@@ -44,12 +44,7 @@ export function createAwsDeps(
   const keys = new KmsKeyProvider(
     kms,
     { data: aws.dataKeyId, consumers: aws.consumerKeyIds },
-    {
-      cache: {
-        maxAgeMs: aws.dataKeyCache.maxAgeSeconds * 1000,
-        maxMessagesEncrypted: aws.dataKeyCache.maxMessages,
-      },
-    },
+    { cache: config.dataKeyCache },
   );
   const clock = systemClock;
   // The audit bucket has its own key (deployed stack: AuditKey), so its policy refuses the storage key.

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { PipelineError } from '../core/errors.js';
+import { CONSUMER_ID } from '../core/ids.js';
+import type { DataKeyCacheBounds } from '../crypto/data-key-cache.js';
 
 const MiB = 1024 * 1024;
 
@@ -58,8 +60,6 @@ const AwsVariables = {
   PHI_CONSUMER_KEY_IDS: jsonMap(z.string().regex(KMS_KEY_ARN)).optional(),
   /** KMS ECC_NIST_P256 SIGN_VERIFY key (id, ARN or alias) that signs access tokens. */
   PHI_ISSUER_KEY_ID: z.string().min(1).max(2048).optional(),
-  PHI_KMS_CACHE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
-  PHI_KMS_CACHE_MAX_MESSAGES: z.coerce.number().int().min(1).max(1_000_000).default(1000),
 };
 
 /**
@@ -110,6 +110,25 @@ const ConfigSchema = z
       .min(1)
       .max(1024 * 1024 * MiB)
       .default(50 * 1024 * MiB),
+    /**
+     * Set where a consumer itself runs `phi consume` (its service's environment): `phi consume ID` for
+     * that consumer then needs no `--ticket`; anyone else consuming its share is an operator acting on
+     * its behalf and must give one (docs/operators.md).
+     */
+    PHI_CONSUMER: z.string().regex(CONSUMER_ID).optional(),
+    /**
+     * Data-key cache of the key port, on both targets (KMS on AWS, the local master keys on the
+     * embedded default): one data key encrypts at most this many objects and bytes, for at most this
+     * long, per key name and purpose/partner/consumer; unwrapped data keys are remembered as long.
+     */
+    PHI_KMS_CACHE_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+    PHI_KMS_CACHE_MAX_MESSAGES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    PHI_KMS_CACHE_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(64 * 1024 * MiB)
+      .default(1024 * MiB),
     /** `false` runs the HTTP API without queue workers (e.g. to watch messages pile up). */
     PHI_WORKERS: z
       .enum(['true', 'false'])
@@ -127,6 +146,8 @@ export interface Config extends RawConfig {
   /** Base URL partners use; the issuer and token audience derive from it. */
   readonly publicUrl: string;
   readonly tokenUrl: string;
+  /** Bounds of the key port's data-key cache (PHI_KMS_CACHE_*). */
+  readonly dataKeyCache: DataKeyCacheBounds;
   /** Present exactly when PHI_TARGET=aws. */
   readonly aws: AwsSettings | undefined;
 }
@@ -146,7 +167,6 @@ export interface AwsSettings {
   readonly dataKeyId: string;
   readonly consumerKeyIds: Readonly<Record<string, string>>;
   readonly issuerKeyId: string;
-  readonly dataKeyCache: { readonly maxAgeSeconds: number; readonly maxMessages: number };
 }
 
 /** The AWS target's settings; names every missing required variable at once. */
@@ -191,10 +211,6 @@ function awsSettings(raw: RawConfig): AwsSettings {
     dataKeyId,
     consumerKeyIds: raw.PHI_CONSUMER_KEY_IDS ?? {},
     issuerKeyId,
-    dataKeyCache: {
-      maxAgeSeconds: raw.PHI_KMS_CACHE_MAX_AGE_SECONDS,
-      maxMessages: raw.PHI_KMS_CACHE_MAX_MESSAGES,
-    },
   };
 }
 
@@ -227,6 +243,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     home: path.resolve(cwd, raw.PHI_HOME),
     publicUrl,
     tokenUrl: `${publicUrl}/v1/token`,
+    dataKeyCache: {
+      maxAgeMs: raw.PHI_KMS_CACHE_MAX_AGE_SECONDS * 1000,
+      maxMessagesEncrypted: raw.PHI_KMS_CACHE_MAX_MESSAGES,
+      maxBytesEncrypted: raw.PHI_KMS_CACHE_MAX_BYTES,
+    },
     aws: raw.PHI_TARGET === 'aws' ? awsSettings(raw) : undefined,
   });
 }

@@ -20,7 +20,7 @@ import { pipelineSettings } from './pipeline-settings.js';
 /** The embedded default: every port backed by files and SQLite under PHI_HOME. */
 export function createEmbeddedDeps(config: Config): PipelineDeps {
   const clock = systemClock;
-  const keys = new LocalKeyProvider(config.home);
+  const keys = new LocalKeyProvider(config.home, { cache: config.dataKeyCache });
   const queue = new SqliteQueue(config.home, { maxReceiveCount: config.PHI_MAX_RECEIVE_COUNT });
   const envelope = createEnvelope(keys);
   return {

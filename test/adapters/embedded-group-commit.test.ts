@@ -94,4 +94,37 @@ describe('SqliteQueue: writes of one turn share one commit', () => {
     queue = new SqliteQueue(home);
     expect(queue.depth('work').total).toBe(1);
   });
+
+  it('flushes every commit that holds a send, and only those (receives, deletes, visibility changes are redeliveries if lost)', async () => {
+    const db = queue.database.db;
+    const real = db.transaction.bind(db);
+    const levels: number[] = [];
+    const level = (): number => Number(db.pragma('synchronous', { simple: true }));
+    db.transaction = ((fn: Parameters<typeof real>[0]) => {
+      const tx = real(fn);
+      return Object.assign((...args: unknown[]) => tx(...(args as [])), {
+        default: tx.default,
+        deferred: tx.deferred,
+        exclusive: tx.exclusive,
+        immediate: (...args: unknown[]) => {
+          levels.push(level());
+          return tx.immediate(...(args as []));
+        },
+      });
+    }) as typeof db.transaction;
+    const FULL = 2;
+    const NORMAL = 1;
+    await Promise.all([queue.send('work', 'a'), queue.send('work', 'b'), queue.send('work', 'c')]);
+    const [a, b, c] = await queue.receive('work', { maxMessages: 3 });
+    await Promise.all([a, b].map((m) => queue.delete('work', m?.receiptHandle ?? '')));
+    // A delete that shares its commit with a send is flushed with it.
+    await Promise.all([queue.delete('work', c?.receiptHandle ?? ''), queue.send('work', 'd')]);
+    const [d] = await queue.receive('work', { visibilityTimeoutSeconds: 60 });
+    await queue.changeVisibility('work', d?.receiptHandle ?? '', 0);
+    expect(levels).toEqual([FULL, NORMAL, NORMAL, FULL, NORMAL]);
+    // The connection is left flushing after each of them, whatever it ran.
+    expect(level()).toBe(FULL);
+    expect(queue.depth('work')).toMatchObject({ visible: 1, total: 1 });
+    db.transaction = real;
+  });
 });

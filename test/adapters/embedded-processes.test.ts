@@ -99,6 +99,17 @@ describe('Embedded adapters across processes', () => {
     expect(verification).toMatchObject({ ok: true, count: 300 });
   });
 
+  it('keeps appending when four processes append in bursts (the lock is released even when others wait on it)', async () => {
+    const children = await startTogether(
+      ['a', 'b', 'c', 'd'].map((actor) => ['audit-burst', home, actor, '500']),
+    );
+    expect(await Promise.all(children.map((child) => child.exited))).toEqual([0, 0, 0, 0]);
+    const lines = children.flatMap((child) => child.lines.filter((line) => line !== 'ready'));
+    expect(lines.filter((line) => !line.startsWith('ack '))).toEqual([]);
+    expect(lines).toHaveLength(2000);
+    expect(await verifyAuditDirectory(home)).toMatchObject({ ok: true, count: 2000 });
+  });
+
   it('never hands one message to two receiving processes within its visibility timeout', async () => {
     const queue = new SqliteQueue(home);
     const sent = new Set<string>();

@@ -185,7 +185,7 @@ describe('bulk submissions, streamed to every consumer', () => {
           return found;
         },
       };
-      const index = await indexBulkShare(deps, msg, msg.files ?? [], engine, gate);
+      const index = await indexBulkShare(deps, msg, msg.files ?? [], gate);
       const tally: BulkCopyTally = { sha256: '', bytes: 0, lines: 0, resourceCounts: {} };
       const key = `consumers/analytics/${msg.submissionId}.ndjson`;
       await expect(

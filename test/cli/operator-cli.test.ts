@@ -7,6 +7,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumeOperator } from '../../cli/operator-commands.js';
 import { recordFailure } from '../../shared/app/failures.js';
 import type { PipelineDeps } from '../../shared/app/pipeline-deps.js';
 import type { ConsumerNotification } from '../../shared/app/queue-messages.js';
@@ -23,9 +24,14 @@ const envFor = (home: string): NodeJS.ProcessEnv => ({
   PHI_HOME: home,
 });
 
-const start = (home: string, args: readonly string[]) => spawnPhi(args, envFor(home));
+const start = (home: string, args: readonly string[], extra: NodeJS.ProcessEnv = {}) =>
+  spawnPhi(args, { ...envFor(home), ...extra });
 
 const phi = (home: string, ...args: string[]): Promise<Run> => start(home, args).done;
+
+/** `phi consume` where the consumer itself runs it: its environment declares PHI_CONSUMER. */
+const asConsumer = (home: string, consumer: string, ...args: string[]): Promise<Run> =>
+  start(home, ['consume', consumer, ...args], { PHI_CONSUMER: consumer }).done;
 
 /** Poll every 100 ms, for up to 20 s. */
 const POLL = { timeoutMs: 20_000, intervalMs: 100 };
@@ -131,7 +137,7 @@ describe('CLI: help and usage', () => {
     ['export in an unknown format', ['audit', 'export', '--format', 'xml', '--ticket', 'CHG-1']],
     ['export without --ticket', ['audit', 'export', '--format', 'fhir']],
     ['export with a free-text ticket', ['audit', 'export', '--format', 'fhir', '--ticket', 'a;b']],
-    ['consume with a bad consumer id', ['consume', '../Lake']],
+    ['consume with a bad consumer id', ['consume', '../Lake', '--ticket', 'CHG-1']],
   ])('%s is a usage error: exit 2, one line on stderr, nothing audited', async (_case, args) => {
     const run = await phi(home, ...args);
     expect(run.code).toBe(2);
@@ -139,6 +145,31 @@ describe('CLI: help and usage', () => {
     expect(run.stderr).not.toContain('Jane');
     expect(run.stdout).toBe('');
     expect(existsSync(join(home, 'audit')) ? await auditLines(home) : []).toEqual([]);
+  });
+});
+
+describe('phi consume: the consumer or an operator on its behalf', () => {
+  const local = { declared: undefined, target: 'local' } as const;
+  it.each([
+    ['the embedded default, undeclared', local, {}],
+    ['its own declared environment', { declared: 'lake', target: 'local' } as const, {}],
+    ['its own declared environment on AWS', { declared: 'lake', target: 'aws' } as const, {}],
+  ])('runs as the consumer in %s: no ticket, no operator action', (_case, environment, opts) => {
+    expect(consumeOperator('lake', environment, opts)).toBeUndefined();
+  });
+  it.each([
+    ["another consumer's environment", { declared: 'pond', target: 'local' } as const],
+    ['an undeclared shell against AWS', { declared: undefined, target: 'aws' } as const],
+  ])(
+    'is an operator action in %s: a usage error without --ticket, the ticket recorded with it',
+    (_case, environment) => {
+      expect(() => consumeOperator('lake', environment, {})).toThrow(/--ticket/);
+      expect(consumeOperator('lake', environment, { ticket: 'CHG-7' })).toMatchObject({ ticket: 'CHG-7' });
+    },
+  );
+  it('is an operator action wherever --ticket or --operator is given', () => {
+    expect(consumeOperator('lake', local, { ticket: 'INC-2' })).toMatchObject({ ticket: 'INC-2' });
+    expect(() => consumeOperator('lake', local, { operator: 'ops-1' })).toThrow(/--ticket/);
   });
 });
 
@@ -159,7 +190,7 @@ describe('CLI: phi consume', () => {
     for (const n of notes) await deps.queue.send(queueNames.notify('lake'), JSON.stringify(n));
     const out = join(home, 'out-lake');
 
-    const run = await phi(home, 'consume', 'lake', '--out', out, '--once');
+    const run = await asConsumer(home, 'lake', '--out', out, '--once');
 
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout.trim().split('\n').sort()).toEqual(
@@ -172,6 +203,44 @@ describe('CLI: phi consume', () => {
     }
     expect(await deps.queue.receive(queueNames.notify('lake'))).toEqual([]);
     expect((await auditLines(home)).filter((r) => r.action === 'consumer.decrypt')).toHaveLength(2);
+    // The consumer itself: no operator action.
+    expect((await auditLines(home)).filter((r) => r.action === 'consumer.consume')).toEqual([]);
+  });
+
+  it('an operator consuming on behalf of a consumer needs --ticket and is audited with it', async () => {
+    const note = await storeCopy(deps, 'pond', '{"e":5}\n');
+    await deps.queue.send(queueNames.notify('pond'), JSON.stringify(note));
+    const out = join(home, 'out-pond');
+
+    const elsewhere = await start(home, ['consume', 'pond', '--out', out, '--once'], {
+      PHI_CONSUMER: 'lake',
+    }).done;
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toMatch(/requires --ticket/);
+    expect(existsSync(out)).toBe(false);
+
+    const run = await phi(
+      home,
+      'consume',
+      'pond',
+      '--out',
+      out,
+      '--once',
+      '--ticket',
+      'INC-5',
+      '--operator',
+      'dan@desk',
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(note.submissionId);
+    const records = (await auditLines(home)).filter((r) => r.action === 'consumer.consume');
+    expect(records.map((r) => [r.actor, r.outcome, r.details])).toEqual([
+      [
+        { type: 'operator', id: 'dan@desk' },
+        'success',
+        { consumer: 'pond', written: 1, refused: 0, ticket: 'INC-5', host: hostname() },
+      ],
+    ]);
   });
 
   it("refuses another consumer's object and a notification for someone else: exit 1, id and code on stderr", async () => {
@@ -185,7 +254,7 @@ describe('CLI: phi consume', () => {
     const misrouted = await deps.queue.send(queueNames.notify('lds'), JSON.stringify(lakes));
     const out = join(home, 'out-lds');
 
-    const run = await phi(home, 'consume', 'lds', '--out', out, '--once');
+    const run = await asConsumer(home, 'lds', '--out', out, '--once');
 
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
@@ -196,7 +265,7 @@ describe('CLI: phi consume', () => {
 
   it('without --once waits for notifications until SIGTERM, then exits 0', async () => {
     const out = join(home, 'out-live');
-    const { child, done } = start(home, ['consume', 'live', '--out', out]);
+    const { child, done } = start(home, ['consume', 'live', '--out', out], { PHI_CONSUMER: 'live' });
     const note = await storeCopy(deps, 'live', '{"d":4}\n');
     await deps.queue.send(queueNames.notify('live'), JSON.stringify(note));
     const file = join(out, `${note.submissionId}.ndjson`);

@@ -71,6 +71,22 @@ describe('phi start-up', () => {
     expect(loaded.filter((url) => HEAVY.test(url))).toEqual([]);
   });
 
+  it.each([
+    [['dlq', 'list'], /node_modules\/(?:@aws-crypto|@aws-sdk|@smithy|jose)\//],
+    [['audit', 'verify'], /node_modules\/(?:@aws-crypto|@aws-sdk|@smithy|jose)\//],
+    [['partner', 'add', `startup-probe-${Date.now()}`], /node_modules\/(?:@aws-crypto|@aws-sdk|@smithy)\//],
+  ])(
+    'phi %j, a verb that opens no object, never loads the Encryption SDK',
+    async (args, never) => {
+      // The first verb on a new PHI_HOME makes its TLS files and the demo partner's key (jose).
+      await loadedBy(['audit', 'verify']);
+      const loaded = await loadedBy(args);
+      expect(loaded.some((url) => url.includes('/dist/shared/runtime/embedded-deps.js'))).toBe(true);
+      expect(loaded.filter((url) => never.test(url))).toEqual([]);
+    },
+    60_000,
+  );
+
   it('sees what a verb loads when it runs (the probe is not blind)', async () => {
     const loaded = await loadedBy(['audit', 'verify']);
     for (const module of [

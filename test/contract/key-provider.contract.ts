@@ -73,6 +73,48 @@ export function describeKeyProviderContract(name: string, make: () => Promise<Ke
       });
     });
 
+    it('still compares the whole context when the data key is shared and already unwrapped', async () => {
+      // Both objects take one data key (same purpose and partner); the first decrypt leaves it cached.
+      const first = await envelope.encrypt('data', plaintext(), CONTEXT);
+      const second = await envelope.encrypt('data', plaintext(), { ...CONTEXT, submissionId: 'sub-456' });
+      await expect(envelope.decrypt('data', first, CONTEXT)).resolves.toBeInstanceOf(Uint8Array);
+      await expect(envelope.decrypt('data', second, CONTEXT)).rejects.toMatchObject({
+        code: 'crypto-context-mismatch',
+      });
+      const released: Uint8Array[] = [];
+      await expect(
+        collect(envelope.decryptStream('data', chunksOf(second, 1_000), CONTEXT), released),
+      ).rejects.toMatchObject({ code: 'crypto-context-mismatch' });
+      expect(released).toEqual([]);
+      await expect(
+        envelope.decrypt('data', second, { ...CONTEXT, submissionId: 'sub-456' }),
+      ).resolves.toBeInstanceOf(Uint8Array);
+    });
+
+    it('refuses a warm-cache message whose header context was changed', async () => {
+      const ciphertext = await envelope.encrypt('data', plaintext(), CONTEXT);
+      await envelope.decrypt('data', ciphertext, CONTEXT);
+      // The context's values sit in the header after version, suite, message id and lengths.
+      const header = Buffer.from(ciphertext);
+      const at = header.indexOf(Buffer.from('sub-123'));
+      expect(at).toBeGreaterThan(0);
+      header.write('sub-124', at);
+      await expect(
+        envelope.decrypt('data', header, { ...CONTEXT, submissionId: 'sub-124' }),
+      ).rejects.toMatchObject({ code: 'crypto-failed' });
+      await expect(envelope.decrypt('data', header, CONTEXT)).rejects.toMatchObject({
+        code: 'crypto-failed',
+      });
+    });
+
+    it("refuses another partner's context, the part bound into the data key", async () => {
+      const ciphertext = await envelope.encrypt('data', plaintext(), CONTEXT);
+      await envelope.decrypt('data', ciphertext, CONTEXT);
+      await expect(
+        envelope.decrypt('data', ciphertext, { ...CONTEXT, partner: 'acme' }),
+      ).rejects.toMatchObject({ code: 'crypto-context-mismatch' });
+    });
+
     it("refuses another key's ciphertext", async () => {
       const ciphertext = await envelope.encrypt('consumer:analytics', plaintext(), CONTEXT);
       await expect(envelope.decrypt('consumer:research', ciphertext, CONTEXT)).rejects.toMatchObject({

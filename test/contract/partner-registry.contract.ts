@@ -9,12 +9,38 @@ export interface PartnerRegistryFixture {
   cleanup(): Promise<void>;
 }
 
-export const partnerRecord = (overrides: Partial<PartnerRecord> = {}): PartnerRecord => ({
+/** A record as versions before governance wrote it: no BAA, no key windows. */
+export const legacyPartnerRecord = (overrides: Partial<PartnerRecord> = {}): PartnerRecord => ({
   id: 'demo',
   scopes: ['system/Bundle.write', 'system/Claim.write'],
   keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1', alg: 'ES256', use: 'sig' }],
   status: 'active',
   createdAt: '2026-08-01T00:00:00.000Z',
+  ...overrides,
+});
+
+/** A governed record with every field. */
+export const partnerRecord = (overrides: Partial<PartnerRecord> = {}): PartnerRecord => ({
+  ...legacyPartnerRecord(),
+  keys: [
+    {
+      kty: 'EC',
+      crv: 'P-256',
+      x: 'x',
+      y: 'y',
+      kid: 'k1',
+      alg: 'ES256',
+      use: 'sig',
+      notBefore: '2026-08-01T00:00:00.000Z',
+      notAfter: '2027-08-01T00:00:00.000Z',
+    },
+  ],
+  baa: { status: 'active', signedAt: '2026-07-30', expiresAt: '2027-07-29' },
+  riskTier: 'moderate',
+  owner: 'Pat Operator',
+  routes: ['bundles', 'claims', 'status'],
+  sourceCidrs: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.7'],
+  nextReviewDue: '2027-01-31',
   ...overrides,
 });
 
@@ -92,6 +118,68 @@ export function describePartnerRegistryContract(
         expect(`${error.message} ${JSON.stringify(error.details)}`).not.toMatch(/Jane|c2VjcmV0|yesterday/);
       }
       await expect(registry.list()).resolves.toEqual([]);
+    });
+
+    it('loads a record written before governance (no BAA, no key windows) as it was', async () => {
+      await fixture.writeRaw('demo', JSON.stringify(legacyPartnerRecord()));
+      expect(await registry.get('demo')).toEqual(legacyPartnerRecord());
+    });
+
+    it('stores a revocation, of the partner or of one key', async () => {
+      const revoked = partnerRecord({ status: 'revoked', revokedAt: '2026-09-01T10:00:00.000Z' });
+      await registry.put(revoked);
+      expect(await registry.get('demo')).toEqual(revoked);
+      const keyRevoked = partnerRecord({
+        keys: [{ ...partnerRecord().keys[0], revokedAt: '2026-09-01T10:00:00.000Z' }],
+      });
+      await registry.put(keyRevoked);
+      expect(await registry.get('demo')).toEqual(keyRevoked);
+    });
+
+    it.each<[string, Partial<PartnerRecord> | Record<string, unknown>, string]>([
+      ['a CIDR that is not one', { sourceCidrs: ['10.0.0.0/8', '10.1.2.3/33'] }, 'sourceCidrs.1'],
+      ['a host name in the allow-list', { sourceCidrs: ['jane-roe.example'] }, 'sourceCidrs.0'],
+      [
+        'a BAA expiring before it is signed',
+        { baa: { status: 'active', signedAt: '2027-01-02', expiresAt: '2027-01-01' } },
+        'baa.expiresAt',
+      ],
+      ['an unknown BAA status', { baa: { status: 'maybe', expiresAt: '2027-01-01' } }, 'baa.status'],
+      ['a BAA without expiry', { baa: { status: 'active' } }, 'baa.expiresAt'],
+      ['a review date that is not a date', { nextReviewDue: 'soon' }, 'nextReviewDue'],
+      ['an unknown risk tier', { riskTier: 'extreme' }, 'riskTier'],
+      ['an unknown route', { routes: ['bundles', 'admin'] }, 'routes.1'],
+      ['an owner with control characters', { owner: 'Pat\u0007' }, 'owner'],
+      [
+        'a key window that ends before it starts',
+        {
+          keys: [
+            {
+              ...partnerRecord().keys[0],
+              notBefore: '2027-01-01T00:00:00Z',
+              notAfter: '2026-01-01T00:00:00Z',
+            },
+          ],
+        },
+        'keys.0.notAfter',
+      ],
+      ['two keys with one kid', { keys: [partnerRecord().keys[0], partnerRecord().keys[0]] }, 'keys'],
+    ])('refuses %s on write and on read, naming the partner and the field only', async (_, bad, field) => {
+      const record = { ...partnerRecord({ id: 'acme' }), ...bad } as PartnerRecord;
+      const written = await rejection(registry.put(record));
+      expect(written).toMatchObject({ code: 'config-invalid', details: { partner: 'acme' } });
+      expect(String(written.details?.fields).split(',')).toContain(field);
+      expect(written.message).toContain('acme');
+      expect(written.message).toContain(field);
+      await fixture.writeRaw('acme', JSON.stringify(record));
+      const read = await rejection(registry.get('acme'));
+      expect(read).toMatchObject({ code: 'config-invalid', details: { partner: 'acme' } });
+      expect(String(read.details?.fields).split(',')).toContain(field);
+      for (const error of [written, read]) {
+        expect(`${error.message} ${JSON.stringify(error.details)}`).not.toMatch(
+          /jane-roe|10\.1\.2\.3|extreme|soon|admin|maybe/,
+        );
+      }
     });
 
     it('reports a damaged or mislabelled stored record as config-invalid, without its content', async () => {

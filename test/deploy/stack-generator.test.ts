@@ -207,6 +207,33 @@ describe('deploy/stack.cjs: least privilege', () => {
     expect(checkWildcards(stack.resources as unknown as Template)).toEqual([]);
   });
 
+  it('grants operators nothing without MFA: every statement of their policy requires aws:MultiFactorAuthPresent', () => {
+    const doc = asObject(
+      asObject(asObject(stack.resources.Resources.ReplayInvokePolicy).Properties).PolicyDocument,
+    );
+    const statements = asArray(doc.Statement).map(asObject);
+    expect(statements.map((st) => st.Sid)).toEqual(
+      expect.arrayContaining(['InvokeReplay', 'SetConsumerState', 'AppendAuditChain', 'ListAuditBucket']),
+    );
+    for (const st of statements) {
+      expect(st.Effect).toBe('Allow');
+      expect(asObject(asObject(st.Condition).Bool)).toEqual({ 'aws:MultiFactorAuthPresent': 'true' });
+    }
+    // The conditions a grant already had are kept beside the MFA one.
+    const storage = statements.find((st) => st.Sid === 'StorageKeyThroughS3AndSqs');
+    expect(asObject(storage?.Condition).StringEquals).toBeDefined();
+    expect(JSON.stringify(statements)).toContain('consumer-state/*');
+  });
+
+  it('lets a deliver function read its own consumer-state flag and hold shares on its own queue only', () => {
+    const text = JSON.stringify(policyOf(stack, 'DeliverAnalyticsRole'));
+    expect(text).toContain('consumer-state/analytics.json');
+    expect(text).not.toContain('consumer-state/research');
+    const send = policyOf(stack, 'DeliverAnalyticsRole').find((st) => st.Sid === 'NotifyHoldAndDeadLetter');
+    expect(JSON.stringify(send?.Resource)).toContain('DeliverAnalytics');
+    expect(JSON.stringify(send?.Resource)).not.toContain('Research');
+  });
+
   it('attaches the replay invoke policy to the operator roles given, and to nothing by default', () => {
     const roles = (s: Stack) => asObject(asObject(s.resources.Resources.ReplayInvokePolicy).Properties).Roles;
     expect(roles(stack)).toBeUndefined();

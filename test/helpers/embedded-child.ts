@@ -4,6 +4,7 @@
  * its own in `crash-writer` mode (the parent SIGKILLs it).
  *
  *   audit HOME ACTOR COUNT          waits for "go" on stdin, appends COUNT records: "ack <seq> <hash>"
+ *   audit-burst HOME ACTOR COUNT    the same, five appends at a time; a failed one prints "failed <message>"
  *   receive HOME QUEUE              waits for "go", receives until empty: "got <messageId>"
  *   crash-writer HOME RUN           writes objects, messages and audit records forever: "ack <kind> ..."
  */
@@ -21,18 +22,26 @@ async function ready(): Promise<void> {
   process.stdin.destroy();
 }
 
-async function audit(home: string, actor: string, count: number): Promise<void> {
+async function audit(home: string, actor: string, count: number, together = 1): Promise<void> {
   const sink = new FileAuditSink(home);
   await ready();
-  for (let i = 0; i < count; i++) {
-    const record = await sink.append({
-      time: new Date().toISOString(),
-      actor: { type: 'system', id: actor },
-      action: 'test.append',
-      outcome: 'success',
-      requestId: `${actor}-${i}`,
-    });
-    say(`ack ${record.seq} ${record.hash}`);
+  for (let i = 0; i < count; i += together) {
+    await Promise.all(
+      Array.from({ length: Math.min(together, count - i) }, (_, j) =>
+        sink
+          .append({
+            time: new Date().toISOString(),
+            actor: { type: 'system', id: actor },
+            action: 'test.append',
+            outcome: 'success',
+            requestId: `${actor}-${i + j}`,
+          })
+          .then(
+            (record) => say(`ack ${record.seq} ${record.hash}`),
+            (error: unknown) => say(`failed ${error instanceof Error ? error.message : String(error)}`),
+          ),
+      ),
+    );
   }
   sink.close();
 }
@@ -78,6 +87,7 @@ async function crashWriter(home: string, run: string): Promise<never> {
 
 const [mode, home = '', arg1 = '', arg2 = ''] = process.argv.slice(2);
 if (mode === 'audit') await audit(home, arg1, Number(arg2));
+else if (mode === 'audit-burst') await audit(home, arg1, Number(arg2), 5);
 else if (mode === 'receive') await receive(home, arg1);
 else if (mode === 'crash-writer') await crashWriter(home, arg1);
 else {

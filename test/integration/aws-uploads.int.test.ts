@@ -11,6 +11,7 @@ import { declaredSha256 } from '../../shared/app/uploads/manifest.js';
 import { landedObjects } from '../../shared/app/uploads/s3-event.js';
 import { createAwsDeps } from '../../shared/runtime/aws-deps.js';
 import { loadConfig } from '../../shared/runtime/config.js';
+import { partnerRecord } from '../contract/partner-registry.contract.js';
 import {
   createDataKey,
   createSigningKey,
@@ -47,7 +48,16 @@ async function awsDeps(): Promise<PipelineDeps> {
     PHI_ISSUER_KEY_ID: await createSigningKey(clients.kms),
     PHI_SSE_KMS_KEY_ID: await createDataKey(clients.kms),
   });
-  return createAwsDeps(config, { credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const deps = createAwsDeps(config, { credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  // Arrival checks the partner's standing (docs/partners.md): a governed partner with an active BAA.
+  await deps.partners.put(
+    partnerRecord({
+      routes: undefined,
+      sourceCidrs: undefined,
+      baa: { status: 'active', expiresAt: '2099-12-31' },
+    }),
+  );
+  return deps;
 }
 
 it('verifies a file PUT to its presigned URL when S3 says it arrived, and queues the bulk message', async () => {

@@ -85,7 +85,7 @@ function parseExports(text: string): Record<string, string> {
 
 interface Status {
   readonly status: string;
-  readonly consumers: readonly { id: string; status: string }[];
+  readonly consumers: readonly { id: string; status: string; waiting?: string }[];
 }
 
 async function statusOf(id: string): Promise<Status> {
@@ -256,7 +256,7 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
   it('phi consume decrypts the analytics copies from S3 into files without the input identifiers', async () => {
     const out = join(home, 'out-analytics');
 
-    const run = await phi('consume', 'analytics', '--once', '--out', out);
+    const run = await phi('consume', 'analytics', '--once', '--out', out, '--ticket', 'CHG-43');
 
     expect(run.code).toBe(0);
     const files = await readdir(out);
@@ -266,9 +266,42 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
       expect(text).toContain('"resourceType":"Patient"');
       for (const identifier of FHIR_IDENTIFIERS) expect(text).not.toContain(identifier);
     }
-    const again = await phi('consume', 'analytics', '--once', '--out', out);
+    const again = await phi('consume', 'analytics', '--once', '--out', out, '--ticket', 'CHG-43');
     expect(again).toMatchObject({ code: 0, stdout: '' });
   });
+
+  it('phi consumer disable holds the analytics share on SQS (status waits, nothing dead-lettered); enable delivers it once', async () => {
+    const disabled = await phi('consumer', 'disable', 'analytics', '--ticket', 'INC-44');
+    expect(disabled.code).toBe(0);
+    expect(await dataStore().exists('consumer-state/analytics.json')).toBe(true);
+    // Running workers cache the flag for up to 5 s (docs/operators.md).
+    await new Promise((r) => setTimeout(r, 5_500));
+
+    // New content: the same file again would be answered as a duplicate of the first submission.
+    const fresh = join(home, 'held-bundle.json');
+    await writeFile(
+      fresh,
+      (await readFile(FHIR, 'utf8')).replace('"id": "bundle-transaction"', '"id": "bundle-held"'),
+    );
+    const submitted = await phi('submit', '--partner', 'acme', '--json', fresh);
+    const id = (JSON.parse(submitted.stdout) as { submissionId: string }).submissionId;
+    const held = await until(async () => {
+      const s = await statusOf(id);
+      const analytics = s.consumers.find((c) => c.id === 'analytics');
+      const others = s.consumers.filter((c) => c.id !== 'analytics');
+      return analytics?.waiting === 'consumer-disabled' && others.every((c) => c.status === 'delivered')
+        ? s
+        : undefined;
+    }, POLL);
+    expect(held.status).toBe('processing');
+    await new Promise((r) => setTimeout(r, 6_000));
+    expect(await dataStore().list(`consumers/analytics/${id}`)).toEqual([]);
+
+    expect((await phi('consumer', 'enable', 'analytics', '--ticket', 'INC-44')).code).toBe(0);
+    await until(async () => ((await statusOf(id)).status === 'delivered' ? true : undefined), POLL);
+    expect(await dataStore().list(`consumers/analytics/${id}`)).toEqual([`consumers/analytics/${id}.ndjson`]);
+    expect(await phi('dlq', 'list')).toMatchObject({ code: 0, stdout: '' });
+  }, 90_000);
 
   it('a broken contract dead-letters on SQS; phi dlq list shows it, phi dlq replay --all heals it once', async () => {
     expect(await phi('dlq', 'list')).toMatchObject({ code: 0, stdout: '' });
@@ -302,13 +335,13 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
     expect(replay.stdout).toMatch(/^replayed \S+ deliver-quality-dlq -> deliver-quality /);
     await until(async () => ((await statusOf(id)).status === 'delivered' ? true : undefined), POLL);
 
-    const twice = await phi('dlq', 'replay', '--all');
+    const twice = await phi('dlq', 'replay', '--all', '--ticket', 'CHG-42');
     expect(twice).toMatchObject({ code: 0, stdout: '' });
     expect(await dataStore().list('consumers/quality/')).toEqual([`consumers/quality/${id}.ndjson`]);
   }, 90_000);
 
   it('phi audit verify checks the S3 chain, and exits 1 naming the object when one record changed', async () => {
-    const exported = await phi('audit', 'export', '--format', 'fhir');
+    const exported = await phi('audit', 'export', '--format', 'fhir', '--ticket', 'AUD-9');
     expect(exported.code).toBe(0);
     const events = exported.stdout
       .trim()
@@ -343,7 +376,7 @@ describe('CLI: PHI_TARGET=aws against moto_server', () => {
     expect(broken.stdout).toBe('');
     expect(broken.stderr.trim().split('\n')).toHaveLength(1);
     expect(broken.stderr).toContain(`s3://${variables.PHI_AUDIT_BUCKET}/audit/${chainKey(2)}`);
-    expect((await phi('audit', 'export', '--format', 'fhir')).code).toBe(1);
+    expect((await phi('audit', 'export', '--format', 'fhir', '--ticket', 'AUD-9')).code).toBe(1);
   });
 
   it('phi deid works offline: no AWS endpoint is needed', async () => {

@@ -83,7 +83,7 @@ describe('key-port counter', () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  it('counts envelope operations and data keys at the embedded key port, per thread', async () => {
+  it('counts envelope operations and the data keys really made behind the data-key cache, per thread', async () => {
     const counters = await mkdtemp(path.join(os.tmpdir(), 'bench-counters-'));
     const home = await mkdtemp(path.join(os.tmpdir(), 'bench-home-'));
     dirs.push(counters, home);
@@ -91,15 +91,16 @@ describe('key-port counter', () => {
     await import('../../bench/key-port-counter.js');
     const { LocalKeyProvider } = await import('../../shared/adapters/embedded/local-key-provider.js');
     const { createEnvelope } = await import('../../shared/crypto/envelope.js');
-    const envelope = createEnvelope(new LocalKeyProvider(home));
-    const context = { purpose: 'raw', submissionId: 's-1', partner: 'demo' };
+    // Two objects per data key: 5 encrypts take 3 data keys; decrypting the first 4 unwraps 2 of them.
+    const envelope = createEnvelope(new LocalKeyProvider(home, { cache: { maxMessagesEncrypted: 2 } }));
+    const context = (i: number) => ({ purpose: 'raw', submissionId: `s-${i}`, partner: 'demo' });
     const sealed = [];
-    for (let i = 0; i < 3; i++) sealed.push(await envelope.encrypt('data', new Uint8Array([i]), context));
-    for (const c of sealed.slice(0, 2)) await envelope.decrypt('data', c, context);
+    for (let i = 0; i < 5; i++) sealed.push(await envelope.encrypt('data', new Uint8Array([i]), context(i)));
+    for (const [i, c] of sealed.slice(0, 4).entries()) await envelope.decrypt('data', c, context(i));
     await new Promise((r) => setTimeout(r, 250));
     const files = await readdir(counters);
     expect(files).toHaveLength(1);
     const counts = JSON.parse(await readFile(path.join(counters, files[0] as string), 'utf8'));
-    expect(counts).toEqual({ materials: 5, dataKeysGenerated: 3, dataKeysUnwrapped: 2, opaqueMaterials: 0 });
+    expect(counts).toEqual({ materials: 9, dataKeysGenerated: 3, dataKeysUnwrapped: 2, opaqueMaterials: 0 });
   });
 });

@@ -1,3 +1,4 @@
+export { type DataKeyCacheBounds, KMS_CONTEXT_KEY_NAME } from '../../crypto/data-key-cache.js';
 export { awsErrorName, isTransientAwsError } from './aws-errors.js';
 export {
   type AwsClientSettings,
@@ -30,7 +31,7 @@ export {
 export { S3ContractStore } from './s3-contract-store.js';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './s3-object-store.js';
 export { S3PartnerRegistry } from './s3-partner-registry.js';
-export { type DataKeyCacheBounds, KMS_CONTEXT_KEY_NAME, SharedDataKeyCmm } from './shared-data-key-cmm.js';
+export { kmsDataKeyManagers } from './shared-data-key-cmm.js';
 export { SqsConnection, type SqsConnectionOptions } from './sqs-connection.js';
 export { SqsDeadLetters, type SqsDeadLettersOptions } from './sqs-dead-letters.js';
 export { type BatchEntry, SqsQueue, type SqsQueueOptions } from './sqs-queue.js';

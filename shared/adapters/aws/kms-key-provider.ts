@@ -1,16 +1,17 @@
-import {
-  getLocalCryptographicMaterialsCache,
-  KmsKeyringNode,
-  type NodeAlgorithmSuite,
-  type NodeMaterialsManager,
-} from '@aws-crypto/client-node';
 import type { KMS } from '@aws-sdk/client-kms';
 import { PipelineError } from '../../core/errors.js';
 import { KEY_NAME } from '../../core/ids.js';
-import { asKeyMaterials } from '../../crypto/key-materials.js';
+import {
+  type DataKeyCacheBounds,
+  DEFAULT_DATA_KEY_CACHE,
+  DEFAULT_KMS_CONTEXT_KEYS,
+} from '../../crypto/data-key-cache.js';
+import { asKeyMaterials, type EncryptionMaterials } from '../../crypto/key-materials.js';
 import type { KeyMaterials, KeyProvider } from '../../ports/key-provider.js';
 import { trackKmsFaults } from './kms-faults.js';
-import { type DataKeyCache, type DataKeyCacheBounds, SharedDataKeyCmm } from './shared-data-key-cmm.js';
+import { kmsDataKeyManagers } from './shared-data-key-cmm.js';
+
+export { DEFAULT_DATA_KEY_CACHE, DEFAULT_KMS_CONTEXT_KEYS };
 
 /** KMS key ARNs by pipeline key name. Full key ARNs: the SDK matches stored data keys by ARN. */
 export interface KmsKeyIds {
@@ -26,19 +27,6 @@ export interface KmsKeyProviderOptions {
   readonly kmsContextKeys?: readonly string[];
 }
 
-/**
- * Defaults: one data key serves at most 1000 objects or 1 GiB, for at most 5 minutes, per key name
- * and purpose/partner/consumer. See docs/aws-adapters.md for the measured KMS calls per object.
- */
-export const DEFAULT_DATA_KEY_CACHE: DataKeyCacheBounds & { readonly capacity: number } = {
-  maxAgeMs: 5 * 60_000,
-  maxMessagesEncrypted: 1000,
-  maxBytesEncrypted: 1024 * 1024 * 1024,
-  capacity: 1000,
-};
-
-export const DEFAULT_KMS_CONTEXT_KEYS: readonly string[] = ['purpose', 'partner', 'consumer'];
-
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
 /**
@@ -46,10 +34,12 @@ const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
  * come from KMS GenerateDataKey/Decrypt and are reused within the cache bounds.
  */
 export class KmsKeyProvider implements KeyProvider {
-  private readonly cache: DataKeyCache;
+  private readonly capacity: number;
   private readonly bounds: DataKeyCacheBounds;
   private readonly kmsContextKeys: readonly string[];
-  private readonly managers = new Map<string, NodeMaterialsManager>();
+  private readonly managers = new Map<string, Promise<EncryptionMaterials>>();
+  /** Loads the Encryption SDK on first use and makes one cache for all key names. */
+  private factory: ReturnType<typeof kmsDataKeyManagers> | undefined;
 
   constructor(
     private readonly kms: KMS,
@@ -65,7 +55,7 @@ export class KmsKeyProvider implements KeyProvider {
     }
     const { capacity, ...bounds } = { ...DEFAULT_DATA_KEY_CACHE, ...options.cache };
     this.bounds = bounds;
-    this.cache = getLocalCryptographicMaterialsCache<NodeAlgorithmSuite>(capacity);
+    this.capacity = capacity;
     this.kmsContextKeys = options.kmsContextKeys ?? DEFAULT_KMS_CONTEXT_KEYS;
     trackKmsFaults(kms);
   }
@@ -96,16 +86,13 @@ export class KmsKeyProvider implements KeyProvider {
   async materials(keyName: string): Promise<KeyMaterials> {
     let manager = this.managers.get(keyName);
     if (manager === undefined) {
-      const kms = this.kms;
-      manager = new SharedDataKeyCmm({
-        keyName,
-        keyring: new KmsKeyringNode({ generatorKeyId: this.keyArn(keyName), clientProvider: () => kms }),
-        cache: this.cache,
-        bounds: this.bounds,
-        kmsContextKeys: this.kmsContextKeys,
-      });
+      const keyArn = this.keyArn(keyName);
+      this.factory ??= kmsDataKeyManagers(this.capacity);
+      manager = this.factory.then((make) =>
+        make({ kms: this.kms, keyName, keyArn, bounds: this.bounds, kmsContextKeys: this.kmsContextKeys }),
+      );
       this.managers.set(keyName, manager);
     }
-    return asKeyMaterials(manager);
+    return asKeyMaterials(await manager);
   }
 }

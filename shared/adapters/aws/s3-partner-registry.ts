@@ -1,6 +1,7 @@
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { PartnerRecord, PartnerRegistry } from '../../ports/partner-registry.js';
-import { decodePartnerRecord, encodePartnerRecord, idsOfJsonNames, PARTNER_ID } from '../record-schemas.js';
+import { decodePartnerRecord, encodePartnerRecord } from '../partner-registry-schema.js';
+import { idsOfJsonNames, PARTNER_ID } from '../record-schemas.js';
 
 const DIR = 'partners/';
 

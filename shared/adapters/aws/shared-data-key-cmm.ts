@@ -1,141 +1,39 @@
-import {
-  type EncryptionContext,
-  type getLocalCryptographicMaterialsCache,
-  type KeyringNode,
-  type NodeAlgorithmSuite,
-  NodeCachingMaterialsManager,
-  type NodeDecryptionMaterial,
-  NodeDefaultCryptographicMaterialsManager,
-  NodeEncryptionMaterial,
-  type NodeMaterialsManager,
-} from '@aws-crypto/client-node';
-import { PipelineError } from '../../core/errors.js';
+import type { KMS } from '@aws-sdk/client-kms';
+import type { DataKeyCacheBounds } from '../../crypto/data-key-cache.js';
+import type { EncryptionMaterials } from '../../crypto/key-materials.js';
 import { classifyKmsFailures } from './kms-faults.js';
 
-export type DataKeyCache = ReturnType<typeof getLocalCryptographicMaterialsCache<NodeAlgorithmSuite>>;
+export { KMS_CONTEXT_KEY_NAME } from '../../crypto/data-key-cache.js';
 
-export interface DataKeyCacheBounds {
-  /** How long one data key is used and remembered, in ms. */
-  readonly maxAgeMs: number;
-  /** Messages one data key may encrypt. */
-  readonly maxMessagesEncrypted: number;
-  /** Plaintext bytes one data key may encrypt. */
-  readonly maxBytesEncrypted: number;
-}
-
-export interface SharedDataKeyCmmInput {
+export interface KmsDataKeyCmmInput {
+  readonly kms: KMS;
   readonly keyName: string;
-  readonly keyring: KeyringNode;
-  readonly cache: DataKeyCache;
+  readonly keyArn: string;
   readonly bounds: DataKeyCacheBounds;
-  /** Entries of the message's context also bound into KMS (low-cardinality ones such as `purpose`). */
   readonly kmsContextKeys: readonly string[];
 }
 
-/** The context key naming the pipeline key in every KMS call, so two names never share a data key. */
-export const KMS_CONTEXT_KEY_NAME = 'phi-key';
-
-/** Unsigned suites only: a signing suite's context carries a per-message public key. */
-const sharesDataKeys = (suite: NodeAlgorithmSuite | undefined): suite is NodeAlgorithmSuite =>
-  suite !== undefined && suite.signatureCurve === undefined && suite.cacheSafe;
-
-/** The same encryption materials (data key and its KMS-wrapped copy), carrying the message's own context. */
-function withMessageContext(
-  shared: NodeEncryptionMaterial,
-  context: EncryptionContext,
-): NodeEncryptionMaterial {
-  const material = new NodeEncryptionMaterial(shared.suite, context);
-  const [setTrace, ...edkTraces] = shared.keyringTrace;
-  if (setTrace === undefined)
-    throw new PipelineError('crypto-failed', 'encryption materials without a data key trace');
-  const dataKey = shared.getUnencryptedDataKey();
-  material.setUnencryptedDataKey(dataKey instanceof Uint8Array ? new Uint8Array(dataKey) : dataKey, setTrace);
-  shared.encryptedDataKeys.forEach((edk, i) => {
-    const trace = edkTraces[i];
-    if (trace === undefined) throw new PipelineError('crypto-failed', 'encrypted data key without a trace');
-    material.addEncryptedDataKey(edk, trace.flags);
-  });
-  shared.zeroUnencryptedDataKey();
-  return material;
-}
-
 /**
- * Data-key caching that works with per-object encryption contexts. The SDK's caching CMM keys its
- * cache by the whole context, and ours names the submission, so it would never hit. Here the KMS
- * call and the cache see only a small context (the key name plus `kmsContextKeys` entries) while the
- * message header still carries the full one: the header is authenticated with the data key, and
- * `createEnvelope` compares it on decrypt. One data key thus serves up to `maxMessagesEncrypted`
- * messages within `maxAgeMs`; each message still derives its own AES-256-GCM key (HKDF over the
- * message id), and key commitment is kept.
+ * The shared data-key manager (shared/crypto/shared-data-key-cmm.ts) over a KMS keyring: each cache
+ * miss is one GenerateDataKey or Decrypt, and a throttled KMS fails as a retryable `crypto-failed`.
+ * The SDK is imported here, on first use, so building the AWS adapters for a verb that never
+ * encrypts does not load it.
  */
-export class SharedDataKeyCmm implements NodeMaterialsManager {
-  private readonly caching: NodeCachingMaterialsManager;
-  private readonly plain: NodeDefaultCryptographicMaterialsManager;
-  /** Cache fills under way: concurrent misses for the same entry wait for one KMS call. */
-  private readonly filling = new Map<string, Promise<unknown>>();
-
-  constructor(private readonly input: SharedDataKeyCmmInput) {
-    this.caching = new NodeCachingMaterialsManager({
-      backingMaterials: input.keyring,
-      cache: input.cache,
-      partition: `phi:${input.keyName}`,
-      maxAge: input.bounds.maxAgeMs,
-      maxMessagesEncrypted: input.bounds.maxMessagesEncrypted,
-      maxBytesEncrypted: input.bounds.maxBytesEncrypted,
-    });
-    this.plain = new NodeDefaultCryptographicMaterialsManager(input.keyring);
-  }
-
-  private kmsContext(context: EncryptionContext): EncryptionContext {
-    const picked: EncryptionContext = { [KMS_CONTEXT_KEY_NAME]: this.input.keyName };
-    for (const key of this.input.kmsContextKeys) {
-      const value = context[key];
-      if (value !== undefined) picked[key] = value;
-    }
-    return picked;
-  }
-
-  /** The first caller for `key` runs `fill`; callers arriving meanwhile wait, then run it (a cache hit). */
-  private async singleFlight<T>(key: string, fill: () => Promise<T>): Promise<T> {
-    const pending = this.filling.get(key);
-    if (pending !== undefined) {
-      await pending.catch(() => undefined);
-      return fill();
-    }
-    const mine = fill();
-    this.filling.set(key, mine);
-    try {
-      return await mine;
-    } finally {
-      if (this.filling.get(key) === mine) this.filling.delete(key);
-    }
-  }
-
-  getEncryptionMaterials: NodeMaterialsManager['getEncryptionMaterials'] = (request) =>
-    classifyKmsFailures(this.input.keyName, async (): Promise<NodeEncryptionMaterial> => {
-      const { suite } = request;
-      if (!sharesDataKeys(suite)) return this.plain.getEncryptionMaterials(request);
-      const encryptionContext = this.kmsContext(request.encryptionContext);
-      const shared = await this.singleFlight(`e|${suite.id}|${canonical(encryptionContext)}`, () =>
-        this.caching.getEncryptionMaterials({ ...request, encryptionContext }),
-      );
-      return withMessageContext(shared, request.encryptionContext);
-    });
-
-  decryptMaterials: NodeMaterialsManager['decryptMaterials'] = (request) =>
-    classifyKmsFailures(this.input.keyName, (): Promise<NodeDecryptionMaterial> => {
-      const { suite } = request;
-      if (!sharesDataKeys(suite)) return this.plain.decryptMaterials(request);
-      // The SDK checks the header with the data key, not with the materials' context.
-      const encryptionContext = this.kmsContext(request.encryptionContext);
-      const edks = request.encryptedDataKeys
-        .map((edk) => `${edk.providerInfo}:${Buffer.from(edk.encryptedDataKey).toString('base64')}`)
-        .join(',');
-      return this.singleFlight(`d|${suite.id}|${canonical(encryptionContext)}|${edks}`, () =>
-        this.caching.decryptMaterials({ ...request, encryptionContext }),
-      );
+export async function kmsDataKeyManagers(
+  capacity: number,
+): Promise<(input: KmsDataKeyCmmInput) => EncryptionMaterials> {
+  const [{ KmsKeyringNode }, { createDataKeyCache, SharedDataKeyCmm }] = await Promise.all([
+    import('@aws-crypto/client-node'),
+    import('../../crypto/shared-data-key-cmm.js'),
+  ]);
+  const cache = createDataKeyCache(capacity);
+  return ({ kms, keyName, keyArn, bounds, kmsContextKeys }) =>
+    new SharedDataKeyCmm({
+      keyName,
+      keyring: new KmsKeyringNode({ generatorKeyId: keyArn, clientProvider: () => kms }),
+      cache,
+      bounds,
+      kmsContextKeys,
+      guard: (run) => classifyKmsFailures(keyName, run),
     });
 }
-
-const canonical = (context: EncryptionContext): string =>
-  JSON.stringify(Object.entries(context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

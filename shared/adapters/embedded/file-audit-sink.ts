@@ -143,7 +143,11 @@ export class FileAuditSink implements AuditSink {
               cause: error,
             });
     } finally {
-      this.lock.exec('COMMIT');
+      // ROLLBACK, not COMMIT: nothing is written in the lock database, and a COMMIT (rollback journal)
+      // waits for the shared lock another process takes while it tries BEGIN IMMEDIATE, which fails at
+      // once under busy_timeout 0 and left the transaction open: every later append of this instance
+      // then failed ("cannot start a transaction within a transaction") and the others timed out.
+      this.lock.exec('ROLLBACK');
     }
     for (const { append, record } of durable) append.resolve(record);
     // A promise settles once: this fails only the appends that were not made durable.

@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PartnerRecord, PartnerRegistry } from '../../ports/partner-registry.js';
-import { decodePartnerRecord, encodePartnerRecord, idsOfJsonNames, PARTNER_ID } from '../record-schemas.js';
+import { decodePartnerRecord, encodePartnerRecord } from '../partner-registry-schema.js';
+import { idsOfJsonNames, PARTNER_ID } from '../record-schemas.js';
 import { hasErrorCode, isTempName, writeFileDurably } from './durable-fs.js';
 
 /** Partners as JSON files, `${home}/registry/partners/<id>.json`, validated on write and on read. */

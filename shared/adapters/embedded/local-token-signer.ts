@@ -1,8 +1,9 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { join } from 'node:path';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { PipelineError } from '../../core/errors.js';
 import { onceUntilFailure } from '../../core/once.js';
+import { ecJwkThumbprint } from '../../crypto/ec-thumbprint.js';
 import type { TokenSigner } from '../../ports/key-provider.js';
 import { keysDirectory, loadOrCreateKeyFile } from './key-files.js';
 
@@ -51,7 +52,7 @@ export class LocalTokenSigner implements TokenSigner {
   private async load(): Promise<IssuerKey> {
     try {
       const { kty, crv, x, y, d } = parseIssuerJwk(await loadOrCreateKeyFile(this.path, generateIssuerJwk));
-      const kid = await calculateJwkThumbprint({ kty, crv, x, y });
+      const kid = ecJwkThumbprint({ kty, crv, x, y });
       return {
         privateKey: createPrivateKey({ key: { kty, crv, x, y, d }, format: 'jwk' }),
         publicJwk: { kty, crv, x, y, kid, alg: 'ES256', use: 'sig' },

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
 import { PipelineError } from '../../core/errors.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
 import { assertIntegerIn, assertQueueName, DLQ_SUFFIX } from '../queue-names.js';
@@ -80,6 +81,8 @@ CREATE TABLE IF NOT EXISTS sent_once (
 
 interface GroupedWrite {
   readonly write: () => unknown;
+  /** False for a change whose loss in a power cut only brings a message back (see `relaxed`). */
+  readonly durable: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -92,6 +95,29 @@ const queueError = (error: unknown): PipelineError =>
         cause: error,
       });
 
+/**
+ * Wakes the long polls of this process's other threads (the stack's queue workers run in a thread of
+ * their own) as soon as a message is sent, instead of at their next poll. Other processes still find
+ * new messages within `pollIntervalMs`.
+ */
+const openDatabases = new Set<SqliteQueueDatabase>();
+let wakeChannel: BroadcastChannel | undefined;
+const WAKE_CHANNEL = 'phi-embedded-queue-wake';
+
+function threadWakeChannel(): BroadcastChannel {
+  if (wakeChannel === undefined) {
+    const channel = new BroadcastChannel(WAKE_CHANNEL);
+    // Never what keeps a process or thread alive.
+    channel.unref();
+    channel.onmessage = (event) => {
+      const path = (event as { data: unknown }).data;
+      for (const database of openDatabases) if (database.path === path) database.wakeHere();
+    };
+    wakeChannel = channel;
+  }
+  return wakeChannel;
+}
+
 export const MESSAGE_COLUMNS = 'seq, id, queue, body, attributes, sent_at, receive_count';
 
 /**
@@ -101,6 +127,8 @@ export const MESSAGE_COLUMNS = 'seq, id, queue, body, attributes, sent_at, recei
  */
 export class SqliteQueueDatabase {
   readonly db: SqliteDatabase;
+  /** The database file, which names it to the other threads' wake-ups. */
+  readonly path: string;
   private readonly clock: Clock;
   private readonly maxReceiveCount: number;
   private readonly visibilityTimeoutSeconds: number;
@@ -126,11 +154,15 @@ export class SqliteQueueDatabase {
       }
     }
     ensureDirectorySync(home);
-    this.db = openSqlite(join(home, 'queues.db'), { wal: true, busyTimeoutMs: 10_000 });
+    this.path = join(home, 'queues.db');
+    this.db = openSqlite(this.path, { wal: true, busyTimeoutMs: 10_000 });
     this.guard(() => this.db.exec(SCHEMA));
+    openDatabases.add(this);
+    threadWakeChannel();
   }
 
   close(): void {
+    openDatabases.delete(this);
     this.commitGroup();
     this.db.close();
   }
@@ -142,9 +174,14 @@ export class SqliteQueueDatabase {
    * commit is durable, so nothing is acknowledged earlier than before. Each write runs in a savepoint
    * of its own: one that throws fails alone, and its changes are undone.
    */
-  grouped<T>(write: () => T): Promise<T> {
+  grouped<T>(write: () => T, options: { durable?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.group.push({ write, resolve: resolve as (value: unknown) => void, reject });
+      this.group.push({
+        write,
+        durable: options.durable ?? true,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
       if (this.group.length === 1) setImmediate(() => this.commitGroup());
     });
   }
@@ -153,7 +190,7 @@ export class SqliteQueueDatabase {
     const writes = this.group.splice(0);
     if (writes.length === 0) return;
     const outcomes: { ok: boolean; value: unknown }[] = [];
-    try {
+    const commit = (): void =>
       this.guard(() =>
         this.db
           .transaction(() => {
@@ -168,6 +205,9 @@ export class SqliteQueueDatabase {
           })
           .immediate(),
       );
+    try {
+      if (writes.some((w) => w.durable)) commit();
+      else this.relaxed(commit);
     } catch (error) {
       for (const { reject } of writes) reject(error);
       return;
@@ -177,6 +217,22 @@ export class SqliteQueueDatabase {
       if (outcome?.ok) resolve(outcome.value);
       else reject(queueError(outcome?.value));
     });
+  }
+
+  /**
+   * Runs `work` with its commits written to the WAL but not flushed (synchronous=NORMAL), for changes
+   * whose loss in a power cut only makes a message come back, as SQS may anyway: a receive (visibility,
+   * receive count), a delete, a visibility change. A process crash loses nothing (the OS holds the
+   * WAL); the next durable commit of any connection flushes the WAL file, these frames with it, so a
+   * later send is never durable while an earlier change is not. Sends stay FULL: a 202 means queued.
+   */
+  relaxed<T>(work: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return work();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   settingsOf(queue: string): { maxReceiveCount: number; visibilityTimeoutSeconds: number } {
@@ -199,7 +255,13 @@ export class SqliteQueueDatabase {
     }
   }
 
+  /** A message became visible: long polls here and in this process's other threads look again. */
   wake(): void {
+    this.wakeHere();
+    threadWakeChannel().postMessage(this.path);
+  }
+
+  wakeHere(): void {
     for (const waiter of this.waiters) waiter();
     this.waiters.clear();
   }

@@ -123,16 +123,20 @@ export class SqliteQueue implements Queue {
         };
       });
     });
-    return this.database.guard(() => take.immediate(this.database.now()));
+    // Not flushed: a receive lost in a power cut only makes its messages visible again.
+    return this.database.guard(() => this.database.relaxed(() => take.immediate(this.database.now())));
   }
 
   async delete(queue: string, receiptHandle: string): Promise<void> {
     assertQueueName(queue);
     // Committed with the other deletes and sends of this turn (see SqliteQueueDatabase.grouped).
-    await this.database.grouped(() =>
-      this.database.db
-        .prepare('DELETE FROM messages WHERE queue = ? AND receipt_handle = ?')
-        .run(queue, receiptHandle),
+    // Not flushed unless a send shares the commit: a delete lost in a power cut is a redelivery.
+    await this.database.grouped(
+      () =>
+        this.database.db
+          .prepare('DELETE FROM messages WHERE queue = ? AND receipt_handle = ?')
+          .run(queue, receiptHandle),
+      { durable: false },
     );
   }
 
@@ -145,11 +149,13 @@ export class SqliteQueue implements Queue {
     assertIntegerIn(visibilityTimeoutSeconds, 0, 43_200, 'visibilityTimeoutSeconds');
     const now = this.database.now();
     this.database.guard(() =>
-      this.database.db
-        .prepare(
-          'UPDATE messages SET visible_at = ? WHERE queue = ? AND receipt_handle = ? AND visible_at > ?',
-        )
-        .run(now + visibilityTimeoutSeconds * 1000, queue, receiptHandle, now),
+      this.database.relaxed(() =>
+        this.database.db
+          .prepare(
+            'UPDATE messages SET visible_at = ? WHERE queue = ? AND receipt_handle = ? AND visible_at > ?',
+          )
+          .run(now + visibilityTimeoutSeconds * 1000, queue, receiptHandle, now),
+      ),
     );
     if (visibilityTimeoutSeconds === 0) this.database.wake();
   }

@@ -1,15 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { ConsumerContract } from '../../core/deid/contract.js';
-import type { DeidEngine, PhiContext, Submission } from '../../core/deid/engine.js';
-import { type IdentifyingValues, identifyingValuesCollector } from '../../core/deid/gate/collect.js';
+import { type DeidEngine, PhiContext, type Submission } from '../../core/deid/engine.js';
+import { collectIdentifiers } from '../../core/deid/fhir/collect.js';
+import {
+  type GateHitKind,
+  type IdentifyingValues,
+  identifyingValuesCollector,
+} from '../../core/deid/gate/collect.js';
 import { type GateHit, gateResult, type ReleaseGate, refuseOnHits } from '../../core/deid/gate/gate.js';
 import { bundleResourcesForNdjson } from '../../core/deid/ndjson.js';
 import { deidProvenance } from '../../core/deid/provenance.js';
-import { mergeReports, type TransformReport } from '../../core/deid/report.js';
 import { contractAccepts } from '../load-contract.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
 import type { BulkFile } from '../submission.js';
 import { CompactSubmission } from './compact-submission.js';
+import { HashedStringMap, HashedStringSet } from './hashed-terms.js';
 import type { BulkMessage } from './raw-files.js';
 import { bulkValues } from './resources.js';
 
@@ -38,26 +43,36 @@ export interface BulkShareIndex {
 /**
  * Pass one over the files (streamed, one value at a time): what `phi deid` collects from all inputs of
  * a job before de-identifying any. Memory is the identifier sets, which grow with the distinct people
- * and resources, not with the bytes.
+ * and resources, not with the bytes, kept as 64-bit hashes in typed arrays (hashed-terms.ts: about
+ * 20 to 40 bytes a distinct value, outside the JS heap); only organisation names stay strings.
  */
 export async function indexBulkShare(
   deps: BulkDeps,
   msg: BulkMessage,
   files: readonly BulkFile[],
-  engine: DeidEngine,
   gate: ReleaseGate,
 ): Promise<BulkShareIndex> {
-  const context = engine.contextCollector();
-  const identifying = identifyingValuesCollector(gate.policy);
+  // What engine.contextCollector() collects into (its walker's `collect`), with the terms hashed.
+  const context = new PhiContext(undefined, {
+    terms: new HashedStringSet(),
+    prefixes: new HashedStringSet(),
+    digitTerms: new HashedStringSet(),
+  });
+  const identifying = identifyingValuesCollector(gate.policy, {
+    terms: new HashedStringMap<GateHitKind>(),
+    digits: new HashedStringMap<GateHitKind>(),
+    dates: new HashedStringSet(),
+    prefixes: new HashedStringSet(),
+  });
   const submission = new CompactSubmission();
   for (const file of files) {
     for await (const { value } of bulkValues(deps, msg, file)) {
-      context.add(value);
+      collectIdentifiers(context, value);
       identifying.add(value);
       submission.add(value);
     }
   }
-  return { context: context.context(), submission, values: identifying.values() };
+  return { context, submission, values: identifying.values() };
 }
 
 /** What the copy holds, known once its last byte has been produced. */
@@ -101,9 +116,13 @@ export async function* renderBulkCopy(
   let pending: string[] = [];
   let pendingLength = 0;
   let targets: string[] = [];
-  let reports: TransformReport[] = [];
+  // One tally per batch: the batch's report summed as the lines go, not 10,000 reports held to merge.
+  let batch = engine.newTally();
+  let batchLines = 0;
   // A patient in several claims of an 837 is one line, as it is one entry of claimsAsBundle's Bundle.
-  const claimIds = new Set<string>();
+  // Hashed: an 837 of a million claims would otherwise hold a string per resource written. Two ids
+  // sharing 64 bits (about 3 in 10^8 at a million resources) would leave the second one out.
+  const claimIds = new HashedStringSet();
 
   const take = (resource: Json): void => {
     const hits: GateHit[] = [];
@@ -125,10 +144,11 @@ export async function* renderBulkCopy(
     return bytes;
   };
   const provenance = (): void => {
-    const report = mergeReports(reports) ?? engine.emptyReport();
+    const report = batchLines === 0 ? engine.emptyReport() : batch.build();
     const line = deidProvenance(report, engine.referenceDate, targets);
     targets = [];
-    reports = [];
+    batch = engine.newTally();
+    batchLines = 0;
     if (line !== undefined) take(line);
   };
 
@@ -136,18 +156,18 @@ export async function* renderBulkCopy(
     for await (const { value } of bulkValues(deps, msg, file)) {
       let outputs: Json[];
       if (isBundle(value)) {
-        const { output, report } = engine.deidentifyBundle(value, { context: index.context });
+        const { output } = engine.deidentifyBundle(value, { context: index.context, tally: batch });
         // Lines stand alone, so urn:uuid references between entries become Type/id references.
         outputs = bundleResourcesForNdjson(output);
-        reports.push(report);
       } else {
-        const { output, report } = engine.deidentifyResource(value, {
+        const { output } = engine.deidentifyResource(value, {
           context: index.context,
           submission: index.submission,
+          tally: batch,
         });
         outputs = output === undefined ? [] : [output];
-        reports.push(report);
       }
+      batchLines++;
       for (const resource of outputs) {
         const typeId = typeIdOf(resource);
         if (file.kind === 'x12-837' && typeId !== undefined) {

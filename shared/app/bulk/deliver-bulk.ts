@@ -1,8 +1,8 @@
 import type { ConsumerContract } from '../../core/deid/contract.js';
-import { createDeidEngine } from '../../core/deid/engine.js';
 import { createReleaseGate } from '../../core/deid/gate/gate.js';
 import { PipelineError } from '../../core/errors.js';
 import { announceDelivery, consumerNotification } from '../announce-delivery.js';
+import { compiledContracts } from '../compiled-contracts.js';
 import type { DeliveryMarker } from '../delivery-marker.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
 import type { DeliverMessage } from '../queue-messages.js';
@@ -80,9 +80,15 @@ async function storeBulkCopy(
   const keyName = consumerKeyName(consumer);
   const keyId = `deid-${consumer}`;
   const secret = await loadOrCreateSecret(deps, keyName, keyId);
-  const engine = createDeidEngine({ contract, secret, keyId, referenceDate: msg.receivedAt.slice(0, 10) });
+  // The engine of this contract version, key and day, built once per process (compiled-contracts.ts).
+  const engine = compiledContracts.engineFor({
+    contract,
+    secret,
+    keyId,
+    referenceDate: msg.receivedAt.slice(0, 10),
+  });
   const gate = createReleaseGate(engine.contract);
-  const index = await indexBulkShare(deps, msg, files, engine, gate);
+  const index = await indexBulkShare(deps, msg, files, gate);
   const tally: BulkCopyTally = { sha256: '', bytes: 0, lines: 0, resourceCounts: {} };
   const plaintext = renderBulkCopy(deps, msg, files, engine, gate, index, tally);
   await deps.objects.putStream(

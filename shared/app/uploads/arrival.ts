@@ -1,4 +1,5 @@
 import { recordAudit } from '../audit-events.js';
+import { standingRefusal } from '../partner-governance.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
 import type { IngestMessage } from '../queue-messages.js';
 import { storageKeys } from '../storage-keys.js';
@@ -49,6 +50,12 @@ export async function uploadArrived(deps: PipelineDeps, object: LandedObject): P
 
 /** Verifies a bulk submission whose files have all landed, then moves it on or fails it. */
 export async function verifyAndSettle(deps: PipelineDeps, record: SubmissionRecord): Promise<void> {
+  const partner = await deps.partners.get(record.partner);
+  if (partner === undefined || partner.status === 'disabled' || standingRefusal(partner, deps.clock.now())) {
+    const message = 'The partner is not authorized to submit.';
+    await failBulkSubmission(deps, record, { code: 'partner-not-authorized', message }, undefined);
+    return;
+  }
   const verification = await verifyBulkFiles(deps, record);
   if (verification.ok) {
     await recordBulkInterchanges(deps.objects, record.partner, record.id, verification.interchanges);

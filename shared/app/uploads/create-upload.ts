@@ -70,7 +70,7 @@ export async function createUpload(deps: PipelineDeps, req: UploadRequest): Prom
     details: { kind: 'bulk', bytes: req.body.byteLength },
   };
   return auditRefusal(deps.audit, deps.clock, refusal, async (identify) => {
-    const { partner, scopes } = await authenticate(deps, req.authorization);
+    const { partner, scopes } = await authenticate(deps, req, 'uploads');
     identify(partner.id);
     await takeRateLimit(deps, partner.id);
     // Which scopes apply depends on the kinds listed; a token with neither cannot submit any kind.

@@ -18,7 +18,7 @@ export async function getUploadErrors(
 ): Promise<Uint8Array> {
   const refusal = { action: 'submission.read', requestId: req.requestId, sourceIp: req.sourceIp };
   return auditRefusal(deps.audit, deps.clock, refusal, async (identify) => {
-    const { partner } = await authenticate(deps, req.authorization);
+    const { partner } = await authenticate(deps, req, 'errors');
     identify(partner.id);
     const record = SUBMISSION_ID.test(req.submissionId)
       ? await submissionRecords.read(deps.objects, partner.id, req.submissionId)

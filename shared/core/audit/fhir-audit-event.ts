@@ -204,6 +204,18 @@ export const ACTION_MAPPINGS: Readonly<Record<string, ActionMapping>> = {
     action: 'U',
     pattern: 'activity',
   },
+  'partner.add': {
+    type: CODES.securityAlert,
+    subtype: [CODES.userSecurityAttributesChanged],
+    action: 'C',
+    pattern: 'activity',
+  },
+  'partner.set': {
+    type: CODES.securityAlert,
+    subtype: [CODES.userSecurityAttributesChanged],
+    action: 'U',
+    pattern: 'activity',
+  },
   'consumer.consume': {
     type: CODES.import,
     subtype: [CODES.disclose, CODES.decrypt],

@@ -1,4 +1,4 @@
-import { importJWK, type JWK, SignJWT } from 'jose';
+import type { JWK } from 'jose';
 import { PipelineError } from '../errors.js';
 
 /**
@@ -12,6 +12,8 @@ export async function clientAssertion(
   opts: { now?: Date; jti?: string; lifetimeSeconds?: number } = {},
 ): Promise<string> {
   const alg = signingAlgorithmOf(privateJwk);
+  // Loaded here, not with the module: the CLI and the workers import this file without signing.
+  const { importJWK, SignJWT } = await import('jose');
   const now = Math.floor((opts.now ?? new Date()).getTime() / 1000);
   return new SignJWT({})
     .setProtectedHeader({ alg, kid: privateJwk.kid, typ: 'JWT' })

@@ -180,24 +180,46 @@ function asciiTokens(text: string): Token[] | undefined {
   return tokens;
 }
 
+/** What a context asks of a set of terms: a `Set`, or a compact one. */
+export interface TermSet {
+  has(term: string): boolean;
+  add(term: string): unknown;
+  readonly size: number;
+}
+export interface TermSets {
+  readonly terms: TermSet;
+  readonly prefixes: TermSet;
+  readonly digitTerms: TermSet;
+}
+
 /**
  * The record's own identifiers, collected from its structured fields before they are dropped, as
  * normalized word sequences. Matching looks each run of up to eight words up in a set: linear in the
  * text, whatever the number of terms (a Synthea record carries hundreds of identifiers).
  */
 export class PhiContext {
-  private readonly terms = new Set<string>();
+  private readonly terms: TermSet;
   /** Leading word runs of the multi-word terms: a match is extended only while it is one. */
-  private readonly prefixes = new Set<string>();
-  private readonly digitTerms = new Set<string>();
+  private readonly prefixes: TermSet;
+  private readonly digitTerms: TermSet;
   /** Organization names by reference key, and the keys of organisations tied to the individual. */
   private readonly organizations = new Map<string, string[]>();
   private readonly tied = new Set<string>();
   private maxTokens = 0;
 
-  /** `parent`: terms found elsewhere (other lines of the same file), consulted but never changed. */
-  constructor(private readonly parent?: PhiContext) {
+  /**
+   * `parent`: terms found elsewhere (other lines of the same file), consulted but never changed.
+   * `sets`: where the terms are kept, Sets of strings by default; a bulk submission's index keeps
+   * them compact (shared/app/bulk/hashed-terms.ts).
+   */
+  constructor(
+    private readonly parent?: PhiContext,
+    sets: TermSets = { terms: new Set(), prefixes: new Set(), digitTerms: new Set() },
+  ) {
     this.maxTokens = parent?.maxTokens ?? 0;
+    this.terms = sets.terms;
+    this.prefixes = sets.prefixes;
+    this.digitTerms = sets.digitTerms;
   }
 
   private patient = false;

@@ -1,11 +1,12 @@
-import { type ElementDef, type TypeDef, typeDef } from '../model.js';
+import type { ElementDef, TypeDef } from '../model.js';
 import { DROP, isJson, type Json } from '../policies/policy.js';
 import { afterPolicyFor, wholePolicyFor } from '../policies/registry.js';
 import { collectIdentifiers } from './collect.js';
 import { childPath, countRule, placeOf, type Site, type WalkContext } from './context.js';
 import { walkExtensions } from './extensions.js';
+import { type KeyStep, keyStep, objectPlan } from './plan.js';
 import { extensionOnlyPrimitive, walkPrimitiveField } from './primitives.js';
-import { DATA_ABSENT_REASON, REQUIRES_ONE_OF, withRule } from './support.js';
+import { DATA_ABSENT_REASON, withRule } from './support.js';
 
 /**
  * The traversal: one type-directed pass over an object. Every key is looked up in the R4 model
@@ -26,9 +27,10 @@ export function walkObject(
 ): Json | undefined {
   const { path, frame, modes } = site;
   if (type === 'Resource') return undefined;
+  const plan = objectPlan(site.selector, type);
   const whole = wholePolicyFor(type);
   if (whole?.({ value: input, place: placeOf(site), modes }, context.services) === DROP) return undefined;
-  const definition = typeDef(type);
+  const definition = plan.definition;
   if (definition === undefined) {
     countRule(context, frame, 'unknown-element', path);
     return undefined;
@@ -63,21 +65,21 @@ export function walkObject(
       continue;
     }
     if (resourceLevel && (key === 'resourceType' || key === 'id' || key === 'meta')) continue;
-    const element = definition.elements.get(key);
-    if (element === undefined) {
+    const step = keyStep(plan, site.selector, type, key);
+    if (step === undefined) {
       countRule(context, frame, 'unknown-element', path);
       collectIdentifiers(context.identifiers, value);
       continue;
     }
     if (key === 'id') continue; // Element.id: free text a partner may fill with anything
-    kept += walkElement(context, out, input, type, element, site);
+    kept += walkElement(context, out, input, type, step, site);
   }
   if (kept > 0) {
     // An Observation of the patient's age holds an Age in its Quantity.
     const valueType = frame.ageObservation && path === 'Observation.valueQuantity' ? 'Age' : type;
     afterPolicyFor(valueType)?.({ value: input, output: out, place: placeOf(site), modes }, context.services);
   }
-  const oneOf = REQUIRES_ONE_OF[type];
+  const oneOf = plan.oneOf;
   if (kept > 0 && oneOf !== undefined && !oneOf.some((key) => key in out)) {
     countRule(context, frame, 'backstop-drop', path);
     return undefined;
@@ -95,14 +97,15 @@ function walkElement(
   out: Json,
   holder: Json,
   holderType: string,
-  element: ElementDef,
+  step: KeyStep,
   site: Site,
 ): number {
   const { frame, modes } = site;
+  const element = step.element;
   const key = element.key;
   const value = holder[key];
   const elementPath = childPath(context, site.path, key);
-  const elementSelector = site.selector.child(element);
+  const elementSelector = step.selector;
   if (elementSelector === undefined) {
     countRule(context, frame, 'deny', elementPath);
     collectIdentifiers(context.identifiers, value);
@@ -125,7 +128,7 @@ function walkElement(
   }
   const elementSite: Site = { path: elementPath, frame, modes: elementModes, selector: elementSelector };
   if (element.primitive)
-    return walkPrimitiveField(context, out, holder, key, element, holderType, elementSite);
+    return walkPrimitiveField(context, out, holder, key, element, holderType, elementSite, step);
   if (element.repeats) {
     if (!Array.isArray(value)) {
       countRule(context, frame, 'invalid-drop', elementPath);

@@ -7,10 +7,11 @@ import {
   type Outcome,
   type PolicyInput,
 } from '../policies/policy.js';
-import { decide } from '../policies/registry.js';
+import { decide, elementPolicyFor, type PlannedPolicies, valuePolicyFor } from '../policies/registry.js';
 import { collectIdentifiers } from './collect.js';
-import { childPath, countRule, placeOf, type Site, type WalkContext } from './context.js';
+import { childPath, countRule, type Frame, placeOf, type Site, type WalkContext } from './context.js';
 import { walkExtensions } from './extensions.js';
+import type { KeyStep } from './plan.js';
 
 /** A primitive element of `holder` (one value or a list), with its `_key` extensions, into `out`. */
 export function walkPrimitiveField(
@@ -21,30 +22,28 @@ export function walkPrimitiveField(
   element: ElementDef,
   holderType: string,
   site: Site,
+  /** The element's policies, looked up once (plan.ts); without it, looked up here. */
+  step?: KeyStep,
 ): number {
   const { path, frame } = site;
   const value = holder[key];
   const extensionKey = element.key === key ? element.extensionKey : `_${key}`;
   const extension = holder[extensionKey];
-  const place = placeOf(site);
-  const decideValue = (item: unknown): Outcome => {
-    if (item === null) return DROP;
-    const input: PolicyInput = {
-      value: item,
-      type: holderType,
-      element: key,
-      elementName: element.name,
-      valueType: element.type,
-      place,
-      patient: frame.scope.patient,
-      siblings: holder,
-      neighbourDisplays: context.neighbourDisplays,
-      modes: site.modes,
-    };
-    return decide(input, context.services);
+  const field: Field = {
+    context,
+    holder,
+    holderType,
+    key,
+    element,
+    site,
+    place: placeOf(site),
+    policies: step ?? {
+      elementPolicy: elementPolicyFor(holderType, key),
+      valuePolicy: valuePolicyFor(element.type),
+    },
   };
   if (!element.repeats) {
-    const outcome = decideValue(value);
+    const outcome = decideValue(field, frame, value);
     if (outcome === DROP) {
       if (extension !== undefined) collectIdentifiers(context.identifiers, extension);
       return 0;
@@ -65,24 +64,55 @@ export function walkPrimitiveField(
   const values: unknown[] = [];
   const extensionsOut: (Json | null)[] = [];
   const deferred: [number, DeferKind][] = [];
-  value.forEach((item, i) => {
-    const outcome = decideValue(item);
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    const outcome = decideValue(field, frame, item);
     const itemExtension = extensions[i];
     const extensionOut =
       itemExtension === undefined || itemExtension === null
         ? null
         : (primitiveExtensions(context, itemExtension, site) ?? null);
     // A null with extensions keeps its place; a value that goes takes its extensions with it.
-    if (outcome === DROP && (item !== null || extensionOut === null)) return;
+    if (outcome === DROP && (item !== null || extensionOut === null)) continue;
     if (outcome !== DROP && outcome.defer !== undefined) deferred.push([values.length, outcome.defer]);
     values.push(outcome === DROP ? null : outcome.value);
     extensionsOut.push(extensionOut);
-  });
+  }
   if (values.length === 0) return 0;
   out[key] = values;
   for (const [i, kind] of deferred) context.postPass.add(values, i, kind, path, frame);
   if (extensionsOut.some((item) => item !== null)) out[extensionKey] = extensionsOut;
   return 1;
+}
+
+/** One primitive field being decided: what every value of it shares. */
+interface Field {
+  readonly context: WalkContext;
+  readonly holder: Json;
+  readonly holderType: string;
+  readonly key: string;
+  readonly element: ElementDef;
+  readonly site: Site;
+  readonly place: ReturnType<typeof placeOf>;
+  readonly policies: PlannedPolicies;
+}
+
+function decideValue(field: Field, frame: Frame, item: unknown): Outcome {
+  if (item === null) return DROP;
+  const { context, site } = field;
+  const input: PolicyInput = {
+    value: item,
+    type: field.holderType,
+    element: field.key,
+    elementName: field.element.name,
+    valueType: field.element.type,
+    place: field.place,
+    patient: frame.scope.patient,
+    siblings: field.holder,
+    neighbourDisplays: context.neighbourDisplays,
+    modes: site.modes,
+  };
+  return decide(input, context.services, field.policies);
 }
 
 /** `_x` with no `x`: keep its allowed extensions if `x` itself is allowed. */

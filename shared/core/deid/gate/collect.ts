@@ -59,13 +59,47 @@ export function gatePolicy(contract: ConsumerContract): GatePolicy {
  * between words), digit strings (telecom, long identifiers, ZIPs) and full dates (YYYY-MM-DD).
  */
 export interface IdentifyingValues {
-  readonly terms: ReadonlyMap<string, GateHitKind>;
-  readonly digits: ReadonlyMap<string, GateHitKind>;
-  readonly dates: ReadonlySet<string>;
+  readonly terms: KindLookup;
+  readonly digits: KindLookup;
+  readonly dates: StringLookup;
   /** The longest term, in words. */
   readonly maxWords: number;
   /** Leading word runs of the multi-word terms: a scan extends a run only while it is one. */
+  readonly prefixes: StringLookup;
+}
+
+/** Identifying values as one input's collection holds them: Maps and Sets, which can be listed. */
+export interface CollectedValues extends IdentifyingValues {
+  readonly terms: ReadonlyMap<string, GateHitKind>;
+  readonly digits: ReadonlyMap<string, GateHitKind>;
+  readonly dates: ReadonlySet<string>;
   readonly prefixes: ReadonlySet<string>;
+}
+
+/** What the gate asks of a set of values: a `Set`, or a compact one (a bulk submission's, shared/app/bulk). */
+export interface StringLookup {
+  has(value: string): boolean;
+  readonly size: number;
+}
+export interface StringTable extends StringLookup {
+  add(value: string): unknown;
+}
+/** What the gate asks of values with their kind: a `Map`, or a compact one. */
+export interface KindLookup {
+  get(value: string): GateHitKind | undefined;
+  readonly size: number;
+}
+export interface KindTable extends KindLookup {
+  has(value: string): boolean;
+  set(value: string, kind: GateHitKind): unknown;
+}
+
+/** Where a collector keeps its values; by default Maps and Sets of strings. */
+export interface CollectorTables {
+  readonly terms: KindTable;
+  readonly digits: KindTable;
+  readonly dates: StringTable;
+  readonly prefixes: StringTable;
 }
 
 /**
@@ -151,18 +185,33 @@ function asciiWords(text: string): string[] | undefined {
   return out;
 }
 
+const stringTables = () => ({
+  terms: new Map<string, GateHitKind>(),
+  digits: new Map<string, GateHitKind>(),
+  dates: new Set<string>(),
+  prefixes: new Set<string>(),
+});
+
 /** Builds an input's identifying values; the X12 gate (x12.ts) feeds it from an 837's PHI places. */
 export class Collector {
-  readonly terms = new Map<string, GateHitKind>();
-  readonly digits = new Map<string, GateHitKind>();
-  readonly dates = new Set<string>();
-  readonly prefixes = new Set<string>();
+  readonly terms: KindTable;
+  readonly digits: KindTable;
+  readonly dates: StringTable;
+  readonly prefixes: StringTable;
   maxWords = 0;
   /** Organization names by reference key, and the keys of organisations tied to the individual. */
   readonly organizations = new Map<string, string[]>();
   readonly tied = new Set<string>();
 
-  constructor(readonly policy: GatePolicy) {}
+  constructor(
+    readonly policy: GatePolicy,
+    tables: CollectorTables = stringTables(),
+  ) {
+    this.terms = tables.terms;
+    this.digits = tables.digits;
+    this.dates = tables.dates;
+    this.prefixes = tables.prefixes;
+  }
 
   term(value: string, kind: GateHitKind, min: number): void {
     const w = words(value);
@@ -224,23 +273,28 @@ export class Collector {
  * policy says) every full date. Datatypes are recognized by shape wherever they are: contained
  * resources, extensions (`valueHumanName`, `valueAddress`), backbone elements.
  */
-export function collectIdentifyingValues(input: unknown, policy: GatePolicy): IdentifyingValues {
-  const c = new Collector(policy);
+export function collectIdentifyingValues(input: unknown, policy: GatePolicy): CollectedValues {
+  const tables = stringTables();
+  const c = new Collector(policy, tables);
   visit(c, input, 0);
   for (const key of c.tied)
     for (const name of c.organizations.get(key) ?? []) c.term(name, 'employer', MIN_ORGANIZATION);
-  return identifyingValuesOf(c);
+  return { ...tables, maxWords: c.maxWords };
 }
 
 /**
  * `collectIdentifyingValues` fed one input at a time (the lines of a stream), for inputs too large to
- * hold: `values()` once every input was added. Memory is the identifying values, not the inputs.
+ * hold: `values()` once every input was added. Memory is the identifying values, not the inputs;
+ * `tables` keeps them compact (a bulk submission's, shared/app/bulk/hashed-terms.ts).
  */
-export function identifyingValuesCollector(policy: GatePolicy): {
+export function identifyingValuesCollector(
+  policy: GatePolicy,
+  tables?: CollectorTables,
+): {
   add(input: unknown): void;
   values(): IdentifyingValues;
 } {
-  const c = new Collector(policy);
+  const c = new Collector(policy, tables);
   return {
     add: (input) => visit(c, input, 0),
     values() {

@@ -1,6 +1,7 @@
 import { PipelineError } from '../../errors.js';
 import type { ConsumerContract } from '../contract-schema.js';
 import {
+  type CollectedValues,
   collectIdentifyingValues,
   type GateHitKind,
   type GatePolicy,
@@ -30,7 +31,7 @@ export const MAX_HITS = 50;
 export interface ReleaseGate {
   readonly policy: GatePolicy;
   /** The identifying values of one input, to check its outputs against. */
-  collect(input: unknown): IdentifyingValues;
+  collect(input: unknown): CollectedValues;
   /**
    * Checks one output against the input's values; `root` names the output (`Bundle`, or an NDJSON
    * line such as `Observation[3]`), or a function that names it, called only when there is a hit.
@@ -150,6 +151,14 @@ const DIGIT_RUN = /\+?\d[\d\s().-]{5,}\d/g;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const UUID_HINT = /[0-9a-f]{8}-[0-9a-f]{4}-/i;
 const withoutUuids = (text: string): string => (UUID_HINT.test(text) ? text.replace(UUID, ' ') : text);
+/**
+ * The engine's pseudonymous ids and fullUrls (a lower-case UUID, or `urn:uuid:` and one): most of the
+ * distinct strings of an output (in the Synthea corpus, 21,000 of 23,000), each judged once. The
+ * profile of `phi deid` had their date and digit searches as most of the gate's scan.
+ */
+const PSEUDONYM_UUID = /^(?:urn:uuid:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const isPseudonymUuid = (text: string): boolean =>
+  (text.length === 36 || text.length === 45) && PSEUDONYM_UUID.test(text);
 const UCUM = 'http://unitsofmeasure.org';
 const YEARS_PER_UNIT: Readonly<Record<string, number>> = { a: 1, mo: 1 / 12, wk: 7 / 365.25, d: 1 / 365.25 };
 
@@ -257,18 +266,26 @@ class Scanner {
     const short = text.length <= MEMO_MAX_LENGTH;
     const known = short ? this.memo.get(text) : undefined;
     if (known !== undefined) return known;
-    const { policy, values } = this;
-    const yearOnly = YEAR_INSTANT.test(text);
-    const verdict: StringVerdict = {
-      finer: policy.dates && !yearOnly && FINER_THAN_YEAR.test(text),
-      kind: this.term(text) ?? this.digits(text),
-      date: values.dates.size > 0 && !yearOnly && this.date(text),
-    };
+    const verdict: StringVerdict = isPseudonymUuid(text)
+      ? // Exactly what the general case finds in these shapes: no date (a UUID is blanked before dates
+        // and digits are looked for, and `urn:uuid:` holds none), only the terms.
+        { finer: false, kind: this.term(text), date: false }
+      : this.judge(text);
     if (short) {
       if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
       this.memo.set(text, verdict);
     }
     return verdict;
+  }
+
+  private judge(text: string): StringVerdict {
+    const { policy, values } = this;
+    const yearOnly = YEAR_INSTANT.test(text);
+    return {
+      finer: policy.dates && !yearOnly && FINER_THAN_YEAR.test(text),
+      kind: this.term(text) ?? this.digits(text),
+      date: values.dates.size > 0 && !yearOnly && this.date(text),
+    };
   }
 
   /** The first run of up to `maxWords` words that is one of the input's terms. */

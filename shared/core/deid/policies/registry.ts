@@ -126,11 +126,25 @@ export const valuePolicyFor = (valueType: string): ValuePolicy =>
  * Decides one primitive value: its element's policy first (handling that depends on where the value
  * is), then a `pseudonymize` rule covering it, then the policy of its type (the backstop).
  */
-export function decide(input: PolicyInput, services: PolicyServices): Outcome {
-  const byElement = elementPolicyFor(input.type, input.element);
+export function decide(input: PolicyInput, services: PolicyServices, planned?: PlannedPolicies): Outcome {
+  const byElement =
+    planned === undefined ? elementPolicyFor(input.type, input.element) : planned.elementPolicy;
   if (byElement !== undefined) {
     const outcome = byElement(input, services);
     if (outcome !== PASS) return outcome;
   }
-  return pseudonymizeRule(input, services) ?? valuePolicyFor(input.valueType)(input, services);
+  return (
+    pseudonymizeRule(input, services) ??
+    (planned === undefined ? valuePolicyFor(input.valueType) : planned.valuePolicy)(input, services)
+  );
+}
+
+/**
+ * A value's two policies looked up before: `elementPolicyFor(type, element)` and
+ * `valuePolicyFor(valueType)`. The FHIR walk keeps them per element (fhir/plan.ts) and hands them to
+ * `decide`, which stays the one door every primitive value goes through.
+ */
+export interface PlannedPolicies {
+  readonly elementPolicy: ElementPolicy | undefined;
+  readonly valuePolicy: ValuePolicy;
 }
