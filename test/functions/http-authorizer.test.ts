@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
@@ -123,6 +123,21 @@ describe('functions/http-authorizer: the gateway gate of every partner route', (
     }
     // The check can fail: the untouched token passes.
     expect((await decide('POST /v1/bundles', valid)).isAuthorized).toBe(true);
+  });
+
+  it('answers the sample event in events/: denied as it stands, allowed with a real token in it', async () => {
+    const sample = JSON.parse(
+      await readFile(path.resolve(import.meta.dirname, '../../events/http-authorizer.request.json'), 'utf8'),
+    ) as APIGatewayRequestAuthorizerEventV2;
+    const context = localLambdaContext('authorizer', 'r-2');
+    expect(await run(sample, context)).toEqual({ isAuthorized: false });
+    const auth = await token(['system/Bundle.write']);
+    const real = {
+      ...sample,
+      headers: { ...sample.headers, authorization: auth },
+      identitySource: [auth, sample.routeKey],
+    };
+    expect(await run(real, context)).toEqual({ isAuthorized: true, context: { partner: 'acme' } });
   });
 
   it('never writes the token into the audit record', async () => {
