@@ -48,8 +48,8 @@ async function readAcknowledgement(
 }
 
 /**
- * GET /v1/submissions/{id}/acknowledgement: the submitting partner's TA1, 999 or 277CA. Another
- * partner's id, a bundle submission and an acknowledgement not made yet (a 277CA before processing)
+ * GET /v1/submissions/{id}/acknowledgement: the submitting partner's TA1, 999 or 277CA, for a claim
+ * submission or a bulk one with 837 files. Another partner's id, a bundle submission and an acknowledgement not made yet (a 277CA before processing)
  * all read as `not-found`, the same answer as an unknown id.
  */
 export async function getAcknowledgement(
@@ -73,8 +73,12 @@ export async function getAcknowledgement(
     const record = SUBMISSION_ID.test(req.submissionId)
       ? await submissionRecords.read(deps.objects, partner.id, req.submissionId)
       : undefined;
+    // A bulk submission with 837 files has them too (uploads/bulk-acknowledgements.ts).
+    const claims = record?.kind === 'claim' || record?.files?.some((f) => f.kind === 'x12-837') === true;
     const ack =
-      record?.kind === 'claim' ? await readAcknowledgement(deps, partner.id, record.id, type) : undefined;
+      record !== undefined && claims
+        ? await readAcknowledgement(deps, partner.id, record.id, type)
+        : undefined;
     if (record === undefined || ack === undefined) throw reject('not-found', 'no such acknowledgement');
     await recordAudit(deps.audit, deps.clock, {
       actor: { type: 'partner', id: partner.id },

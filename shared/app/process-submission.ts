@@ -1,6 +1,6 @@
 import { recordAudit } from './audit-events.js';
 import { verifyBulkFiles } from './bulk/raw-files.js';
-import { acknowledgeProcessedClaims } from './claim-acknowledgement.js';
+import { acknowledgeProcessedBulkClaims, acknowledgeProcessedClaims } from './claim-acknowledgement.js';
 import { compiledContracts } from './compiled-contracts.js';
 import { writeConsumerStatus } from './consumer-status.js';
 import { contractTakes } from './load-contract.js';
@@ -22,6 +22,8 @@ export async function processSubmission(
   if (msg.kind === 'bulk') {
     // Streamed: every file decrypts under its own context and matches its manifest entry.
     await verifyBulkFiles(deps, msg);
+    if (msg.files?.some((f) => f.kind === 'x12-837') === true)
+      await acknowledgeProcessedBulkClaims(deps, msg);
   } else {
     const plaintext = await decryptRaw(deps, msg);
     if (msg.kind === 'claim') await acknowledgeProcessedClaims(deps, msg, plaintext);

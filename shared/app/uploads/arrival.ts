@@ -5,6 +5,7 @@ import type { IngestMessage } from '../queue-messages.js';
 import { storageKeys } from '../storage-keys.js';
 import type { SubmissionFailure, SubmissionRecord } from '../submission.js';
 import { submissionRecords } from '../submission-records.js';
+import { storeBulkAcknowledgements } from './bulk-acknowledgements.js';
 import { recordBulkInterchanges } from './bulk-interchanges.js';
 import { type LineErrorLog, lineErrorsNdjson } from './line-errors.js';
 import {
@@ -57,6 +58,8 @@ export async function verifyAndSettle(deps: PipelineDeps, record: SubmissionReco
     return;
   }
   const verification = await verifyBulkFiles(deps, record);
+  // Before the ISA13s are marked as this submission's: a repeat is judged as the verification judged it.
+  await storeBulkAcknowledgements(deps, record, verification.claimFiles);
   if (verification.ok) {
     await recordBulkInterchanges(deps.objects, record.partner, record.id, verification.interchanges);
     await moveOn(deps, record, verification.counts);

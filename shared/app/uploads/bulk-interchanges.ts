@@ -14,9 +14,29 @@ export interface BulkInterchange {
 }
 
 /**
- * As the door does for /v1/claims: an ISA13 this partner already sent in another submission, or twice
- * in this one, is a defect of the file that repeats it (`invalid-claim` at `ISA13`).
+ * The positions (in `interchanges`) of the ISA13s this partner already sent in another submission,
+ * or earlier in this one: what the door refuses for /v1/claims (`invalid-claim` at `ISA13`, TA1 `025`).
  */
+export async function repeatedInterchanges(
+  objects: ObjectStore,
+  partner: string,
+  submissionId: string,
+  interchanges: readonly BulkInterchange[],
+): Promise<Set<number>> {
+  const seen = new Set<string>();
+  const repeated = new Set<number>();
+  for (const [position, { control }] of interchanges.entries()) {
+    const again = seen.has(control);
+    seen.add(control);
+    const earlier = again
+      ? undefined
+      : await markers.read(objects, storageKeys.interchange(partner, control));
+    if (again || (earlier !== undefined && earlier.submissionId !== submissionId)) repeated.add(position);
+  }
+  return repeated;
+}
+
+/** As the door does for /v1/claims: a repeated ISA13 is a defect of the file that repeats it. */
 export async function checkRepeatedInterchanges(
   objects: ObjectStore,
   partner: string,
@@ -24,21 +44,15 @@ export async function checkRepeatedInterchanges(
   interchanges: readonly BulkInterchange[],
   errors: LineErrorLog,
 ): Promise<void> {
-  const seen = new Set<string>();
-  for (const { file, control } of interchanges) {
-    const repeated = seen.has(control);
-    seen.add(control);
-    const earlier = repeated
-      ? undefined
-      : await markers.read(objects, storageKeys.interchange(partner, control));
-    if (repeated || (earlier !== undefined && earlier.submissionId !== submissionId)) {
-      errors.add({
-        file,
-        code: 'invalid-claim',
-        expression: 'ISA13',
-        message: 'This partner already sent an interchange with this control number (ISA13).',
-      });
-    }
+  const repeated = await repeatedInterchanges(objects, partner, submissionId, interchanges);
+  for (const [position, { file }] of interchanges.entries()) {
+    if (!repeated.has(position)) continue;
+    errors.add({
+      file,
+      code: 'invalid-claim',
+      expression: 'ISA13',
+      message: 'This partner already sent an interchange with this control number (ISA13).',
+    });
   }
 }
 

@@ -5,6 +5,7 @@ import { parseSafeJson } from '../../core/json/safe-json.js';
 import { guideFor } from '../../core/x12/guide/index.js';
 import { X12Reader } from '../../core/x12/reader.js';
 import type { BulkFile } from '../submission.js';
+import { ClaimFileRead } from './bulk-acknowledgements.js';
 import type { LineErrorLog } from './line-errors.js';
 import { MAX_BULK_BUNDLE_BYTES } from './manifest.js';
 import { NdjsonLineSplitter } from './ndjson-lines.js';
@@ -22,6 +23,8 @@ export interface FileCheck {
   readonly counts: Record<string, number>;
   /** An 837's interchange control numbers (ISA13), once read: checked against the partner's earlier ones. */
   readonly interchanges?: string[];
+  /** An 837's head and read result, once read: its TA1 and 999 (bulk-acknowledgements.ts). */
+  readonly claimFile?: ClaimFileRead;
 }
 
 /** One NDJSON line at most (a resource as large as a direct submission may be). */
@@ -116,6 +119,7 @@ function x12Check(file: BulkFile, log: LineErrorLog): FileCheck {
   const reader = new X12Reader(undefined);
   const counts: Record<string, number> = {};
   const interchanges: string[] = [];
+  const claimFile = new ClaimFileRead(file.index);
   let unreadable = false;
   const refuse = (error: unknown): void => {
     if (!(error instanceof PipelineError) || error.code !== 'invalid-x12') throw error;
@@ -126,7 +130,9 @@ function x12Check(file: BulkFile, log: LineErrorLog): FileCheck {
   return {
     counts,
     interchanges,
+    claimFile,
     push(chunk) {
+      claimFile.see(chunk);
       if (unreadable) return;
       try {
         reader.push(chunk);
@@ -143,6 +149,7 @@ function x12Check(file: BulkFile, log: LineErrorLog): FileCheck {
         refuse(error);
         return;
       }
+      claimFile.result = result;
       for (const issue of result.issues) {
         log.add({
           file: file.index,

@@ -7,6 +7,7 @@ import {
   type SubmissionFailure,
   type SubmissionRecord,
 } from '../submission.js';
+import type { ClaimFileRead } from './bulk-acknowledgements.js';
 import { type BulkInterchange, checkRepeatedInterchanges } from './bulk-interchanges.js';
 import { fileCheckFor } from './file-checks.js';
 import { LineErrorLog } from './line-errors.js';
@@ -19,8 +20,16 @@ export type Verification =
       readonly counts: Record<string, number>;
       /** The 837 interchanges, to mark as used once the submission moves on. */
       readonly interchanges: readonly BulkInterchange[];
+      /** The 837 files as read, for their TA1 and 999. */
+      readonly claimFiles: readonly ClaimFileRead[];
     }
-  | { readonly ok: false; readonly failure: SubmissionFailure; readonly errors: LineErrorLog };
+  | {
+      readonly ok: false;
+      readonly failure: SubmissionFailure;
+      readonly errors: LineErrorLog;
+      /** As read when the failure is their content; none when the bytes were not the declared ones. */
+      readonly claimFiles: readonly ClaimFileRead[];
+    };
 
 type FileOutcome =
   | { readonly mismatch: 'size' | 'digest' | 'missing' }
@@ -28,6 +37,7 @@ type FileOutcome =
       readonly mismatch?: undefined;
       readonly counts: Record<string, number>;
       readonly interchanges: string[];
+      readonly claimFile?: ClaimFileRead;
     };
 
 /**
@@ -41,6 +51,7 @@ export async function verifyBulkFiles(deps: PipelineDeps, record: SubmissionReco
   const errors = new LineErrorLog();
   const counts: Record<string, number> = {};
   const interchanges: BulkInterchange[] = [];
+  const claimFiles: ClaimFileRead[] = [];
   for (const file of record.files ?? []) {
     const outcome = await verifyOneFile(deps, record, file, errors);
     if (outcome.mismatch !== undefined) {
@@ -48,10 +59,12 @@ export async function verifyBulkFiles(deps: PipelineDeps, record: SubmissionReco
         ok: false,
         failure: mismatchFailure(file.index, outcome.mismatch),
         errors: new LineErrorLog(),
+        claimFiles: [],
       };
     }
     for (const [type, n] of Object.entries(outcome.counts)) counts[type] = (counts[type] ?? 0) + n;
     for (const control of outcome.interchanges) interchanges.push({ file: file.index, control });
+    if (outcome.claimFile !== undefined) claimFiles.push(outcome.claimFile);
   }
   await checkRepeatedInterchanges(deps.objects, record.partner, record.id, interchanges, errors);
   const first = errors.kept[0];
@@ -64,9 +77,10 @@ export async function verifyBulkFiles(deps: PipelineDeps, record: SubmissionReco
         message: `${errors.count} line(s) failed validation; GET /v1/submissions/{id}/errors lists them.`,
       },
       errors,
+      claimFiles,
     };
   }
-  return { ok: true, counts, interchanges };
+  return { ok: true, counts, interchanges, claimFiles };
 }
 
 function mismatchFailure(index: number, mismatch: 'size' | 'digest' | 'missing'): SubmissionFailure {
@@ -120,5 +134,9 @@ async function verifyOneFile(
   check.end();
   for (const error of fileErrors.kept) errors.add(error);
   errors.more += fileErrors.more;
-  return { counts: check.counts, interchanges: check.interchanges ?? [] };
+  return {
+    counts: check.counts,
+    interchanges: check.interchanges ?? [],
+    ...(check.claimFile === undefined ? {} : { claimFile: check.claimFile }),
+  };
 }

@@ -66,6 +66,13 @@ export interface IdentifyingValues {
   readonly maxWords: number;
   /** Leading word runs of the multi-word terms: a scan extends a run only while it is one. */
   readonly prefixes: StringLookup;
+  /**
+   * The input's cities (as `term` writes them) where the contract keeps cities (a limited data set):
+   * in a city place such a value is that city, not the name of someone it happens to spell.
+   */
+  readonly keptCities?: ReadonlySet<string>;
+  /** The input's postal codes (trimmed) where the contract keeps five-digit ZIPs (a limited data set). */
+  readonly keptPostalCodes?: ReadonlySet<string>;
 }
 
 /** Identifying values as one input's collection holds them: Maps and Sets, which can be listed. */
@@ -151,6 +158,9 @@ export function words(text: string): string[] {
   return out;
 }
 
+/** A value as the gate looks it up: its words, lower case, one space apart. */
+export const term = (text: string): string => words(text).join(' ');
+
 /** An ASCII letter or digit: what `[\p{L}\p{N}]` is below U+0080. */
 const isWordCode = (c: number): boolean =>
   (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
@@ -198,6 +208,8 @@ export class Collector {
   readonly digits: KindTable;
   readonly dates: StringTable;
   readonly prefixes: StringTable;
+  readonly keptCities = new Set<string>();
+  readonly keptPostalCodes = new Set<string>();
   maxWords = 0;
   /** Organization names by reference key, and the keys of organisations tied to the individual. */
   readonly organizations = new Map<string, string[]>();
@@ -279,7 +291,7 @@ export function collectIdentifyingValues(input: unknown, policy: GatePolicy): Co
   visit(c, input, 0);
   for (const key of c.tied)
     for (const name of c.organizations.get(key) ?? []) c.term(name, 'employer', MIN_ORGANIZATION);
-  return { ...tables, maxWords: c.maxWords };
+  return { ...tables, maxWords: c.maxWords, keptCities: c.keptCities, keptPostalCodes: c.keptPostalCodes };
 }
 
 /**
@@ -313,6 +325,8 @@ export const identifyingValuesOf = (c: Collector): IdentifyingValues => ({
   dates: c.dates,
   maxWords: c.maxWords,
   prefixes: c.prefixes,
+  keptCities: c.keptCities,
+  keptPostalCodes: c.keptPostalCodes,
 });
 
 function visit(c: Collector, value: unknown, depth: number): void {
@@ -349,8 +363,14 @@ function inspect(c: Collector, node: Record<string, unknown>): void {
     for (const line of strings(node.line)) c.term(line, 'address', MIN_ADDRESS);
     for (const part of [...strings(node.district), ...strings(node.text)])
       c.term(part, 'address', MIN_ADDRESS);
-    if (c.policy.cities) for (const city of strings(node.city)) c.term(city, 'city', MIN_NAME);
-    if (c.policy.zip !== 'keep') for (const zip of strings(node.postalCode)) c.postalCode(zip);
+    for (const city of strings(node.city)) {
+      if (c.policy.cities) c.term(city, 'city', MIN_NAME);
+      else c.keptCities.add(term(city));
+    }
+    for (const zip of strings(node.postalCode)) {
+      if (c.policy.zip !== 'keep') c.postalCode(zip);
+      else c.keptPostalCodes.add(zip.trim());
+    }
     return;
   }
   if (typeof node.value === 'string') {

@@ -7,6 +7,7 @@ import {
   type GatePolicy,
   gatePolicy,
   type IdentifyingValues,
+  term,
   words,
 } from './collect.js';
 
@@ -144,13 +145,15 @@ const ZIP3 = /^(?:\d{3}(?:00)?)$/;
 const NUMERIC_CODE = /^\d[\d.-]*$/;
 const DIGIT_RUN = /\+?\d[\d\s().-]{5,}\d/g;
 /**
- * A UUID carries no date, phone or ZIP, but its hex groups are digit runs by chance: at a gigabyte,
- * some group of some pseudonymised id spells one of the input's many dates (`19700101-…`) or ZIPs.
- * Dates and digits are looked for with UUIDs blanked out; names are still looked for everywhere.
+ * A UUID or a keyed pseudonym (32 hex characters) carries no date, phone or ZIP, but its hex digits
+ * are digit runs by chance: at a gigabyte (or in a 16 MB 837), some pseudonymised id spells one of
+ * the input's many dates (`19700101-…`), ZIPs or identifiers. A digit or date match is confirmed
+ * with these blanked out; names and whole identifiers are still looked for everywhere.
  */
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-const UUID_HINT = /[0-9a-f]{8}-[0-9a-f]{4}-/i;
-const withoutUuids = (text: string): string => (UUID_HINT.test(text) ? text.replace(UUID, ' ') : text);
+const OPAQUE =
+  /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<![0-9a-z])[0-9a-f]{32}(?![0-9a-z])/gi;
+const OPAQUE_HINT = /[0-9a-f]{8}-[0-9a-f]{4}-|[0-9a-f]{32}/i;
+const withoutOpaque = (text: string): string => (OPAQUE_HINT.test(text) ? text.replace(OPAQUE, ' ') : text);
 /**
  * The engine's pseudonymous ids and fullUrls (a lower-case UUID, or `urn:uuid:` and one): most of the
  * distinct strings of an output (in the Synthea corpus, 21,000 of 23,000), each judged once. The
@@ -255,11 +258,32 @@ class Scanner {
     if (key === 'postalCode' && policy.zip !== 'keep') {
       if (policy.zip === 'drop' || !ZIP3.test(text.trim())) this.hit('zip-precision');
     }
-    // A numeric `code` (CPT 99213, SNOMED, LOINC 8480-6) is a standard code, not a value of the
-    // record: a ZIP or an MRN that happens to equal one must not stop real traffic.
-    const kind = key === 'code' && NUMERIC_CODE.test(text) ? undefined : verdict.kind;
+    const kind = verdict.kind === undefined || this.judgedByPlace(key, text) ? undefined : verdict.kind;
     if (kind !== undefined) this.hit(kind);
     if (verdict.date) this.hit('date');
+  }
+
+  /**
+   * A value its place says what it is, whatever input value its characters happen to spell: a numeric
+   * `code` (CPT 99213, SNOMED, LOINC 8480-6) is a standard code, not a value of the record (a ZIP or
+   * an MRN that equals one must not stop real traffic); a ZIP3 is judged by its precision (ZIP3+00 may
+   * equal a five-digit ZIP of the input); a postal code or a city the contract keeps (a limited data
+   * set) that is one of the input's is that postal code or city, not an identifier or a name.
+   */
+  private judgedByPlace(key: string | undefined, text: string): boolean {
+    const { policy, values } = this;
+    switch (key) {
+      case 'code':
+        return NUMERIC_CODE.test(text);
+      case 'postalCode':
+        return policy.zip === 'keep'
+          ? values.keptPostalCodes?.has(text.trim()) === true
+          : policy.zip === 'zip3' && ZIP3.test(text.trim());
+      case 'city':
+        return !policy.cities && values.keptCities?.has(term(text)) === true;
+      default:
+        return false;
+    }
   }
 
   private verdict(text: string): StringVerdict {
@@ -281,9 +305,12 @@ class Scanner {
   private judge(text: string): StringVerdict {
     const { policy, values } = this;
     const yearOnly = YEAR_INSTANT.test(text);
+    const fhirDate = !yearOnly && FINER_THAN_YEAR.test(text);
     return {
-      finer: policy.dates && !yearOnly && FINER_THAN_YEAR.test(text),
-      kind: this.term(text) ?? this.digits(text),
+      finer: policy.dates && fhirDate,
+      // A FHIR date is judged as a date (its precision, the input's dates), not as a digit string: a
+      // kept or shifted 2024-03-15 is not the identifier 20240315.
+      kind: this.term(text) ?? (fhirDate || yearOnly ? undefined : this.digits(text)),
       date: values.dates.size > 0 && !yearOnly && this.date(text),
     };
   }
@@ -308,9 +335,13 @@ class Scanner {
 
   /** A run of digits with separators ("(555) 123-4567", "+1 555.123.4567") that is one of the input's. */
   private digits(raw: string): GateHitKind | undefined {
+    if (this.values.digits.size === 0) return undefined;
+    // Most strings match nothing: UUIDs and pseudonyms are blanked out only to confirm a match.
+    return this.digitsIn(raw) === undefined ? undefined : this.digitsIn(withoutOpaque(raw));
+  }
+
+  private digitsIn(text: string): GateHitKind | undefined {
     const { digits } = this.values;
-    if (digits.size === 0) return undefined;
-    const text = withoutUuids(raw);
     DIGIT_RUN.lastIndex = 0;
     for (let m = DIGIT_RUN.exec(text); m !== null; m = DIGIT_RUN.exec(text)) {
       const d = m[0].replace(/\D/g, '');
@@ -323,7 +354,10 @@ class Scanner {
 
   private date(raw: string): boolean {
     if (!DATE_SHAPE.test(raw)) return false;
-    const text = withoutUuids(raw);
+    return this.dateIn(raw) && this.dateIn(withoutOpaque(raw));
+  }
+
+  private dateIn(text: string): boolean {
     for (const [pattern, normalize] of DATE_RENDERINGS) {
       pattern.lastIndex = 0;
       for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {

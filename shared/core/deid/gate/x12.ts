@@ -1,5 +1,11 @@
 import type { Delimiters, PlacedSegment } from '../../x12/read-model.js';
 import { readPlacedX12 } from '../x12/deidentify.js';
+import {
+  type ElementNumbers,
+  type NumericElements,
+  numericElementsOf,
+  X12_NUMBER,
+} from '../x12/numeric-elements.js';
 import { compositeSeparator } from '../x12/values.js';
 import {
   Collector,
@@ -8,6 +14,7 @@ import {
   identifyingValuesOf,
   MIN_NAME,
   MIN_ORGANIZATION,
+  term,
 } from './collect.js';
 import {
   type GateHit,
@@ -26,6 +33,11 @@ import {
  * Part two scans the output's elements that belong to the patient or the claim (providers, payers and
  * the submitter keep their own names and addresses, which are not the individual's), checks the
  * contract's promises on date and ZIP places, and names positions (`2010BA/NM1[16]/NM103`), never values.
+ *
+ * Each element is judged as what the guide and the contract say it is, so a value the contract keeps
+ * is not taken for an identifier because its characters coincide with one: a number in an element
+ * the guide types as a number (an amount, a count), a date in a date place, a kept ZIP or a kept city
+ * (a limited data set) that is one of the input's. Anything else in those places is scanned as text.
  */
 
 const PERSON_LOOPS: ReadonlySet<string> = new Set(['2010BA', '2010CA', '2330A']);
@@ -53,13 +65,18 @@ class Places {
   private linePos = '';
   private geo = false;
   private personName = false;
+  /** The guide's numeric elements for the current functional group (GS08). */
+  numbers: NumericElements | undefined;
 
   constructor(readonly delimiters: Delimiters) {}
 
   /** `person`: a person's loop or a patient location; `claim`: the claim's own data; else not scanned. */
   of(segment: PlacedSegment): 'person' | 'claim' | undefined {
     const at = (n: number) => segment.elements[n] ?? '';
-    if (segment.id === 'GS') this.kind = at(8).startsWith('005010X223') ? '837I' : '837P';
+    if (segment.id === 'GS') {
+      this.kind = at(8).startsWith('005010X223') ? '837I' : '837P';
+      this.numbers = numericElementsOf(at(8));
+    }
     if (segment.id === 'CLM') {
       this.claimPos = at(5).split(this.delimiters.component)[0] ?? '';
       this.linePos = '';
@@ -81,24 +98,30 @@ class Places {
   }
 }
 
-/** Each date an element holds (D8, both ends of an RD8, the date of a DT), with the format. */
-function datesOf(segment: PlacedSegment, delimiters: Delimiters): [number, string, string][] {
+/**
+ * Each date an element holds (D8, both ends of an RD8, the date of a DT), with the format: element,
+ * format, value, and for an HI composite the 0-based component that holds the date.
+ */
+function datesOf(
+  segment: PlacedSegment,
+  delimiters: Delimiters,
+): [number, string, string, number | undefined][] {
   const at = (n: number) => segment.elements[n] ?? '';
   switch (segment.id) {
     case 'DTP':
-      return [[3, at(2), at(3)]];
+      return [[3, at(2), at(3), undefined]];
     case 'DMG':
-      return [[2, at(1), at(2)]];
+      return [[2, at(1), at(2), undefined]];
     case 'PAT':
-      return at(6) === '' ? [] : [[6, at(5), at(6)]];
+      return at(6) === '' ? [] : [[6, at(5), at(6), undefined]];
     case 'FRM':
-      return at(4) === '' ? [] : [[4, 'D8', at(4)]];
+      return at(4) === '' ? [] : [[4, 'D8', at(4), undefined]];
     case 'HI': {
-      const out: [number, string, string][] = [];
+      const out: [number, string, string, number | undefined][] = [];
       for (let n = 1; n < segment.elements.length; n++) {
         const parts = at(n).split(compositeSeparator(at(n), delimiters.component));
         if (DATE_FORMATS.has(parts[2] ?? '') && (parts[3] ?? '') !== '')
-          out.push([n, parts[2] ?? '', parts[3] ?? '']);
+          out.push([n, parts[2] ?? '', parts[3] ?? '', 3]);
       }
       return out;
     }
@@ -106,6 +129,14 @@ function datesOf(segment: PlacedSegment, delimiters: Delimiters): [number, strin
       return [];
   }
 }
+
+/** A whole date in its X12 format: what a date place holds when the contract keeps or shifts dates. */
+const DATE_SHAPES: Readonly<Record<string, RegExp>> = {
+  D8: /^\d{8}$/,
+  RD8: /^\d{8}-\d{8}$/,
+  DT: /^\d{12}$/,
+};
+const isDate = (format: string, value: string): boolean => DATE_SHAPES[format]?.test(value) === true;
 
 const isoDays = (format: string, value: string): string[] =>
   (format === 'RD8' ? value.split('-') : [value.slice(0, 8)])
@@ -119,6 +150,9 @@ export function collectX12IdentifyingValues(input: Uint8Array, policy: GatePolic
   return collector.values();
 }
 
+/** NM101 codes of an insured person and of a patient. */
+const PERSON_ENTITIES: ReadonlySet<string> = new Set(['IL', 'QC']);
+
 /**
  * `collectX12IdentifyingValues` one placed segment at a time, in the input's order: the
  * de-identifier's own read of the input hands each segment here too (deidentifyX12's `onInput`),
@@ -128,12 +162,20 @@ export function collectX12IdentifyingValues(input: Uint8Array, policy: GatePolic
 export class X12ValuesCollector {
   private readonly c: Collector;
   private places: Places | undefined;
+  /** Names of the people of the current subscriber's hierarchy (HL 20/22 starts a new one). */
+  private hierarchyNames = new Set<string>();
+  /**
+   * Kept cities that spell a name of their own person's hierarchy: the contract removes those (as it
+   * would a display naming the person), so they are never excused as a kept city.
+   */
+  private readonly selfNamedCities = new Set<string>();
 
   constructor(private readonly policy: GatePolicy) {
     this.c = new Collector(policy);
   }
 
   values(): IdentifyingValues {
+    for (const city of this.selfNamedCities) this.c.keptCities.delete(city);
     return identifyingValuesOf(this.c);
   }
 
@@ -143,14 +185,19 @@ export class X12ValuesCollector {
     this.places ??= new Places(delimitersOfIsa(segment));
     const places = this.places;
     const where = places.of(segment);
-    if (where === undefined) return;
     const at = (n: number) => segment.elements[n] ?? '';
+    if (segment.id === 'HL' && (at(3) === '20' || at(3) === '22')) this.hierarchyNames = new Set();
+    if (where === undefined) return;
     if (policy.dates) {
       for (const [, format, value] of datesOf(segment, places.delimiters))
         for (const day of isoDays(format, value)) c.dates.add(day);
     }
     switch (segment.id) {
       case 'NM1':
+        if (PERSON_LOOPS.has(segment.loop) || PERSON_ENTITIES.has(at(1))) {
+          for (const n of [3, 4])
+            if (at(n).trim() !== '') this.hierarchyNames.add(at(n).trim().toUpperCase());
+        }
         // An ambulance stop's NM1 names a place (a hospital), not the person; a home's names the patient.
         if (where === 'person' && at(1) !== 'PW' && at(1) !== '45') {
           for (const n of [3, 4, 5]) if (at(n) !== '') c.name(at(n));
@@ -163,8 +210,15 @@ export class X12ValuesCollector {
         return;
       case 'N4':
         if (where !== 'person') return;
-        if (policy.cities && at(1) !== '') c.term(at(1), 'city', MIN_NAME);
-        if (policy.zip !== 'keep' && at(3) !== '') c.postalCode(zip5(at(3)));
+        if (at(1) !== '') {
+          if (policy.cities) c.term(at(1), 'city', MIN_NAME);
+          else if (this.spellsHierarchyName(at(1))) this.selfNamedCities.add(term(at(1)));
+          else c.keptCities.add(term(at(1)));
+        }
+        if (at(3) !== '') {
+          if (policy.zip !== 'keep') c.postalCode(zip5(at(3)));
+          else c.keptPostalCodes.add(at(3).trim());
+        }
         return;
       case 'REF':
         if (at(2) !== '' && !(where === 'claim' && (at(1) === '4N' || at(1) === 'F5')))
@@ -188,6 +242,14 @@ export class X12ValuesCollector {
       default:
         return;
     }
+  }
+
+  /** Whether a word of the text is a name (last or first) of someone of the current hierarchy. */
+  private spellsHierarchyName(text: string): boolean {
+    for (const word of text.toUpperCase().split(/[^A-Z0-9'-]+/)) {
+      if (word.length >= 2 && this.hierarchyNames.has(word)) return true;
+    }
+    return false;
   }
 }
 
@@ -222,34 +284,95 @@ export function scanX12(
       return;
     }
     const where = places.of(segment);
-    if (where === undefined) return;
-    const datePlaces = new Set<number>();
-    for (const [n, format, value] of datesOf(segment, places.delimiters)) {
+    // HL01–HL04 are the hierarchy's own counters and codes, whatever digits they happen to be.
+    if (where === undefined || segment.id === 'HL') return;
+    const judge = new ElementJudge(segment, places);
+    for (const [n, format, value, component] of datesOf(segment, places.delimiters)) {
       if (!DATE_FORMATS.has(format)) continue;
-      datePlaces.add(n);
       if (policy.dates && (format === 'RD8' ? value.split('-') : [value]).some((d) => !YEAR_ONLY.test(d))) {
         hits.push({ path: expression(n), kind: 'date-precision' });
       }
+      // A date place is judged by its precision above; its year-only value may equal 1 January of an
+      // input date. Where the contract keeps or shifts dates, a whole date there is a date.
+      if (policy.dates || isDate(format, value)) judge.settle(n, component);
     }
-    const zipPlace = segment.id === 'N4' && where === 'person' && policy.zip !== 'keep';
-    if (zipPlace) {
+    const zipPlace = segment.id === 'N4' && where === 'person';
+    if (zipPlace && policy.zip !== 'keep') {
       const zip = segment.elements[3] ?? '';
       const ok =
         policy.zip === 'drop' ? zip === '' || zip === '000' : zip === '' || /^\d{3}(?:00)?$/.test(zip);
       if (!ok) hits.push({ path: expression(3), kind: 'zip-precision' });
+      // A ZIP place is judged by its precision: ZIP3+00 may equal another person's five-digit ZIP.
+      judge.settle(3, undefined);
+    }
+    if (
+      zipPlace &&
+      policy.zip === 'keep' &&
+      values.keptPostalCodes?.has((segment.elements[3] ?? '').trim())
+    ) {
+      judge.settle(3, undefined);
+    }
+    if (zipPlace && !policy.cities && values.keptCities?.has(term(segment.elements[1] ?? ''))) {
+      judge.settle(1, undefined);
     }
     for (let n = 1; n < segment.elements.length; n++) {
-      const value = segment.elements[n] ?? '';
-      if (value === '') continue;
-      // A date place is judged by its precision above; its year-only value may equal 1 January of an input date.
-      if (datePlaces.has(n) && policy.dates) continue;
-      // A ZIP place is judged by its precision too: ZIP3+00 may equal another person's five-digit ZIP.
-      if (zipPlace && n === 3) continue;
-      gate.scan(values, value, () => expression(n), hits);
+      const text = judge.text(n);
+      if (text === undefined) continue;
+      gate.scan(values, text, () => expression(n), hits);
       if (hits.length >= MAX_HITS) return;
     }
   });
   return hits;
+}
+
+/**
+ * What of each element of one output segment is left to scan as text, once the places judged for
+ * what they are (dates, kept ZIPs and cities, numbers) are settled.
+ */
+class ElementJudge {
+  /** Settled elements (whole), and settled components of composites by element. */
+  private readonly whole = new Set<number>();
+  private readonly parts = new Map<number, Set<number>>();
+  private readonly numbers: readonly ElementNumbers[];
+
+  constructor(
+    private readonly segment: PlacedSegment,
+    private readonly places: Places,
+  ) {
+    this.numbers = places.numbers?.of(segment.loop, segment.id) ?? [];
+  }
+
+  /** The element (or one component of it) is judged; it is not scanned as text. */
+  settle(n: number, component: number | undefined): void {
+    if (component === undefined) {
+      this.whole.add(n);
+      return;
+    }
+    let set = this.parts.get(n);
+    if (set === undefined) {
+      set = new Set();
+      this.parts.set(n, set);
+    }
+    set.add(component);
+  }
+
+  /** The text to scan, or undefined when nothing is left (empty, settled, or a number where the guide types one). */
+  text(n: number): string | undefined {
+    const { segment } = this;
+    const value = segment.elements[n] ?? '';
+    if (value === '' || this.whole.has(n)) return undefined;
+    const numbers = this.numbers[n - 1] ?? false;
+    if (numbers === true && X12_NUMBER.test(value)) return undefined;
+    const numericParts = typeof numbers === 'boolean' ? undefined : numbers;
+    const settled = this.parts.get(n);
+    if (numericParts === undefined && settled === undefined) return value;
+    const separator = compositeSeparator(value, this.places.delimiters.component);
+    const parts = value.split(separator);
+    const left = parts.map((part, i) =>
+      settled?.has(i) === true || (numericParts?.[i] === true && X12_NUMBER.test(part)) ? '' : part,
+    );
+    return left.every((part) => part === '') ? undefined : left.join(separator);
+  }
 }
 
 /** `scanX12` as a verdict. */
