@@ -66,11 +66,14 @@ export function registerCoreCommands(program: Command, ctx: CliContext): void {
             )
         ).join('\n'),
       );
+      // Anomaly signals as warnings on stderr while it runs (docs/alarms.md).
+      const stopSignals = await (await import('./signal-watch.js')).watchSignals(stack.deps);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      await stopSignals();
       await stack.close();
     });
 

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import type { Config } from '../shared/runtime/config.js';
+import { registerAlertsCommands } from './alerts-command.js';
 import { registerAwsCommands } from './aws-commands.js';
 import { CliError, failureExitCode } from './cli-error.js';
 import { registerConsumerCommands } from './consumer-commands.js';
@@ -38,6 +39,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   registerDemoCommand(program);
   registerAwsCommands(program);
   registerConsumerCommands(program, ctx);
+  registerAlertsCommands(program, ctx);
   for (const sub of program.commands) inheritOverrides(sub);
   try {
     await program.parseAsync([...argv]);

@@ -27,6 +27,7 @@ const STATIC_FUNCTIONS = [
   'uploads',
   'errors',
   'uploadArrived',
+  'authorizer',
 ];
 
 const queue = {

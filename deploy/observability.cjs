@@ -76,6 +76,7 @@ function alarmResources(settings) {
       functionMetric(fnName, 'Throttles'),
     );
   }
+  Object.assign(resources, anomalyAlarms(settings), backlogAlarms(settings), siemSubscriptions(settings));
   resources.Api5xxAlarm = alarm('HTTP API answered 5xx', {
     Namespace: 'AWS/ApiGateway',
     MetricName: '5xx',
@@ -90,6 +91,117 @@ function alarmResources(settings) {
   return resources;
 }
 
+/**
+ * The anomaly metrics (shared/core/signals/metrics.ts): EMF from the functions, namespace PhiPipeline,
+ * one dimension `service`. Never a partner id or address: those stay in the audit records and the SIEM.
+ */
+const signalMetric = (settings, MetricName) => ({
+  Namespace: 'PhiPipeline',
+  MetricName,
+  Dimensions: [{ Name: 'service', Value: settings.service }],
+});
+
+/** Failures per 5 minutes across partners, and accepted submissions against their learned band. */
+function anomalyAlarms(settings) {
+  const failures = (MetricName, Threshold, description) =>
+    alarm(description, { ...signalMetric(settings, MetricName), Statistic: 'Sum', Period: 300, Threshold });
+  return {
+    AuthFailuresAlarm: failures(
+      'authFailures',
+      settings.alarms.authFailures,
+      'Authentication failures (gateway and functions, bad or expired tokens, wrong scope, refused partners): run phi alerts / see the SIEM for the partner or address',
+    ),
+    SignatureFailuresAlarm: failures(
+      'signatureFailures',
+      settings.alarms.signatureFailures,
+      'Request signature failures (X-JWS-Signature): a partner key problem or forged requests',
+    ),
+    DigestFailuresAlarm: failures(
+      'digestFailures',
+      settings.alarms.digestFailures,
+      'Content-Digest failures: corrupted or tampered bodies',
+    ),
+    // CloudWatch learns the submissions' usual pattern (time of day, weekday) and alarms above the band.
+    SubmissionVolumeAnomalyAlarm: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmDescription:
+          'Accepted submissions above their anomaly detection band (a volume spike against the learned baseline)',
+        ComparisonOperator: 'GreaterThanUpperThreshold',
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+        ThresholdMetricId: 'band',
+        TreatMissingData: 'notBreaching',
+        Metrics: [
+          {
+            Id: 'accepted',
+            ReturnData: true,
+            MetricStat: {
+              Metric: signalMetric(settings, 'submissionsAccepted'),
+              Period: 300,
+              Stat: 'Sum',
+            },
+          },
+          { Id: 'band', ReturnData: true, Expression: 'ANOMALY_DETECTION_BAND(accepted, 3)' },
+        ],
+        AlarmActions: [ref('AlarmTopic')],
+        OKActions: [ref('AlarmTopic')],
+      },
+    },
+  };
+}
+
+/** Dead letters that wait a day, and consumers whose deliver queue grows (its age has its own alarm). */
+function backlogAlarms(settings) {
+  const resources = {};
+  const { sources, deadLetters } = queueCatalogue(settings);
+  for (const dlq of deadLetters) {
+    resources[`${dlq}AgeAlarm`] = alarm(
+      `A dead letter on ${dlq} has waited a day: replay or resolve it (phi dlq list)`,
+      queueMetric(dlq, 'ApproximateAgeOfOldestMessage', 'Maximum', 300, 86_400),
+    );
+  }
+  for (const source of sources.filter((id) => id.startsWith('Deliver'))) {
+    resources[`${source}BacklogAlarm`] = alarm(
+      `Consumer behind: ${source} holds more than ${settings.alarms.deliverBacklog} messages`,
+      queueMetric(
+        source,
+        'ApproximateNumberOfMessagesVisible',
+        'Maximum',
+        300,
+        settings.alarms.deliverBacklog,
+      ),
+      { EvaluationPeriods: 3 },
+    );
+  }
+  return resources;
+}
+
+/**
+ * The SIEM stream on AWS (docs/siem.md): each function's refusal and failure log lines (ids, codes,
+ * routes; never a body) to a CloudWatch Logs destination the SIEM owns. No role in this account: the
+ * destination's own policy admits this account, so nothing here can write anywhere else.
+ */
+function siemSubscriptions(settings) {
+  if (settings.siemDestinationArn === '') return {};
+  const resources = {};
+  for (const fnName of names.allFunctions(settings)) {
+    resources[`${names.upperFirst(fnName)}SiemSubscription`] = {
+      Type: 'AWS::Logs::SubscriptionFilter',
+      Properties: {
+        LogGroupName: ref(names.fn.logGroup(fnName)),
+        DestinationArn: settings.siemDestinationArn,
+        FilterPattern: SIEM_FILTER_PATTERN,
+      },
+    };
+  }
+  return resources;
+}
+
+/** Refusals, failures and the authorizer's denials: the lines a SIEM correlates. */
+const SIEM_FILTER_PATTERN =
+  '{ ($.message = "request rejected") || ($.message = "request failed") || ($.message = "gateway refused") || ($.level = "ERROR") }';
+
 /** Log groups osls generates get the logs key; their retention comes from provider.logRetentionInDays. */
 function logGroupExtensions(settings) {
   const extensions = {};
@@ -100,4 +212,4 @@ function logGroupExtensions(settings) {
   return extensions;
 }
 
-module.exports = { alarmResources, logGroupExtensions };
+module.exports = { alarmResources, logGroupExtensions, SIEM_FILTER_PATTERN };

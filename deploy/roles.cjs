@@ -25,6 +25,9 @@ function statementsFor(settings, fnName) {
       ];
     case 'discovery':
       return [grants.issuerPublicKey()];
+    // The gateway authorizer: the issuer's public key, and the audit record of a denial.
+    case 'authorizer':
+      return [...grants.auditAppend(), grants.issuerPublicKey()];
     case 'ingest':
       return [
         ...common,

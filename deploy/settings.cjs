@@ -124,6 +124,19 @@ function parseSettings(raw, consumersRaw) {
     mtlsTruststoreVersion: text(stack.mtlsTruststoreVersion),
     alarmEmail: text(stack.alarmEmail),
     operatorRoles: list(stack.operatorRoles),
+    // Anomaly alarms (deploy/observability.cjs, docs/alarms.md).
+    alarms: Object.freeze({
+      authFailures: integer('alarms.authFailures', stack.alarms?.authFailures ?? 20, 0, 1000000),
+      signatureFailures: integer(
+        'alarms.signatureFailures',
+        stack.alarms?.signatureFailures ?? 5,
+        0,
+        1000000,
+      ),
+      digestFailures: integer('alarms.digestFailures', stack.alarms?.digestFailures ?? 5, 0, 1000000),
+      deliverBacklog: integer('alarms.deliverBacklog', stack.alarms?.deliverBacklog ?? 1000, 0, 1000000),
+    }),
+    siemDestinationArn: text(stack.siemDestinationArn),
   });
 }
 

@@ -224,7 +224,8 @@ describe('policy rules over the packaged template', () => {
     expect(count('AWS::SQS::Queue')).toBe(4 + 4 * CONSUMERS.length);
     // Data, storage, audit, logs, issuer, and one per consumer.
     expect(count('AWS::KMS::Key')).toBe(5 + CONSUMERS.length);
-    expect(count('AWS::Lambda::Function')).toBe(11 + CONSUMERS.length);
+    // 12: the gateway authorizer (issue 12) joined the 11 of serverless.yml.
+    expect(count('AWS::Lambda::Function')).toBe(12 + CONSUMERS.length);
     expect(count('AWS::Lambda::EventSourceMapping')).toBe(2 + CONSUMERS.length);
     expect(auditBucketId()).toBe('AuditBucket');
     expect(referencedBy('PHI_AUDIT_SSE_KMS_KEY_ID')).toBe('AuditKey');
@@ -606,7 +607,7 @@ describe('function packages', () => {
   it('bundle the AWS adapters and leave out the embedded ones and better-sqlite3', () => {
     const embeddedOnly =
       /^\/\/ shared\/(?:runtime\/embedded-deps\.ts|runtime\/local\/|adapters\/embedded\/(?:sqlite|file-|local-|durable-fs|key-files|audit-files))/m;
-    expect(bundles.size).toBe(11 + CONSUMERS.length);
+    expect(bundles.size).toBe(12 + CONSUMERS.length);
     for (const [alias, { text }] of bundles) {
       expect(text, alias).toMatch(/^\/\/ shared\/runtime\/aws-deps\.ts$/m);
       expect(text, alias).not.toMatch(embeddedOnly);

@@ -84,6 +84,9 @@ describe('deploy/stack.cjs: consumers', () => {
         'DeliverDataLakeQueueAgeAlarm',
         'DeliverDataLakeErrorsAlarm',
         'DeliverDataLakeThrottlesAlarm',
+        'DeliverDataLakeDeadLetterQueueAgeAlarm',
+        'NotifyDataLakeDeadLetterQueueAgeAlarm',
+        'DeliverDataLakeQueueBacklogAlarm',
       ].sort(),
     );
     expect(Object.keys(after.functions)).toEqual(['deliverAnalytics', 'deliverDataLake']);

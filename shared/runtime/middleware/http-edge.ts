@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { PipelineError } from '../../core/errors.js';
+import { SIGNAL_METRICS, SUBMISSION_ROUTES, signalMetricOf } from '../../core/signals/metrics.js';
 import { errorToResponse, type HttpResult, securityHeaders } from '../http-response.js';
 import { logFailure, logger, metrics } from '../logger.js';
 
@@ -23,6 +24,9 @@ export function httpEdge(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult, Er
       request.response = { ...response, headers: { ...response.headers, ...securityHeaders(requestId) } };
       logger.info('request', { routeKey: request.event.routeKey, status: request.response.statusCode });
       metrics.addMetric('requests', 'Count', 1);
+      if (request.response.statusCode === 202 && SUBMISSION_ROUTES.has(request.event.routeKey)) {
+        metrics.addMetric(SIGNAL_METRICS.submissionsAccepted, 'Count', 1);
+      }
     },
     onError: (request) => {
       const requestId = requestIdOf(request.event);
@@ -40,6 +44,9 @@ export function httpEdge(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult, Er
           code,
         });
         metrics.addMetric('rejected', 'Count', 1);
+        // The anomaly alarms' metrics (docs/alarms.md).
+        const signal = signalMetricOf(code);
+        if (signal !== undefined) metrics.addMetric(signal, 'Count', 1);
       }
       request.response = { ...response, headers: { ...response.headers, ...securityHeaders(requestId) } };
     },
