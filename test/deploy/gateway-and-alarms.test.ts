@@ -3,16 +3,13 @@
  * (a Lambda REQUEST authorizer with its own least-privilege role), the open routes stay open, and
  * every anomaly signal maps to an alarm on the alarm topic. Each check is also shown to fail.
  */
-import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../local/package-root.js';
 import { OPEN_ROUTES } from '../../shared/app/gateway-authorizer.js';
+import { packageInto } from '../helpers/packaged-stack.js';
 import {
   asArray,
   asObject,
@@ -30,57 +27,17 @@ import {
   OPEN_ROUTE_KEYS,
 } from './gateway-alarm-checks.js';
 
-const run = promisify(execFile);
-const ROOT = packageRoot();
 let template: Template;
 let home: string;
 let out: string;
 
-/** The same lock packaged-stack.test.ts takes: osls clears .serverless/ before it writes. */
-async function withPackageLock<T>(task: () => Promise<T>): Promise<T> {
-  const lock = join(ROOT, '.serverless.package-lock');
-  for (const deadline = Date.now() + 10 * 60_000; ; ) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch {
-      const age =
-        Date.now() -
-        (await stat(lock).then(
-          (s) => s.mtimeMs,
-          () => Date.now(),
-        ));
-      if (age > 10 * 60_000) await rm(lock, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`${lock} is held for too long`);
-      else await sleep(1000);
-    }
-  }
-  try {
-    return await task();
-  } finally {
-    await rm(lock, { recursive: true, force: true });
-  }
-}
-
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'phi-gw-home-'));
   out = await mkdtemp(join(tmpdir(), 'phi-gw-out-'));
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: home,
-    TMPDIR: tmpdir(),
-    AWS_SDK_LOAD_CONFIG: '0',
-    npm_config_update_notifier: 'false',
-    NO_COLOR: '1',
-  };
-  await withPackageLock(async () => {
-    await run('npm', ['run', 'package'], { cwd: ROOT, env, timeout: 280_000, maxBuffer: 16 * 1024 * 1024 });
-    await cp(
-      join(ROOT, '.serverless', 'cloudformation-template-update-stack.json'),
-      join(out, 'template.json'),
-    );
-  });
-  template = JSON.parse(await readFile(join(out, 'template.json'), 'utf8')) as Template;
+  await packageInto(out, home);
+  template = JSON.parse(
+    await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as Template;
 }, 900_000);
 
 afterAll(async () => {

@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { variablesFromStackOutputs } from '../../cli/aws/aws-outputs.js';
@@ -11,6 +10,7 @@ import { packageRoot } from '../../local/package-root.js';
 import { httpRoutes } from '../../local/routes.js';
 import { PipelineError } from '../../shared/core/errors.js';
 import { loadConfig } from '../../shared/runtime/config.js';
+import { packageInto } from '../helpers/packaged-stack.js';
 import {
   asArray,
   asObject,
@@ -43,7 +43,6 @@ import { readZip } from './zip-reader.js';
  */
 const run = promisify(execFile);
 const ROOT = packageRoot();
-const PACKAGED = join(ROOT, '.serverless');
 const CONSUMERS = ['analytics', 'research', 'billing'];
 const MAX_RECEIVE_COUNT = 5;
 const FHIR_FILES = [
@@ -61,48 +60,10 @@ let home: string;
 let out: string;
 let templateFile: string;
 
-/** One packaging at a time across test runs on this checkout (osls clears .serverless/ first). */
-async function withPackageLock<T>(task: () => Promise<T>): Promise<T> {
-  const lock = join(ROOT, '.serverless.package-lock');
-  for (const deadline = Date.now() + 10 * 60_000; ; ) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch {
-      const age =
-        Date.now() -
-        (await stat(lock).then(
-          (s) => s.mtimeMs,
-          () => Date.now(),
-        ));
-      if (age > 10 * 60_000) await rm(lock, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`${lock} is held for too long`);
-      else await sleep(1000);
-    }
-  }
-  try {
-    return await task();
-  } finally {
-    await rm(lock, { recursive: true, force: true });
-  }
-}
-
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'phi-package-home-'));
   out = await mkdtemp(join(tmpdir(), 'phi-package-out-'));
-  // Only what npm and node need: no AWS variables at all, so nothing can reach an account.
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: home,
-    TMPDIR: tmpdir(),
-    AWS_SDK_LOAD_CONFIG: '0',
-    npm_config_update_notifier: 'false',
-    NO_COLOR: '1',
-  };
-  await withPackageLock(async () => {
-    await run('npm', ['run', 'package'], { cwd: ROOT, env, timeout: 280_000, maxBuffer: 16 * 1024 * 1024 });
-    await cp(PACKAGED, out, { recursive: true });
-  });
+  await packageInto(out, home);
   templateFile = join(out, 'cloudformation-template-update-stack.json');
   template = JSON.parse(await readFile(templateFile, 'utf8')) as Template;
 }, 900_000);
