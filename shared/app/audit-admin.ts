@@ -8,7 +8,7 @@ import { type ChainLine, type ChainVerification, verifyChain } from '../core/aud
 import { PipelineError } from '../core/errors.js';
 import type { AuditSink, Clock } from '../ports/index.js';
 import type { AuditExportFormat } from './audit-export-formats.js';
-import { type OperatorContext, recordOperatorAction } from './operator-actions.js';
+import { auditedExport, type OperatorContext, type OperatorTargets } from './operator-actions.js';
 
 /**
  * The whole audit log in chain order: `() => deps.auditLog.read()`, the AuditLog port of the
@@ -96,25 +96,13 @@ export async function exportAuditLogAsOperator(
     readonly finish?: () => Promise<unknown>;
   } = {},
 ): Promise<AuditExportResult> {
-  let result: AuditExportResult;
-  try {
-    const { finish, ...fhir } = options;
-    result = await exportAuditLog(read, format, write, fhir);
-    if (result.ok && finish !== undefined) await finish();
-  } catch (error) {
-    await recordOperatorAction(deps, operator, {
-      verb: 'audit.export',
-      outcome: 'failure',
-      code: error instanceof PipelineError ? error.code : 'internal',
-      targets: { format },
-    });
-    throw error;
-  }
-  await recordOperatorAction(deps, operator, {
-    verb: 'audit.export',
-    ...(result.ok
-      ? { outcome: 'success', targets: { format, count: result.count } }
-      : { outcome: 'failure', code: 'audit-chain-broken', targets: { format } }),
-  });
-  return result;
+  const { finish, ...fhir } = options;
+  return auditedExport(
+    deps,
+    operator,
+    format,
+    () => exportAuditLog(read, format, write, fhir),
+    (result): OperatorTargets => (result.ok ? { count: result.count } : {}),
+    finish,
+  );
 }

@@ -124,3 +124,40 @@ export async function auditedOperatorAction<T>(
   });
   return done.result;
 }
+
+/**
+ * An export of the audit chain (`phi audit export`, `phi siem export`) as an operator action: runs it,
+ * then `finish` (e.g. the durable write of `--out`) when it was sound, then appends one `audit.export`
+ * record: `success` with what it counted, `failure` `audit-chain-broken` when the chain did not
+ * verify, or the error's code. The record follows the export, so it is in the next export, not this
+ * one: an export never holds a record claiming a success that had not happened yet.
+ */
+export async function auditedExport<R extends { readonly ok: boolean }>(
+  deps: { readonly audit: AuditSink; readonly clock: Clock },
+  operator: OperatorContext,
+  format: string,
+  run: () => Promise<R>,
+  counted: (result: R) => OperatorTargets,
+  finish?: () => Promise<unknown>,
+): Promise<R> {
+  let result: R;
+  try {
+    result = await run();
+    if (result.ok && finish !== undefined) await finish();
+  } catch (error) {
+    await recordOperatorAction(deps, operator, {
+      verb: 'audit.export',
+      outcome: 'failure',
+      code: error instanceof PipelineError ? error.code : 'internal',
+      targets: { format },
+    });
+    throw error;
+  }
+  await recordOperatorAction(deps, operator, {
+    verb: 'audit.export',
+    ...(result.ok
+      ? { outcome: 'success', targets: { format, ...counted(result) } }
+      : { outcome: 'failure', code: 'audit-chain-broken', targets: { format } }),
+  });
+  return result;
+}

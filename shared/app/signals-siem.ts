@@ -3,7 +3,7 @@ import { PipelineError } from '../core/errors.js';
 import type { Signal } from '../core/signals/index.js';
 import type { AuditSink, Clock } from '../ports/index.js';
 import type { AuditLogReader } from './audit-admin.js';
-import { type OperatorContext, recordOperatorAction } from './operator-actions.js';
+import { auditedExport, type OperatorContext, type OperatorTargets } from './operator-actions.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { listSignals, type QueueDepthProbe } from './signals.js';
 
@@ -143,25 +143,12 @@ export async function exportSiemAsOperator(
     readonly finish?: () => Promise<unknown>;
   } = {},
 ): Promise<SiemExportResult> {
-  const format = 'siem-jsonl';
-  let result: SiemExportResult;
-  try {
-    result = await exportSiem(deps, () => deps.auditLog.read(), write, options);
-    if (result.ok && options.finish !== undefined) await options.finish();
-  } catch (error) {
-    await recordOperatorAction(deps, operator, {
-      verb: 'audit.export',
-      outcome: 'failure',
-      code: error instanceof PipelineError ? error.code : 'internal',
-      targets: { format },
-    });
-    throw error;
-  }
-  await recordOperatorAction(deps, operator, {
-    verb: 'audit.export',
-    ...(result.ok
-      ? { outcome: 'success', targets: { format, count: result.records, signals: result.signals } }
-      : { outcome: 'failure', code: 'audit-chain-broken', targets: { format } }),
-  });
-  return result;
+  return auditedExport(
+    deps,
+    operator,
+    'siem-jsonl',
+    () => exportSiem(deps, () => deps.auditLog.read(), write, options),
+    (result): OperatorTargets => (result.ok ? { count: result.records, signals: result.signals } : {}),
+    options.finish,
+  );
 }
