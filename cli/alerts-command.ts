@@ -1,7 +1,7 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './core-commands.js';
+import { chainBroken, exportOutput, writeStdout } from './export-output.js';
 import { queueDepthProbe } from './signal-watch.js';
 import { operatorContextOf, withTicketOptions } from './ticket.js';
 
@@ -26,11 +26,6 @@ export function parseSince(value: string, now: Date): Date {
     throw new CliError('--since must be an ISO 8601 time or a duration such as 15m, 24h, 7d', 2);
   return new Date(time);
 }
-
-const writeStdout = (text: string): Promise<void> =>
-  new Promise((resolve, reject) => {
-    process.stdout.write(text, (error) => (error ? reject(error) : resolve()));
-  });
 
 export function registerAlertsCommands(program: Command, ctx: CliContext): void {
   program
@@ -73,27 +68,19 @@ export function registerAlertsCommands(program: Command, ctx: CliContext): void 
     const operator = operatorContextOf(opts, 'phi siem export');
     const since = opts.since === undefined ? undefined : parseSince(opts.since, new Date());
     const config = ctx.config();
-    const [{ preparedDeps }, { exportSiemAsOperator }, { writeFileDurably }] = await Promise.all([
+    const [{ preparedDeps }, { exportSiemAsOperator }] = await Promise.all([
       import('./prepared-deps.js'),
       import('../shared/app/signals-siem.js'),
-      import('../shared/adapters/embedded/durable-fs.js'),
     ]);
     const deps = await preparedDeps(config);
-    const chunks: string[] = [];
-    const file = opts.out === undefined ? undefined : path.resolve(opts.out);
-    const write = file === undefined ? writeStdout : async (text: string) => void chunks.push(text);
+    const { file, write, finish } = await exportOutput(opts.out);
     const depthOf = queueDepthProbe(deps.queue);
     const result = await exportSiemAsOperator(deps, operator, write, {
       ...(since === undefined ? {} : { since }),
       ...(depthOf === undefined ? {} : { depthOf }),
-      ...(file === undefined
-        ? {}
-        : { finish: () => writeFileDurably(file, new TextEncoder().encode(chunks.join(''))) }),
+      ...(finish === undefined ? {} : { finish }),
     });
-    if (!result.ok) {
-      const { file: where, line, reason } = result.verification.broken;
-      throw new CliError(`audit chain broken at ${where}:${line}: ${reason}; run phi audit verify`);
-    }
+    if (!result.ok) throw chainBroken(result.verification.broken);
     if (file !== undefined) {
       process.stdout.write(
         `${result.records} record(s) and ${result.signals} signal(s) written to ${file}\n`,

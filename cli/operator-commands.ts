@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { AUDIT_EXPORT_FORMATS, type AuditExportFormat } from '../shared/app/audit-export-formats.js';
@@ -8,6 +7,7 @@ import type { OperatorContext } from '../shared/app/operator-actions.js';
 import { CONSUMER_ID, CONSUMER_ID_RULE } from '../shared/core/ids.js';
 import { CliError } from './cli-error.js';
 import type { CliContext } from './core-commands.js';
+import { chainBroken, exportOutput, writeStdout } from './export-output.js';
 import { operatorContextOf, withTicketOptions } from './ticket.js';
 
 export { defaultOperatorId } from './ticket.js';
@@ -47,10 +47,6 @@ function selectionOf(opts: { all?: boolean; id?: string[]; submission?: string[]
   if (opts.id !== undefined) return { kind: 'ids', ids: opts.id };
   if (opts.submission !== undefined) return { kind: 'submissions', submissionIds: opts.submission };
   return { kind: 'all' };
-}
-
-async function writeStdout(text: string): Promise<void> {
-  if (!process.stdout.write(text)) await once(process.stdout, 'drain');
 }
 
 function describeRefusal(outcome: Extract<ConsumeOutcome, { status: 'refused' }>): string {
@@ -264,32 +260,21 @@ function registerAudit(program: Command, ctx: CliContext): void {
   ).action(async (opts: { format: AuditExportFormat; out?: string; ticket?: string; operator?: string }) => {
     const operator = operatorContextOf(opts, 'phi audit export');
     const config = ctx.config();
-    const [{ preparedDeps }, { exportAuditLogAsOperator }, { writeFileDurably }] = await Promise.all([
+    const [{ preparedDeps }, { exportAuditLogAsOperator }] = await Promise.all([
       import('./prepared-deps.js'),
       import('../shared/app/audit-admin.js'),
-      import('../shared/adapters/embedded/durable-fs.js'),
     ]);
     const deps = await preparedDeps(config);
-    const chunks: string[] = [];
-    const write = opts.out === undefined ? writeStdout : async (text: string) => void chunks.push(text);
-    const file = opts.out === undefined ? undefined : path.resolve(opts.out);
+    const { file, write, finish } = await exportOutput(opts.out);
     const result = await exportAuditLogAsOperator(
       deps,
       operator,
       () => deps.auditLog.read(),
       opts.format,
       write,
-      {
-        serverUrl: config.publicUrl,
-        ...(file === undefined
-          ? {}
-          : { finish: () => writeFileDurably(file, new TextEncoder().encode(chunks.join(''))) }),
-      },
+      { serverUrl: config.publicUrl, ...(finish === undefined ? {} : { finish }) },
     );
-    if (!result.ok) {
-      const { file: where, line, reason } = result.verification.broken;
-      throw new CliError(`audit chain broken at ${where}:${line}: ${reason}; run phi audit verify`);
-    }
+    if (!result.ok) throw chainBroken(result.verification.broken);
     if (file !== undefined) {
       process.stdout.write(`${result.count} AuditEvent(s) written to ${shown(file)}\n`);
     }
