@@ -4,7 +4,6 @@
  * every anomaly signal maps to an alarm on the alarm topic. Each check is also shown to fail.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +25,7 @@ import {
   checkGatewayAuthorizers,
   OPEN_ROUTE_KEYS,
 } from './gateway-alarm-checks.js';
+import { buildTestStack } from './stack-builder.js';
 
 let template: Template;
 let home: string;
@@ -167,35 +167,8 @@ describe('every anomaly signal maps to an alarm on the alarm topic', () => {
 });
 
 describe('deploy/observability.cjs: the SIEM subscription', () => {
-  const require = createRequire(import.meta.url);
-  const { buildStack } = require('../../deploy/stack.cjs') as {
-    buildStack(s: unknown): { resources: { Resources: JsonObject } };
-  };
-  const { parseSettings } = require('../../deploy/settings.cjs') as {
-    parseSettings(s: unknown, c: unknown): unknown;
-  };
-  const STACK = {
-    service: 'phi-pipeline',
-    stage: 'dev',
-    queuePrefix: 'phi-pipeline-dev-',
-    maxReceiveCount: 5,
-    maxBodyBytes: '4194304',
-    auditRetentionDays: 1,
-    logRetentionDays: 365,
-    accessLogRetentionDays: 365,
-    noncurrentVersionDays: 30,
-    process: { memorySize: 1024, timeout: 30, reservedConcurrency: 10 },
-    deliver: { memorySize: 1769, timeout: 60, reservedConcurrency: 5 },
-    api: { rateLimit: 100, burstLimit: 200, tokenRateLimit: 20, tokenBurstLimit: 40 },
-    customDomain: '',
-    certificateArn: '',
-    mtlsTruststoreUri: '',
-    mtlsTruststoreVersion: '',
-    alarmEmail: '',
-    operatorRoles: '',
-  };
   const filters = (overrides: Record<string, unknown>) =>
-    Object.entries(buildStack(parseSettings({ ...STACK, ...overrides }, ['analytics'])).resources.Resources)
+    Object.entries(buildTestStack(['analytics'], overrides).resources.Resources)
       .filter(([, r]) => asObject(r).Type === 'AWS::Logs::SubscriptionFilter')
       .map(([id, r]) => ({ id, properties: asObject(asObject(r).Properties) }));
 

@@ -1,50 +1,9 @@
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { asArray, asObject, type JsonObject, type Template } from './cfn-template.js';
+import { asArray, asObject, type Template } from './cfn-template.js';
 import { checkWildcards } from './policy-checks.js';
+import { buildTestStack, STACK, type Stack } from './stack-builder.js';
 
-/** deploy/stack.cjs without osls: the per-consumer resources follow from the consumer list alone. */
-interface Stack {
-  readonly publicUrl: unknown;
-  readonly consumerKeyIds: unknown;
-  readonly functions: JsonObject;
-  readonly resources: { Resources: JsonObject; Outputs: JsonObject; extensions: JsonObject };
-}
-interface StackModule {
-  buildStack(settings: unknown): Stack;
-}
-interface SettingsModule {
-  parseSettings(stack: unknown, consumers: unknown): unknown;
-}
-
-const require = createRequire(import.meta.url);
-const { buildStack } = require('../../deploy/stack.cjs') as StackModule;
-const { parseSettings } = require('../../deploy/settings.cjs') as SettingsModule;
-
-/** What serverless.yml's custom.stack resolves to with the default parameters. */
-const STACK = {
-  service: 'phi-pipeline',
-  stage: 'dev',
-  queuePrefix: 'phi-pipeline-dev-',
-  maxReceiveCount: 5,
-  maxBodyBytes: '4194304',
-  auditRetentionDays: 1,
-  logRetentionDays: 365,
-  accessLogRetentionDays: 365,
-  noncurrentVersionDays: 30,
-  process: { memorySize: 1024, timeout: 30, reservedConcurrency: 10 },
-  deliver: { memorySize: 1769, timeout: 60, reservedConcurrency: 5 },
-  api: { rateLimit: 100, burstLimit: 200, tokenRateLimit: 20, tokenBurstLimit: 40 },
-  customDomain: '',
-  certificateArn: '',
-  mtlsTruststoreUri: '',
-  mtlsTruststoreVersion: '',
-  alarmEmail: '',
-  operatorRoles: '',
-};
-
-const build = (consumers: string[], overrides: Record<string, unknown> = {}) =>
-  buildStack(parseSettings({ ...STACK, ...overrides }, consumers));
+const build = buildTestStack;
 
 const errorOf = (fn: () => unknown): string => {
   try {
