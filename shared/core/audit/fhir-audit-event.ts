@@ -147,6 +147,14 @@ interface ActionMapping {
   readonly pattern: Pattern;
 }
 
+/** Operator verbs that change who may receive or send PHI: security alerts on a user's attributes. */
+const accessChanged = (action: FhirAuditAction): ActionMapping => ({
+  type: CODES.securityAlert,
+  subtype: [CODES.userSecurityAttributesChanged],
+  action,
+  pattern: 'activity',
+});
+
 /** Each of our actions, mapped deliberately; anything else falls back to application activity. */
 export const ACTION_MAPPINGS: Readonly<Record<string, ActionMapping>> = {
   'token.issued': {
@@ -180,42 +188,12 @@ export const ACTION_MAPPINGS: Readonly<Record<string, ActionMapping>> = {
   'dead-letter': { type: CODES.applicationActivity, subtype: [], action: 'E', pattern: 'activity' },
   replay: { type: CODES.applicationActivity, subtype: [], action: 'E', pattern: 'activity' },
   // Operator verbs that change who may receive or send PHI are security alerts on a user's attributes.
-  'consumer.disable': {
-    type: CODES.securityAlert,
-    subtype: [CODES.userSecurityAttributesChanged],
-    action: 'U',
-    pattern: 'activity',
-  },
-  'consumer.enable': {
-    type: CODES.securityAlert,
-    subtype: [CODES.userSecurityAttributesChanged],
-    action: 'U',
-    pattern: 'activity',
-  },
-  'partner.revoke': {
-    type: CODES.securityAlert,
-    subtype: [CODES.userSecurityAttributesChanged],
-    action: 'U',
-    pattern: 'activity',
-  },
-  'partner.rotate-key': {
-    type: CODES.securityAlert,
-    subtype: [CODES.userSecurityAttributesChanged],
-    action: 'U',
-    pattern: 'activity',
-  },
-  'partner.add': {
-    type: CODES.securityAlert,
-    subtype: [CODES.userSecurityAttributesChanged],
-    action: 'C',
-    pattern: 'activity',
-  },
-  'partner.set': {
-    type: CODES.securityAlert,
-    subtype: [CODES.userSecurityAttributesChanged],
-    action: 'U',
-    pattern: 'activity',
-  },
+  'consumer.disable': accessChanged('U'),
+  'consumer.enable': accessChanged('U'),
+  'partner.revoke': accessChanged('U'),
+  'partner.rotate-key': accessChanged('U'),
+  'partner.add': accessChanged('C'),
+  'partner.set': accessChanged('U'),
   'consumer.consume': {
     type: CODES.import,
     subtype: [CODES.disclose, CODES.decrypt],
